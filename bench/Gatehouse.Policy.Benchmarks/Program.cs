@@ -1,0 +1,1 @@
+Console.WriteLine("policy benchmarks: not yet written");
