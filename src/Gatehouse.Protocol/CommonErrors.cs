@@ -1,0 +1,40 @@
+namespace Gatehouse.Protocol;
+
+/// <summary>Errors every AWS Query/JSON service can return, with the codes AWS uses for SQS.</summary>
+/// <remarks>See the SQS "Common Errors" page and the captures in the wire reference §1.1 and §2.</remarks>
+public static class CommonErrors
+{
+    private const string Coral = "com.amazon.coral.service#";
+
+    public static AwsError InvalidParameterValue(string message) =>
+        new(Coral + "InvalidParameterValueException", "InvalidParameterValue", 400, message);
+
+    public static AwsError MissingParameter(string parameter) =>
+        new(Coral + "MissingRequiredParameterException", "MissingParameter", 400,
+            $"The request must contain the parameter {parameter}.");
+
+    public static AwsError InvalidAction(string action) =>
+        new(Coral + "InvalidActionException", "InvalidAction", 400, $"The action {action} is not valid for this endpoint.");
+
+    /// <summary>A JSON body that does not parse or whose members have the wrong type.</summary>
+    public static AwsError Serialization(string message) =>
+        new(Coral + "SerializationException", "SerializationException", 400, message);
+
+    public static AwsError UnknownOperation() =>
+        new(Coral + "UnknownOperationException", "UnknownOperationException", 404, "");
+
+    public static AwsError AccessDenied(string message) =>
+        new(Coral + "AccessDeniedException", "AccessDenied", 403, message);
+
+    public static AwsError InternalFailure() =>
+        new(Coral + "InternalFailure", "InternalFailure", 500,
+            "The request processing has failed because of an unknown error, exception or failure.", SenderFault: false);
+
+    public static AwsError RequestEntityTooLarge(long limit) =>
+        new(Coral + "RequestEntityTooLargeException", "RequestEntityTooLarge", 413,
+            $"Request size exceeds the limit of {limit} bytes.");
+
+    public static AwsError UnsupportedMediaType(string? contentType) =>
+        new(Coral + "UnsupportedMediaTypeException", "UnsupportedMediaType", 415,
+            $"The content type '{contentType}' is not supported.");
+}

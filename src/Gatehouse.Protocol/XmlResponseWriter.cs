@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text;
+
+namespace Gatehouse.Protocol;
+
+/// <summary>
+/// Writes an AWS Query-protocol XML response: flattened lists and maps, and SQS's escaping, which also
+/// escapes <c>"</c> as <c>&amp;quot;</c> and carriage return as <c>&amp;#xD;</c> inside text (wire reference §1.2).
+/// </summary>
+public sealed class XmlResponseWriter : IResponseWriter
+{
+    private readonly StringBuilder _sb;
+
+    private XmlResponseWriter(StringBuilder sb) => _sb = sb;
+
+    /// <summary>Renders a whole success document: <c>&lt;{Action}Response&gt;</c>, an optional
+    /// <c>&lt;{Action}Result&gt;</c>, and the request id.</summary>
+    public static string Render(string action, string xmlNamespace, string requestId, Action<IResponseWriter>? writeResult)
+    {
+        var sb = new StringBuilder(256);
+        sb.Append("<?xml version=\"1.0\"?><").Append(action).Append("Response xmlns=\"").Append(xmlNamespace).Append("\">");
+        if (writeResult is not null)
+        {
+            sb.Append('<').Append(action).Append("Result>");
+            writeResult(new XmlResponseWriter(sb));
+            sb.Append("</").Append(action).Append("Result>");
+        }
+
+        sb.Append("<ResponseMetadata><RequestId>").Append(requestId).Append("</RequestId></ResponseMetadata></")
+          .Append(action).Append("Response>");
+        return sb.ToString();
+    }
+
+    /// <summary>Renders an <c>ErrorResponse</c> document in AWS's element order.</summary>
+    public static string RenderError(AwsError error, string xmlNamespace, string requestId)
+    {
+        var sb = new StringBuilder(256);
+        sb.Append("<?xml version=\"1.0\"?><ErrorResponse xmlns=\"").Append(xmlNamespace).Append("\"><Error><Type>")
+          .Append(error.SenderFault ? "Sender" : "Receiver").Append("</Type><Code>");
+        Escape(sb, error.QueryCode);
+        sb.Append("</Code><Message>");
+        Escape(sb, error.Message);
+        sb.Append("</Message><Detail/></Error><RequestId>").Append(requestId).Append("</RequestId></ErrorResponse>");
+        return sb.ToString();
+    }
+
+    internal static void Escape(StringBuilder sb, string text)
+    {
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '&': sb.Append("&amp;"); break;
+                case '<': sb.Append("&lt;"); break;
+                case '>': sb.Append("&gt;"); break;
+                case '"': sb.Append("&quot;"); break;
+                case '\r': sb.Append("&#xD;"); break;
+                default: sb.Append(c); break;
+            }
+        }
+    }
+
+    private void Element(string name, string value)
+    {
+        _sb.Append('<').Append(name).Append('>');
+        Escape(_sb, value);
+        _sb.Append("</").Append(name).Append('>');
+    }
+
+    public void String(string name, string? value)
+    {
+        if (value is not null)
+        {
+            Element(name, value);
+        }
+    }
+
+    public void Number(string name, long? value)
+    {
+        if (value is { } v)
+        {
+            Element(name, v.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    public void Bool(string name, bool? value)
+    {
+        if (value is { } v)
+        {
+            Element(name, v ? "true" : "false");
+        }
+    }
+
+    public void Blob(string name, ReadOnlyMemory<byte>? value)
+    {
+        if (value is { } v)
+        {
+            Element(name, Convert.ToBase64String(v.Span));
+        }
+    }
+
+    public void StringList(string name, string queryName, IReadOnlyCollection<string>? values, bool emitEmpty = false)
+    {
+        if (values is null)
+        {
+            return;
+        }
+
+        foreach (var v in values)
+        {
+            Element(queryName, v);
+        }
+    }
+
+    public void StringMap(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, string>>? map)
+    {
+        if (map is null)
+        {
+            return;
+        }
+
+        foreach (var (k, v) in map)
+        {
+            _sb.Append('<').Append(queryName).Append('>');
+            Element(keyName, k);
+            Element(valueName, v);
+            _sb.Append("</").Append(queryName).Append('>');
+        }
+    }
+
+    public void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
+    {
+        if (items is null)
+        {
+            return;
+        }
+
+        foreach (var item in items)
+        {
+            _sb.Append('<').Append(queryName).Append('>');
+            write(this, item);
+            _sb.Append("</").Append(queryName).Append('>');
+        }
+    }
+
+    public void Map<T>(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, T>>? map, Action<IResponseWriter, T> write)
+    {
+        if (map is null)
+        {
+            return;
+        }
+
+        foreach (var (k, v) in map)
+        {
+            _sb.Append('<').Append(queryName).Append('>');
+            Element(keyName, k);
+            _sb.Append('<').Append(valueName).Append('>');
+            write(this, v);
+            _sb.Append("</").Append(valueName).Append('>');
+            _sb.Append("</").Append(queryName).Append('>');
+        }
+    }
+}

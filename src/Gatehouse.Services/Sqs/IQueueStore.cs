@@ -1,0 +1,119 @@
+namespace Gatehouse.Services.Sqs;
+
+/// <summary>
+/// The port SQS keeps its state through. Every method that changes state returns only once the change is
+/// durable (INVARIANT durability: an acknowledged call survives a crash of the process). Implementations keep
+/// messages on disk, not in memory, so a queue of millions of messages costs little memory; queue definitions
+/// are few and the service caches them.
+/// </summary>
+public interface IQueueStore : IAsyncDisposable
+{
+    /// <summary>A short description for the health endpoint ("sqlite:/path", "sqlite:memory").</summary>
+    string Description { get; }
+
+    Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default);
+
+    /// <summary>Stores a new queue and returns it with its assigned <see cref="QueueRecord.Id"/>.</summary>
+    Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default);
+
+    Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default);
+
+    /// <summary>Removes the queue and all of its messages.</summary>
+    Task DeleteQueueAsync(long queueId, CancellationToken ct = default);
+
+    /// <summary>Enqueues messages atomically (all or none). FIFO deduplication happens here, inside the same
+    /// transaction, so that two concurrent duplicates cannot both be enqueued.</summary>
+    Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, IReadOnlyList<NewMessage> messages, CancellationToken ct = default);
+
+    Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default);
+
+    Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default);
+
+    Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default);
+
+    /// <summary>Deletes every message of the queue; returns how many.</summary>
+    Task<long> PurgeAsync(long queueId, CancellationToken ct = default);
+
+    Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default);
+
+    /// <summary>Moves up to <paramref name="max"/> messages out of a dead-letter queue, to
+    /// <paramref name="destinationQueueId"/> or, when it is null, back to each message's source queue
+    /// (looked up with <paramref name="sourceQueueIdByArn"/>). Returns how many moved.</summary>
+    Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default);
+
+    /// <summary>Deletes messages older than their queue's retention period.</summary>
+    Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, CancellationToken ct = default);
+}
+
+/// <summary>A message about to be stored.</summary>
+public sealed record NewMessage(
+    string MessageId,
+    string Body,
+    IReadOnlyList<KeyValuePair<string, MessageAttributeValue>> Attributes,
+    string? AwsTraceHeader,
+    string SenderId,
+    long SentMs,
+    long VisibleAtMs,
+    string? MessageGroupId,
+    string? DeduplicationId,
+    long DeduplicationExpiresMs);
+
+/// <summary>The result of storing one message: its id and, on FIFO queues, its sequence number. A duplicate
+/// within the deduplication window returns the original's id and sequence number.</summary>
+public sealed record SendOutcome(string MessageId, long SequenceNumber, bool Duplicate);
+
+/// <summary>What ReceiveMessage asks the store for.</summary>
+public sealed record ReceiveCommand(
+    long QueueId,
+    bool IsFifo,
+    long NowMs,
+    int MaxMessages,
+    long VisibilityTimeoutMs,
+    long OldestAliveSentMs,
+    long? DeadLetterQueueId,
+    string? SourceQueueArn,
+    int MaxReceiveCount);
+
+/// <summary>A message handed to a consumer. <see cref="Nonce"/> identifies this receive; the service turns
+/// (queue, row, nonce) into the opaque receipt handle.</summary>
+public sealed record StoredMessage(
+    long RowId,
+    int Nonce,
+    string MessageId,
+    string Body,
+    IReadOnlyList<KeyValuePair<string, MessageAttributeValue>> Attributes,
+    string? AwsTraceHeader,
+    string SenderId,
+    long SentMs,
+    int ReceiveCount,
+    long FirstReceiveMs,
+    string? MessageGroupId,
+    string? DeduplicationId,
+    long SequenceNumber,
+    string? DeadLetterQueueSourceArn);
+
+/// <summary>Messages received, and when the next invisible message becomes visible (for long polling).</summary>
+public sealed record ReceiveOutcome(IReadOnlyList<StoredMessage> Messages, long? NextVisibleAtMs, int MovedToDeadLetterQueue);
+
+public sealed record VisibilityChange(ReceiptHandle Handle, long VisibleAtMs, long TimeoutSeconds);
+
+/// <summary>How a delete or visibility change went for one receipt handle.</summary>
+public enum HandleOutcome
+{
+    /// <summary>Done.</summary>
+    Ok,
+
+    /// <summary>The message no longer exists (deleted, expired, moved).</summary>
+    MessageGone,
+
+    /// <summary>The handle is not the latest one for the message (a later receive replaced it).</summary>
+    Stale,
+
+    /// <summary>The message is not in flight (its visibility timeout ran out).</summary>
+    NotInFlight,
+
+    /// <summary>The total visibility time since the first receive would pass 12 hours.</summary>
+    TotalVisibilityExceeded,
+}
+
+public sealed record QueueCounts(long Visible, long NotVisible, long Delayed);

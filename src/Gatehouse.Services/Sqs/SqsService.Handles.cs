@@ -1,0 +1,171 @@
+using System.Globalization;
+using Gatehouse.Protocol;
+
+namespace Gatehouse.Services.Sqs;
+
+public sealed partial class SqsService
+{
+    public async Task DeleteMessageAsync(QueueRecord queue, string? receiptHandle, CancellationToken ct = default)
+    {
+        var handle = DecodeHandle(queue, receiptHandle);
+        var outcome = (await _store.DeleteAsync(queue.Id, [handle], NowMs, queue.IsFifo, ct))[0];
+        if (outcome == HandleOutcome.NotInFlight && queue.IsFifo)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(receiptHandle, "ReceiptHandle", "The receipt handle has expired."));
+        }
+
+        Signal(queue.Id).Pulse();
+    }
+
+    public async Task<BatchIdsResponse> DeleteMessageBatchAsync(QueueRecord queue, DeleteMessageBatchRequest r, CancellationToken ct = default)
+    {
+        var entries = r.Entries ?? [];
+        ValidateBatchShape([.. entries.Select(e => e.Id)], "DeleteMessageBatchRequestEntry");
+        var failed = new List<BatchResultErrorEntry>();
+        var valid = new List<(string Id, string Text, ReceiptHandle Handle)>();
+        foreach (var e in entries)
+        {
+            if (string.IsNullOrEmpty(e.ReceiptHandle))
+            {
+                failed.Add(new BatchResultErrorEntry(e.Id!, true, "MissingParameter", "The request must contain the parameter ReceiptHandle."));
+            }
+            else if (!ReceiptHandle.TryDecode(e.ReceiptHandle, out var h) || h.QueueId != queue.Id)
+            {
+                failed.Add(new BatchResultErrorEntry(e.Id!, true, "ReceiptHandleIsInvalid", $"The receipt handle \"{e.ReceiptHandle}\" is not valid for this queue."));
+            }
+            else
+            {
+                valid.Add((e.Id!, e.ReceiptHandle, h));
+            }
+        }
+
+        var successful = new List<string>();
+        if (valid.Count > 0)
+        {
+            var outcomes = await _store.DeleteAsync(queue.Id, [.. valid.Select(v => v.Handle)], NowMs, queue.IsFifo, ct);
+            for (var i = 0; i < valid.Count; i++)
+            {
+                if (outcomes[i] == HandleOutcome.NotInFlight && queue.IsFifo)
+                {
+                    failed.Add(new BatchResultErrorEntry(valid[i].Id, true, "InvalidParameterValue",
+                        $"Value {valid[i].Text} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."));
+                }
+                else
+                {
+                    successful.Add(valid[i].Id);
+                }
+            }
+
+            Signal(queue.Id).Pulse();
+        }
+
+        return new BatchIdsResponse(successful, failed);
+    }
+
+    public async Task ChangeMessageVisibilityAsync(QueueRecord queue, ChangeMessageVisibilityRequest r, CancellationToken ct = default)
+    {
+        if (r.VisibilityTimeout is null)
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("VisibilityTimeout"));
+        }
+
+        var handle = DecodeHandle(queue, r.ReceiptHandle);
+        var timeout = r.VisibilityTimeout.Value;
+        if (CheckVisibilityRange(timeout) is { } rangeError)
+        {
+            throw new AwsErrorException(rangeError);
+        }
+
+        var outcome = (await _store.ChangeVisibilityAsync(queue.Id, [new VisibilityChange(handle, NowMs + (timeout * 1000L), timeout)], NowMs, queue.IsFifo, ct))[0];
+        if (VisibilityError(queue, outcome, r.ReceiptHandle!, timeout) is { } error)
+        {
+            throw new AwsErrorException(error);
+        }
+
+        Signal(queue.Id).Pulse();
+    }
+
+    public async Task<BatchIdsResponse> ChangeMessageVisibilityBatchAsync(QueueRecord queue, ChangeMessageVisibilityBatchRequest r, CancellationToken ct = default)
+    {
+        var entries = r.Entries ?? [];
+        ValidateBatchShape([.. entries.Select(e => e.Id)], "ChangeMessageVisibilityBatchRequestEntry");
+        var failed = new List<BatchResultErrorEntry>();
+        var valid = new List<(ChangeMessageVisibilityBatchEntry Entry, VisibilityChange Change)>();
+        var now = NowMs;
+        foreach (var e in entries)
+        {
+            if (string.IsNullOrEmpty(e.ReceiptHandle))
+            {
+                failed.Add(new BatchResultErrorEntry(e.Id!, true, "MissingParameter", "The request must contain the parameter ReceiptHandle."));
+            }
+            else if (!ReceiptHandle.TryDecode(e.ReceiptHandle, out var h) || h.QueueId != queue.Id)
+            {
+                failed.Add(new BatchResultErrorEntry(e.Id!, true, "ReceiptHandleIsInvalid", $"The receipt handle \"{e.ReceiptHandle}\" is not valid for this queue."));
+            }
+            else if (CheckVisibilityRange(e.VisibilityTimeout ?? 0) is { } rangeError)
+            {
+                failed.Add(new BatchResultErrorEntry(e.Id!, true, rangeError.QueryCode, rangeError.Message));
+            }
+            else
+            {
+                var t = e.VisibilityTimeout ?? 0;
+                valid.Add((e, new VisibilityChange(h, now + (t * 1000L), t)));
+            }
+        }
+
+        var successful = new List<string>();
+        if (valid.Count > 0)
+        {
+            var outcomes = await _store.ChangeVisibilityAsync(queue.Id, [.. valid.Select(v => v.Change)], now, queue.IsFifo, ct);
+            for (var i = 0; i < valid.Count; i++)
+            {
+                var (e, change) = valid[i];
+                if (VisibilityError(queue, outcomes[i], e.ReceiptHandle!, (int)change.TimeoutSeconds) is { } error)
+                {
+                    failed.Add(new BatchResultErrorEntry(e.Id!, true, error.QueryCode, error.Message));
+                }
+                else
+                {
+                    successful.Add(e.Id!);
+                }
+            }
+
+            Signal(queue.Id).Pulse();
+        }
+
+        return new BatchIdsResponse(successful, failed);
+    }
+
+    private static AwsError? CheckVisibilityRange(int timeout) =>
+        timeout is < 0 or > MaxVisibilityTimeout
+            ? SqsErrors.InvalidValue(timeout.ToString(CultureInfo.InvariantCulture), "VisibilityTimeout",
+                $"Must be >= 0 and <= {MaxVisibilityTimeout}, if provided.")
+            : null;
+
+    private static AwsError? VisibilityError(QueueRecord queue, HandleOutcome outcome, string handle, int timeout) => outcome switch
+    {
+        HandleOutcome.Ok => null,
+        HandleOutcome.TotalVisibilityExceeded => SqsErrors.InvalidValue(timeout.ToString(CultureInfo.InvariantCulture), "VisibilityTimeout",
+            $"Total VisibilityTimeout for the message is beyond the limit [{MaxVisibilityTimeout} seconds]."),
+        HandleOutcome.NotInFlight when queue.IsFifo => SqsErrors.InvalidValue(handle, "ReceiptHandle", "The receipt handle has expired."),
+
+        // A standard queue accepts a change after the timeout ran out (wire reference §4.8).
+        HandleOutcome.NotInFlight => null,
+        _ => SqsErrors.InvalidValue(handle, "ReceiptHandle", "Message does not exist or is not available for visibility timeout change."),
+    };
+
+    private static ReceiptHandle DecodeHandle(QueueRecord queue, string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("ReceiptHandle"));
+        }
+
+        if (!ReceiptHandle.TryDecode(text, out var handle) || handle.QueueId != queue.Id)
+        {
+            throw new AwsErrorException(SqsErrors.ReceiptHandleIsInvalid(text));
+        }
+
+        return handle;
+    }
+}

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Gatehouse.Protocol;
+
+namespace Gatehouse.Services.Sqs;
+
+public sealed partial class SqsService
+{
+    /// <summary>Rate used when StartMessageMoveTask names none (AWS picks a "system-optimized" rate; its
+    /// value is not published, so we take the documented maximum).</summary>
+    public const int DefaultMoveRatePerSecond = 500;
+
+    private readonly ConcurrentDictionary<string, List<MoveTask>> _moveTasks = new(StringComparer.Ordinal);
+
+    private sealed class MoveTask
+    {
+        public required string Id { get; init; }
+
+        public required string SourceArn { get; init; }
+
+        public string? DestinationArn { get; init; }
+
+        public int? Rate { get; init; }
+
+        public required long ToMove { get; init; }
+
+        public required long StartedMs { get; init; }
+
+        public long Moved;
+
+        public volatile string Status = "RUNNING";
+
+        public string? FailureReason;
+
+        public string Handle => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Id}|{SourceArn}"));
+    }
+
+    public async Task<StartMessageMoveTaskResponse> StartMessageMoveTaskAsync(StartMessageMoveTaskRequest r, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(r.SourceArn))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("SourceArn"));
+        }
+
+        var source = FindByArn(r.SourceArn)
+            ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
+        bool isDeadLetterQueue;
+        lock (_queuesLock)
+        {
+            isDeadLetterQueue = _queues.Values.Any(q => q.RedrivePolicy?.DeadLetterTargetArn == source.Arn);
+        }
+
+        if (!isDeadLetterQueue)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidParameterValue("Source queue must be configured as a Dead Letter Queue."));
+        }
+
+        QueueRecord? destination = null;
+        if (!string.IsNullOrEmpty(r.DestinationArn))
+        {
+            destination = FindByArn(r.DestinationArn)
+                ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("The resource that you specified for the DestinationArn parameter doesn't exist."));
+        }
+
+        if (r.MaxNumberOfMessagesPerSecond is { } rate && rate is < 1 or > 500)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(rate.ToString(CultureInfo.InvariantCulture), "MaxNumberOfMessagesPerSecond",
+                "Must be between 1 and 500, if provided."));
+        }
+
+        var tasks = _moveTasks.GetOrAdd(source.Arn, _ => []);
+        var now = NowMs;
+        var counts = await _store.CountAsync(source.Id, now, now - (source.MessageRetentionPeriod * 1000L), ct);
+        MoveTask task;
+        lock (tasks)
+        {
+            if (tasks.Any(t => t.Status is "RUNNING" or "CANCELLING"))
+            {
+                throw new AwsErrorException(SqsErrors.InvalidParameterValue(
+                    "There is already a task running. Only one active task is allowed for a source queue arn at a given time."));
+            }
+
+            task = new MoveTask
+            {
+                Id = Guid.NewGuid().ToString(),
+                SourceArn = source.Arn,
+                DestinationArn = destination?.Arn,
+                Rate = r.MaxNumberOfMessagesPerSecond,
+                ToMove = counts.Visible,
+                StartedMs = now,
+            };
+            tasks.Insert(0, task);
+        }
+
+        _ = Task.Run(() => RunMoveTaskAsync(task), CancellationToken.None);
+        return new StartMessageMoveTaskResponse(task.Handle);
+    }
+
+    private async Task RunMoveTaskAsync(MoveTask task)
+    {
+        try
+        {
+            while (task.Status == "RUNNING" && Interlocked.Read(ref task.Moved) < task.ToMove)
+            {
+                var source = FindByArn(task.SourceArn);
+                long? destinationId = null;
+                if (task.DestinationArn is not null)
+                {
+                    destinationId = FindByArn(task.DestinationArn)?.Id;
+                    if (destinationId is null)
+                    {
+                        task.FailureReason = "AWS.SimpleQueueService.NonExistentQueue";
+                        task.Status = "FAILED";
+                        return;
+                    }
+                }
+
+                if (source is null)
+                {
+                    task.FailureReason = "AWS.SimpleQueueService.NonExistentQueue";
+                    task.Status = "FAILED";
+                    return;
+                }
+
+                var batch = (int)Math.Min(task.Rate ?? DefaultMoveRatePerSecond, task.ToMove - Interlocked.Read(ref task.Moved));
+                var moved = await _store.MoveMessagesAsync(source.Id, destinationId, arn => FindByArn(arn)?.Id, batch, NowMs, _stopping.Token);
+                Interlocked.Add(ref task.Moved, moved);
+                if (destinationId is { } d)
+                {
+                    Signal(d).Pulse();
+                }
+
+                if (moved < batch)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, _stopping.Token);
+            }
+
+            task.Status = task.Status == "CANCELLING" ? "CANCELLED" : "COMPLETED";
+        }
+        catch (OperationCanceledException)
+        {
+            // The server is stopping.
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            task.FailureReason = "AWS.SimpleQueueService.InternalError";
+            task.Status = "FAILED";
+        }
+    }
+
+    public CancelMessageMoveTaskResponse CancelMessageMoveTask(CancelMessageMoveTaskRequest r)
+    {
+        if (string.IsNullOrEmpty(r.TaskHandle))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("TaskHandle"));
+        }
+
+        string[] parts;
+        try
+        {
+            parts = Encoding.UTF8.GetString(Convert.FromBase64String(r.TaskHandle)).Split('|');
+        }
+        catch (FormatException)
+        {
+            parts = [];
+        }
+
+        if (parts.Length != 2)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidParameterValue("Value for parameter TaskHandle is invalid."));
+        }
+
+        if (FindByArn(parts[1]) is null)
+        {
+            throw new AwsErrorException(SqsErrors.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
+        }
+
+        var task = _moveTasks.GetValueOrDefault(parts[1])?.FirstOrDefault(t => t.Id == parts[0] && t.Status == "RUNNING")
+            ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("Task does not exist."));
+        task.Status = "CANCELLING";
+        return new CancelMessageMoveTaskResponse(Interlocked.Read(ref task.Moved));
+    }
+
+    public ListMessageMoveTasksResponse ListMessageMoveTasks(ListMessageMoveTasksRequest r)
+    {
+        if (string.IsNullOrEmpty(r.SourceArn))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("SourceArn"));
+        }
+
+        if (FindByArn(r.SourceArn) is null)
+        {
+            throw new AwsErrorException(SqsErrors.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
+        }
+
+        var max = r.MaxResults ?? 1;
+        if (max is < 1 or > 10)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(max.ToString(CultureInfo.InvariantCulture), "MaxResults",
+                "You must enter a number that's between 1 and 10."));
+        }
+
+        var tasks = _moveTasks.GetValueOrDefault(r.SourceArn) ?? [];
+        List<MessageMoveTaskEntry> entries;
+        lock (tasks)
+        {
+            entries = [.. tasks.Take(max).Select(t => new MessageMoveTaskEntry(
+                t.Status == "RUNNING" ? t.Handle : null,
+                t.Status,
+                t.SourceArn,
+                t.DestinationArn,
+                t.Rate,
+                Interlocked.Read(ref t.Moved),
+                t.ToMove,
+                t.Status == "FAILED" ? t.FailureReason : null,
+                t.StartedMs))];
+        }
+
+        return new ListMessageMoveTasksResponse(entries);
+    }
+}

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gatehouse.Protocol;
+
+namespace Gatehouse.Services.Sqs;
+
+public sealed partial class SqsService
+{
+    private const int MaxActionsPerPermission = 7;
+
+    /// <summary>SQS actions AddPermission accepts (the model's list; <c>*</c> too).</summary>
+    private static readonly HashSet<string> PermissionActions = new(StringComparer.Ordinal)
+    {
+        "*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl",
+        "ListDeadLetterSourceQueues", "PurgeQueue", "ListQueueTags", "ListMessageMoveTasks", "StartMessageMoveTask",
+        "CancelMessageMoveTask",
+    };
+
+    /// <summary>Adds one statement, named by its label, to the queue's policy, as SQS writes it (wire reference §4.14).</summary>
+    public async Task AddPermissionAsync(QueueRecord queue, AddPermissionRequest r, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(r.Label))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("Label"));
+        }
+
+        if (r.AWSAccountIds is not { Count: > 0 })
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("AWSAccountId.1"));
+        }
+
+        if (r.Actions is not { Count: > 0 })
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("ActionName.1"));
+        }
+
+        if (r.Label.Length > 80 || !r.Label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(r.Label, "Label",
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"));
+        }
+
+        if (r.Actions.Count > MaxActionsPerPermission)
+        {
+            throw new AwsErrorException(SqsErrors.OverLimit(
+                $"{r.Actions.Count} Actions were found, maximum allowed is {MaxActionsPerPermission}."));
+        }
+
+        foreach (var action in r.Actions)
+        {
+            if (!PermissionActions.Contains(action))
+            {
+                throw new AwsErrorException(SqsErrors.InvalidValue(action, "ActionName",
+                    "Only the queue owner is allowed to invoke this action."));
+            }
+        }
+
+        foreach (var account in r.AWSAccountIds)
+        {
+            if (account.Length != 12 || !account.All(char.IsAsciiDigit))
+            {
+                throw new AwsErrorException(SqsErrors.InvalidValue(account, "AWSAccountId", "Unable to verify that the given account exists."));
+            }
+        }
+
+        var policy = LoadPolicy(queue);
+        var statements = policy["Statement"]!.AsArray();
+        if (statements.Any(s => s?["Sid"]?.GetValue<string>() == r.Label))
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(r.Label, "Label", "Already exists."));
+        }
+
+        JsonNode principal = r.AWSAccountIds.Count == 1
+            ? JsonValue.Create($"arn:aws:iam::{r.AWSAccountIds[0]}:root")
+            : new JsonArray([.. r.AWSAccountIds.Select(a => (JsonNode?)JsonValue.Create($"arn:aws:iam::{a}:root"))]);
+        JsonNode actions = r.Actions.Count == 1
+            ? JsonValue.Create("SQS:" + r.Actions[0])
+            : new JsonArray([.. r.Actions.Select(a => (JsonNode?)JsonValue.Create("SQS:" + a))]);
+        statements.Add(new JsonObject
+        {
+            ["Sid"] = r.Label,
+            ["Effect"] = "Allow",
+            ["Principal"] = new JsonObject { ["AWS"] = principal },
+            ["Action"] = actions,
+            ["Resource"] = queue.Arn,
+        });
+        await SavePolicyAsync(queue, policy, ct);
+    }
+
+    public async Task RemovePermissionAsync(QueueRecord queue, RemovePermissionRequest r, CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(r.Label))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("Label"));
+        }
+
+        var policy = LoadPolicy(queue);
+        var statements = policy["Statement"]!.AsArray();
+        var match = statements.FirstOrDefault(s => s?["Sid"]?.GetValue<string>() == r.Label)
+            ?? throw new AwsErrorException(SqsErrors.InvalidValue(r.Label, "Label", "can't find label."));
+        statements.Remove(match);
+        await SavePolicyAsync(queue, statements.Count == 0 ? null : policy, ct);
+    }
+
+    private static JsonObject LoadPolicy(QueueRecord queue)
+    {
+        if (queue.Attributes.TryGetValue(QueueAttributeNames.Policy, out var text)
+            && JsonNode.Parse(text) is JsonObject existing)
+        {
+            if (existing["Statement"] is JsonObject single)
+            {
+                existing["Statement"] = new JsonArray(single.DeepClone());
+            }
+            else if (existing["Statement"] is not JsonArray)
+            {
+                existing["Statement"] = new JsonArray();
+            }
+
+            return existing;
+        }
+
+        return new JsonObject
+        {
+            ["Version"] = "2008-10-17",
+            ["Id"] = queue.Arn + "/SQSDefaultPolicy",
+            ["Statement"] = new JsonArray(),
+        };
+    }
+
+    private async Task SavePolicyAsync(QueueRecord queue, JsonObject? policy, CancellationToken ct)
+    {
+        var attributes = policy is null
+            ? queue.Attributes.Remove(QueueAttributeNames.Policy)
+            : queue.Attributes.SetItem(QueueAttributeNames.Policy, policy.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        await SaveAsync(queue with { Attributes = attributes, LastModifiedTimestamp = NowSeconds }, ct);
+    }
+
+    private static string Invariant(long n) => n.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using Gatehouse.Protocol;
+
+namespace Gatehouse.Services.Sqs;
+
+public sealed partial class SqsService
+{
+    /// <summary>The 12-hour cap on a message's visibility timeout (wire reference §4.8).</summary>
+    public const int MaxVisibilityTimeout = 43_200;
+
+    public async Task<ReceiveMessageResponse> ReceiveMessageAsync(QueueRecord queue, ReceiveMessageRequest r, CancellationToken ct = default)
+    {
+        var max = r.MaxNumberOfMessages ?? 1;
+        if (max is < 1 or > 10)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(max.ToString(CultureInfo.InvariantCulture), "MaxNumberOfMessages",
+                "Must be between 1 and 10, if provided."));
+        }
+
+        var wait = r.WaitTimeSeconds ?? queue.ReceiveMessageWaitTimeSeconds;
+        if (wait is < 0 or > 20)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(wait.ToString(CultureInfo.InvariantCulture), "WaitTimeSeconds",
+                "Must be >= 0 and <= 20, if provided."));
+        }
+
+        var visibility = r.VisibilityTimeout ?? queue.VisibilityTimeout;
+        if (visibility is < 0 or > MaxVisibilityTimeout)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(visibility.ToString(CultureInfo.InvariantCulture), "VisibilityTimeout",
+                $"Must be >= 0 and <= {MaxVisibilityTimeout}, if provided."));
+        }
+
+        if (r.ReceiveRequestAttemptId is { } attempt && !IsValidFifoId(attempt))
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(attempt, "ReceiveRequestAttemptId",
+                "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length."));
+        }
+
+        var deadline = _time.GetUtcNow().AddSeconds(wait);
+        while (true)
+        {
+            var signal = Signal(queue.Id).Current;
+            var current = FindById(queue.Id) ?? throw new AwsErrorException(SqsErrors.QueueDoesNotExist(false));
+            var outcome = await ReceiveOnceAsync(current, max, visibility, ct);
+            if (outcome.Messages.Count > 0)
+            {
+                return new ReceiveMessageResponse([.. outcome.Messages.Select(m => ToReceived(current, m, r))]);
+            }
+
+            var now = _time.GetUtcNow();
+            if (now >= deadline)
+            {
+                return new ReceiveMessageResponse([]);
+            }
+
+            var until = deadline;
+            if (outcome.NextVisibleAtMs is { } next)
+            {
+                var at = DateTimeOffset.FromUnixTimeMilliseconds(next);
+                if (at < until)
+                {
+                    until = at;
+                }
+            }
+
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+            var delay = Task.Delay(until > now ? until - now : TimeSpan.Zero, _time, cts.Token);
+            await Task.WhenAny(signal, delay);
+            await cts.CancelAsync();
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    private Task<ReceiveOutcome> ReceiveOnceAsync(QueueRecord queue, int max, int visibility, CancellationToken ct)
+    {
+        var now = NowMs;
+        QueueRecord? dlq = null;
+        var redrive = queue.RedrivePolicy;
+        if (redrive is not null)
+        {
+            dlq = FindByArn(redrive.DeadLetterTargetArn);
+        }
+
+        return _store.ReceiveAsync(new ReceiveCommand(
+            queue.Id,
+            queue.IsFifo,
+            now,
+            max,
+            visibility * 1000L,
+            now - (queue.MessageRetentionPeriod * 1000L),
+            dlq?.Id,
+            queue.Arn,
+            dlq is null ? 0 : redrive!.MaxReceiveCount), ct);
+    }
+
+    private static ReceivedMessage ToReceived(QueueRecord queue, StoredMessage m, ReceiveMessageRequest r)
+    {
+        var system = SelectSystemAttributes(queue, m, r.AttributeNames, r.MessageSystemAttributeNames);
+        var attributes = SelectMessageAttributes(m.Attributes, r.MessageAttributeNames);
+        return new ReceivedMessage(
+            m.MessageId,
+            new ReceiptHandle(queue.Id, m.RowId, m.Nonce).Encode(),
+            Md5Digests.OfBody(m.Body),
+            m.Body,
+            system,
+            Md5Digests.OfAttributes(attributes),
+            attributes);
+    }
+
+    private static List<KeyValuePair<string, string>> SelectSystemAttributes(
+        QueueRecord queue, StoredMessage m, IReadOnlyList<string>? names, IReadOnlyList<string>? systemNames)
+    {
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        wanted.UnionWith(names ?? []);
+        wanted.UnionWith(systemNames ?? []);
+        var all = wanted.Contains("All");
+        var result = new List<KeyValuePair<string, string>>();
+        void Add(string name, string? value)
+        {
+            if (value is not null && (all || wanted.Contains(name)))
+            {
+                result.Add(new(name, value));
+            }
+        }
+
+        Add("SenderId", m.SenderId);
+        Add("SentTimestamp", m.SentMs.ToString(CultureInfo.InvariantCulture));
+        Add("ApproximateReceiveCount", m.ReceiveCount.ToString(CultureInfo.InvariantCulture));
+        Add("ApproximateFirstReceiveTimestamp", m.FirstReceiveMs.ToString(CultureInfo.InvariantCulture));
+        Add("AWSTraceHeader", m.AwsTraceHeader);
+        Add("DeadLetterQueueSourceArn", m.DeadLetterQueueSourceArn);
+        Add("MessageGroupId", m.MessageGroupId);
+        if (queue.IsFifo)
+        {
+            Add("MessageDeduplicationId", m.DeduplicationId);
+            Add("SequenceNumber", FormatSequenceNumber(m.SequenceNumber));
+        }
+
+        return result;
+    }
+
+    /// <summary>Message attribute filter: <c>All</c>, <c>.*</c> or <c>*</c> for all, exact names, and
+    /// <c>prefix.*</c>; unknown or illegal names select nothing (wire reference §4.12).</summary>
+    private static List<KeyValuePair<string, MessageAttributeValue>> SelectMessageAttributes(
+        IReadOnlyList<KeyValuePair<string, MessageAttributeValue>> attributes, IReadOnlyList<string>? names)
+    {
+        if (names is null || names.Count == 0 || attributes.Count == 0)
+        {
+            return [];
+        }
+
+        if (names.Any(n => n is "All" or ".*" or "*"))
+        {
+            return [.. attributes];
+        }
+
+        return [.. attributes.Where(a => names.Any(n =>
+            n.EndsWith(".*", StringComparison.Ordinal)
+                ? a.Key.StartsWith(n[..^1], StringComparison.Ordinal)
+                : string.Equals(n, a.Key, StringComparison.Ordinal)))];
+    }
+}

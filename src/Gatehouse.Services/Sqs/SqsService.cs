@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using Gatehouse.Protocol;
+
+namespace Gatehouse.Services.Sqs;
+
+/// <summary>
+/// SQS for standard and FIFO queues: validation with AWS's errors, and the queue semantics, over an
+/// <see cref="IQueueStore"/>. Queue definitions are cached here (they are few); messages stay in the store.
+/// Authorization happens before any method here is called.
+/// </summary>
+public sealed partial class SqsService : IAsyncDisposable
+{
+    private readonly IQueueStore _store;
+    private readonly TimeProvider _time;
+    private readonly Lock _queuesLock = new();
+    private readonly Dictionary<(string Account, string Region, string Name), QueueRecord> _queues = [];
+    private readonly ConcurrentDictionary<(string Account, string Region, string Name), long> _recentlyDeleted = new();
+    private readonly ConcurrentDictionary<long, long> _lastPurgeMs = new();
+    private readonly ConcurrentDictionary<long, QueueSignal> _signals = new();
+    private readonly CancellationTokenSource _stopping = new();
+
+    private SqsService(IQueueStore store, TimeProvider time)
+    {
+        _store = store;
+        _time = time;
+    }
+
+    /// <summary>Loads queue definitions from the store.</summary>
+    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, CancellationToken ct = default)
+    {
+        var service = new SqsService(store, time);
+        foreach (var q in await store.LoadQueuesAsync(ct))
+        {
+            service._queues[(q.AccountId, q.Region, q.Name)] = q;
+        }
+
+        return service;
+    }
+
+    public string StoreDescription => _store.Description;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private long NowSeconds => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _stopping.Dispose();
+    }
+
+    /// <summary>The queue a <c>QueueUrl</c> names: a full URL (any host; the last two path segments are account and
+    /// name) or a bare queue name in the caller's account (wire reference §1.4).</summary>
+    public QueueRecord ResolveQueue(SqsCaller caller, string? queueUrl) =>
+        TryResolveQueue(caller, queueUrl) ?? throw new AwsErrorException(SqsErrors.QueueDoesNotExist(caller.QueryProtocol));
+
+    public QueueRecord? TryResolveQueue(SqsCaller caller, string? queueUrl)
+    {
+        if (string.IsNullOrEmpty(queueUrl))
+        {
+            throw new AwsErrorException(SqsErrors.MissingParameter("QueueUrl"));
+        }
+
+        var (account, name) = ParseQueueUrl(caller, queueUrl);
+        return name is null ? null : Find(account, caller.Region, name);
+    }
+
+    /// <summary>Splits a queue URL or name into (account, name); name is null when the text names no queue.</summary>
+    public static (string Account, string? Name) ParseQueueUrl(SqsCaller caller, string queueUrl)
+    {
+        var path = queueUrl;
+        var scheme = queueUrl.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            var slash = queueUrl.IndexOf('/', scheme + 3);
+            path = slash < 0 ? "" : queueUrl[slash..];
+        }
+
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length switch
+        {
+            1 when scheme < 0 => (caller.AccountId, parts[0]),
+            2 => (parts[0], parts[1]),
+            _ => (caller.AccountId, null),
+        };
+    }
+
+    public QueueRecord? Find(string account, string region, string name)
+    {
+        lock (_queuesLock)
+        {
+            return _queues.GetValueOrDefault((account, region, name));
+        }
+    }
+
+    /// <summary>The queue an ARN names, if it exists.</summary>
+    public QueueRecord? FindByArn(string? arn)
+    {
+        if (arn is null)
+        {
+            return null;
+        }
+
+        var parts = arn.Split(':');
+        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" ? Find(parts[4], parts[3], parts[5]) : null;
+    }
+
+    private QueueRecord? FindById(long id)
+    {
+        lock (_queuesLock)
+        {
+            return _queues.Values.FirstOrDefault(q => q.Id == id);
+        }
+    }
+
+    public static string QueueUrl(SqsCaller caller, QueueRecord queue) => $"{caller.UrlBase}/{queue.AccountId}/{queue.Name}";
+
+    private void Replace(QueueRecord queue)
+    {
+        lock (_queuesLock)
+        {
+            _queues[(queue.AccountId, queue.Region, queue.Name)] = queue;
+        }
+    }
+
+    private QueueSignal Signal(long queueId) => _signals.GetOrAdd(queueId, _ => new QueueSignal());
+
+    /// <summary>Wakes long pollers of a queue when messages arrive or become visible.</summary>
+    private sealed class QueueSignal
+    {
+        private TaskCompletionSource _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Current => Volatile.Read(ref _tcs).Task;
+
+        public void Pulse() => Interlocked.Exchange(ref _tcs, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+}
