@@ -56,6 +56,7 @@ public sealed record NewMessage(
     long VisibleAtMs,
     string? MessageGroupId,
     string? DeduplicationId,
+    string? DeduplicationScopeKey,
     long DeduplicationExpiresMs);
 
 /// <summary>The result of storing one message: its id and, on FIFO queues, its sequence number. A duplicate

@@ -247,6 +247,7 @@ public sealed partial class SqsService
             now + (delaySeconds * 1000L),
             e.MessageGroupId,
             dedup,
+            dedup is null ? null : queue.DeduplicationScopeIsMessageGroup ? e.MessageGroupId : "",
             now + DeduplicationWindowMs);
         var md5System = system.Count > 0 ? Md5Digests.OfAttributes(system) : null;
         return (new PreparedMessage(message, Md5Digests.OfBody(e.MessageBody), Md5Digests.OfAttributes(attributes), md5System), null);

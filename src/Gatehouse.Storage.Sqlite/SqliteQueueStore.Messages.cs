@@ -1,0 +1,309 @@
+using Gatehouse.Services.Sqs;
+using Microsoft.Data.Sqlite;
+
+namespace Gatehouse.Storage.Sqlite;
+
+public sealed partial class SqliteQueueStore
+{
+    private const string MessageColumns =
+        "id, nonce, message_id, body, attributes, trace, sender, sent_ms, receive_count, first_receive_ms, group_id, dedup_id, seq, dlq_source, visible_ms";
+
+    public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, IReadOnlyList<NewMessage> messages, CancellationToken ct = default) =>
+        Run<IReadOnlyList<SendOutcome>>(w =>
+        {
+            var seq = w.Scalar("SELECT next_seq FROM queues WHERE id = $p0", queueId);
+            if (seq == 0)
+            {
+                throw new InvalidOperationException("The queue does not exist.");
+            }
+
+            var outcomes = new List<SendOutcome>(messages.Count);
+            foreach (var m in messages)
+            {
+                if (m.DeduplicationId is { } dedup)
+                {
+                    using var reader = w.Command(
+                        "SELECT message_id, seq FROM dedup WHERE queue_id = $p0 AND scope = $p1 AND dedup_id = $p2 AND expires_ms > $p3",
+                        queueId, m.DeduplicationScopeKey ?? "", dedup, m.SentMs).ExecuteReader();
+                    if (reader.Read())
+                    {
+                        outcomes.Add(new SendOutcome(reader.GetString(0), reader.GetInt64(1), Duplicate: true));
+                        continue;
+                    }
+                }
+
+                var mySeq = seq++;
+                w.Execute(
+                    "INSERT INTO messages(queue_id, message_id, body, attributes, trace, sender, sent_ms, visible_ms, group_id, dedup_id, seq) " +
+                    "VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10)",
+                    queueId, m.MessageId, m.Body, AttributeCodec.Encode(m.Attributes), m.AwsTraceHeader, m.SenderId, m.SentMs, m.VisibleAtMs,
+                    m.MessageGroupId, m.DeduplicationId, mySeq);
+                if (m.DeduplicationId is not null)
+                {
+                    w.Execute("INSERT OR REPLACE INTO dedup(queue_id, scope, dedup_id, message_id, seq, expires_ms) VALUES ($p0, $p1, $p2, $p3, $p4, $p5)",
+                        queueId, m.DeduplicationScopeKey ?? "", m.DeduplicationId, m.MessageId, mySeq, m.DeduplicationExpiresMs);
+                }
+
+                outcomes.Add(new SendOutcome(m.MessageId, mySeq, Duplicate: false));
+            }
+
+            w.Execute("UPDATE queues SET next_seq = $p0 WHERE id = $p1", seq, queueId);
+            return outcomes;
+        });
+
+    private static StoredMessage ReadMessage(SqliteDataReader r, int nonce, int receiveCount, long firstReceive) => new(
+        r.GetInt64(0),
+        nonce,
+        r.GetString(2),
+        r.GetString(3),
+        AttributeCodec.Decode(r.IsDBNull(4) ? null : (byte[])r.GetValue(4)),
+        r.IsDBNull(5) ? null : r.GetString(5),
+        r.GetString(6),
+        r.GetInt64(7),
+        receiveCount,
+        firstReceive,
+        r.IsDBNull(10) ? null : r.GetString(10),
+        r.IsDBNull(11) ? null : r.GetString(11),
+        r.GetInt64(12),
+        r.IsDBNull(13) ? null : r.GetString(13));
+
+    public Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default) => Run(w =>
+    {
+        var c = command;
+        var picked = new List<StoredMessage>(c.MaxMessages);
+        var moved = 0;
+        var expired = new List<long>();
+        var redrive = new List<long>();
+        HashSet<string>? blockedGroups = null;
+        if (c.IsFifo)
+        {
+            blockedGroups = new HashSet<string>(StringComparer.Ordinal);
+            using var g = w.Command(
+                "SELECT DISTINCT group_id FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0",
+                c.QueueId, c.NowMs).ExecuteReader();
+            while (g.Read())
+            {
+                blockedGroups.Add(g.IsDBNull(0) ? "" : g.GetString(0));
+            }
+        }
+
+        // Standard queues serve the longest-visible messages first; FIFO queues serve in sequence order, a whole
+        // group's run of messages before the next group's (wire reference §4.10).
+        var sql = c.IsFifo
+            ? $"SELECT {MessageColumns} FROM messages WHERE queue_id = $p0 AND seq > $p2 ORDER BY seq LIMIT 256"
+            : $"SELECT {MessageColumns} FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1 ORDER BY visible_ms LIMIT $p2";
+        string? fifoGroup = null;
+        long after = 0;
+        const int Page = 256;
+        var more = true;
+        while (more && picked.Count < c.MaxMessages)
+        {
+            var rows = 0;
+
+            // Standard queues read once, with room for rows that turn out expired or due for the dead-letter queue.
+            using var r = w.Command(sql, c.QueueId, c.NowMs, c.IsFifo ? after : c.MaxMessages + 32).ExecuteReader();
+            while (r.Read() && picked.Count < c.MaxMessages)
+            {
+                rows++;
+                var id = r.GetInt64(0);
+                after = r.GetInt64(12);
+                var group = r.IsDBNull(10) ? "" : r.GetString(10);
+                if (c.IsFifo)
+                {
+                    if (blockedGroups!.Contains(group))
+                    {
+                        continue;
+                    }
+
+                    if (r.GetInt64(14) > c.NowMs)
+                    {
+                        // Not visible yet (delayed): later messages of its group must wait behind it.
+                        blockedGroups.Add(group);
+                        continue;
+                    }
+
+                    fifoGroup ??= group;
+                }
+
+                if (r.GetInt64(7) < c.OldestAliveSentMs)
+                {
+                    expired.Add(id);
+                    continue;
+                }
+
+                var count = r.GetInt32(8);
+                if (c.DeadLetterQueueId is not null && count >= c.MaxReceiveCount)
+                {
+                    redrive.Add(id);
+                    if (c.IsFifo)
+                    {
+                        // The group's head moved away; what follows it waits for the next receive.
+                        blockedGroups!.Add(group);
+                    }
+
+                    continue;
+                }
+
+                var nonce = r.GetInt32(1) + 1;
+                var first = r.GetInt64(9) == 0 ? c.NowMs : r.GetInt64(9);
+                picked.Add(ReadMessage(r, nonce, count + 1, first));
+            }
+
+            more = c.IsFifo && rows == Page;
+        }
+
+        if (c.IsFifo && fifoGroup is not null)
+        {
+            // Prefer one group's messages together, in order, as AWS does.
+            picked = [.. picked.OrderBy(m => (m.MessageGroupId ?? "") == fifoGroup ? 0 : 1).ThenBy(m => m.SequenceNumber)];
+        }
+
+        foreach (var id in expired)
+        {
+            w.Execute("DELETE FROM messages WHERE id = $p0", id);
+        }
+
+        foreach (var id in redrive)
+        {
+            moved += w.Execute("UPDATE messages SET queue_id = $p0, dlq_source = $p1, visible_ms = $p2 WHERE id = $p3",
+                c.DeadLetterQueueId, c.SourceQueueArn, c.NowMs, id);
+        }
+
+        foreach (var m in picked)
+        {
+            w.Execute(
+                "UPDATE messages SET visible_ms = $p0, receive_count = $p1, first_receive_ms = $p2, last_receive_ms = $p3, nonce = $p4 WHERE id = $p5",
+                c.NowMs + c.VisibilityTimeoutMs, m.ReceiveCount, m.FirstReceiveMs, c.NowMs, m.Nonce, m.RowId);
+        }
+
+        long? next = null;
+        if (picked.Count == 0)
+        {
+            var n = w.Scalar("SELECT MIN(visible_ms) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1", c.QueueId, c.NowMs);
+            next = n == 0 ? null : n;
+        }
+
+        return new ReceiveOutcome(picked, next, moved);
+    });
+
+    public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default) =>
+        Run<IReadOnlyList<HandleOutcome>>(w =>
+        {
+            var outcomes = new List<HandleOutcome>(handles.Count);
+            foreach (var h in handles)
+            {
+                var state = State(w, queueId, h);
+                if (state is null)
+                {
+                    outcomes.Add(HandleOutcome.MessageGone);
+                    continue;
+                }
+
+                var (nonce, visibleMs, _) = state.Value;
+                if (nonce != h.Nonce)
+                {
+                    // AWS: an older handle "succeeds, but the message might not be deleted".
+                    outcomes.Add(HandleOutcome.Stale);
+                    continue;
+                }
+
+                if (isFifo && visibleMs <= nowMs)
+                {
+                    outcomes.Add(HandleOutcome.NotInFlight);
+                    continue;
+                }
+
+                w.Execute("DELETE FROM messages WHERE id = $p0", h.RowId);
+                outcomes.Add(HandleOutcome.Ok);
+            }
+
+            return outcomes;
+        });
+
+    public Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default) =>
+        Run<IReadOnlyList<HandleOutcome>>(w =>
+        {
+            var outcomes = new List<HandleOutcome>(changes.Count);
+            foreach (var c in changes)
+            {
+                var state = State(w, queueId, c.Handle);
+                if (state is null)
+                {
+                    outcomes.Add(HandleOutcome.MessageGone);
+                    continue;
+                }
+
+                var (nonce, visibleMs, lastReceiveMs) = state.Value;
+                if (nonce != c.Handle.Nonce)
+                {
+                    outcomes.Add(HandleOutcome.Stale);
+                    continue;
+                }
+
+                if (visibleMs <= nowMs && isFifo)
+                {
+                    outcomes.Add(HandleOutcome.NotInFlight);
+                    continue;
+                }
+
+                if (c.VisibleAtMs - lastReceiveMs > SqsService.MaxVisibilityTimeout * 1000L)
+                {
+                    outcomes.Add(HandleOutcome.TotalVisibilityExceeded);
+                    continue;
+                }
+
+                w.Execute("UPDATE messages SET visible_ms = $p0 WHERE id = $p1", c.VisibleAtMs, c.Handle.RowId);
+                outcomes.Add(visibleMs <= nowMs ? HandleOutcome.NotInFlight : HandleOutcome.Ok);
+            }
+
+            return outcomes;
+        });
+
+    private static (int Nonce, long VisibleMs, long LastReceiveMs)? State(Writer w, long queueId, ReceiptHandle h)
+    {
+        using var r = w.Command("SELECT nonce, visible_ms, last_receive_ms FROM messages WHERE id = $p0 AND queue_id = $p1", h.RowId, queueId).ExecuteReader();
+        return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetInt64(2)) : null;
+    }
+
+    public Task<long> PurgeAsync(long queueId, CancellationToken ct = default) =>
+        Run(w => (long)w.Execute("DELETE FROM messages WHERE queue_id = $p0", queueId));
+
+    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default) => Run(w =>
+    {
+        var visible = w.Scalar("SELECT COUNT(*) FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1", queueId, nowMs);
+        var notVisible = w.Scalar("SELECT COUNT(*) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0", queueId, nowMs);
+        var delayed = w.Scalar("SELECT COUNT(*) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count = 0", queueId, nowMs);
+        return new QueueCounts(visible, notVisible, delayed);
+    });
+
+    public Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default) =>
+        Run(w =>
+        {
+            var rows = new List<(long Id, string? Source)>();
+            using (var r = w.Command("SELECT id, dlq_source FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1 ORDER BY visible_ms LIMIT $p2",
+                fromQueueId, nowMs, max).ExecuteReader())
+            {
+                while (r.Read())
+                {
+                    rows.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)));
+                }
+            }
+
+            var moved = 0;
+            foreach (var (id, source) in rows)
+            {
+                var target = destinationQueueId ?? (source is null ? null : sourceQueueIdByArn(source));
+                if (target is null)
+                {
+                    continue;
+                }
+
+                moved += w.Execute("UPDATE messages SET queue_id = $p0, dlq_source = NULL, visible_ms = $p1 WHERE id = $p2", target, nowMs, id);
+            }
+
+            return moved;
+        });
+
+    public Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, CancellationToken ct = default) =>
+        Run(w => (long)w.Execute("DELETE FROM messages WHERE queue_id = $p0 AND sent_ms < $p1", queueId, oldestAliveSentMs));
+}

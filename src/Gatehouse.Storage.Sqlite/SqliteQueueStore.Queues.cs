@@ -1,0 +1,54 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gatehouse.Services.Sqs;
+
+namespace Gatehouse.Storage.Sqlite;
+
+public sealed partial class SqliteQueueStore
+{
+    private static string Json(ImmutableSortedDictionary<string, string> map) => JsonSerializer.Serialize(map);
+
+    private static ImmutableSortedDictionary<string, string> Map(string json) =>
+        (JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []).ToImmutableSortedDictionary(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default) => Run<IReadOnlyList<QueueRecord>>(w =>
+    {
+        var list = new List<QueueRecord>();
+        using var reader = w.Command("SELECT id, account, region, name, attributes, tags, created, modified FROM queues").ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(new QueueRecord
+            {
+                Id = reader.GetInt64(0),
+                AccountId = reader.GetString(1),
+                Region = reader.GetString(2),
+                Name = reader.GetString(3),
+                Attributes = Map(reader.GetString(4)),
+                Tags = Map(reader.GetString(5)),
+                CreatedTimestamp = reader.GetInt64(6),
+                LastModifiedTimestamp = reader.GetInt64(7),
+            });
+        }
+
+        return list;
+    });
+
+    public Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default) => Run(w =>
+    {
+        var id = w.Scalar(
+            "INSERT INTO queues(account, region, name, attributes, tags, created, modified) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6) RETURNING id",
+            queue.AccountId, queue.Region, queue.Name, Json(queue.Attributes), Json(queue.Tags), queue.CreatedTimestamp, queue.LastModifiedTimestamp);
+        return queue with { Id = id };
+    });
+
+    public Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default) => Run(w =>
+        w.Execute("UPDATE queues SET attributes = $p0, tags = $p1, modified = $p2 WHERE id = $p3",
+            Json(queue.Attributes), Json(queue.Tags), queue.LastModifiedTimestamp, queue.Id));
+
+    public Task DeleteQueueAsync(long queueId, CancellationToken ct = default) => Run(w =>
+    {
+        w.Execute("DELETE FROM messages WHERE queue_id = $p0", queueId);
+        w.Execute("DELETE FROM dedup WHERE queue_id = $p0", queueId);
+        return w.Execute("DELETE FROM queues WHERE id = $p0", queueId);
+    });
+}

@@ -1,0 +1,184 @@
+using System.Threading.Channels;
+using Gatehouse.Services.Sqs;
+using Microsoft.Data.Sqlite;
+
+namespace Gatehouse.Storage.Sqlite;
+
+/// <summary>
+/// <see cref="IQueueStore"/> over one SQLite database. Every operation runs on a single writer thread;
+/// the operations waiting when a transaction starts are committed together (group commit: one fsync for many
+/// requests), and each caller is answered only after that commit (INVARIANT durability). Each operation runs
+/// inside its own savepoint so one that fails leaves the others' changes in the transaction.
+/// </summary>
+public sealed partial class SqliteQueueStore : IQueueStore
+{
+    private readonly Channel<Operation> _channel = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Thread _thread;
+    private readonly SqliteConnection _connection;
+    private readonly Writer _writer;
+    private readonly int _maxBatch;
+
+    public string Description { get; }
+
+    private SqliteQueueStore(SqliteConnection connection, SqliteStoreOptions options)
+    {
+        _connection = connection;
+        _writer = new Writer(connection);
+        _maxBatch = options.MaxBatch;
+        Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "gatehouse-sqlite-writer" };
+    }
+
+    public static SqliteQueueStore Open(SqliteStoreOptions options)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        if (options.Path is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.Path ?? ":memory:",
+            Mode = options.Path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString();
+        var connection = new SqliteConnection(cs);
+        connection.Open();
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                PRAGMA journal_mode=WAL;
+                PRAGMA synchronous={(options.FsyncEachCommit ? "FULL" : "NORMAL")};
+                PRAGMA temp_store=MEMORY;
+                PRAGMA cache_size=-65536;
+                {Schema.Create}
+                INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        var store = new SqliteQueueStore(connection, options);
+        store._thread.Start();
+        return store;
+    }
+
+    private abstract class Operation
+    {
+        public abstract void Execute(Writer w);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class Operation<T>(Func<Writer, T> body) : Operation
+    {
+        private readonly TaskCompletionSource<T> _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _tcs.Task;
+
+        public override void Execute(Writer w)
+        {
+            try
+            {
+                _result = body(w);
+            }
+            catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException)
+            {
+                _error = ex;
+                throw;
+            }
+        }
+
+        public override void Complete()
+        {
+            if (_error is not null)
+            {
+                _tcs.TrySetException(_error);
+            }
+            else
+            {
+                _tcs.TrySetResult(_result!);
+            }
+        }
+
+        public override void Fail(Exception ex) => _tcs.TrySetException(ex);
+    }
+
+    private Task<T> Run<T>(Func<Writer, T> body)
+    {
+        var op = new Operation<T>(body);
+        if (!_channel.Writer.TryWrite(op))
+        {
+            op.Fail(new ObjectDisposedException(nameof(SqliteQueueStore)));
+        }
+
+        return op.Task;
+    }
+
+    private void Loop()
+    {
+        var batch = new List<Operation>(_maxBatch);
+        var reader = _channel.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+
+            try
+            {
+                _writer.Execute("BEGIN IMMEDIATE");
+                foreach (var op in batch)
+                {
+                    _writer.Execute("SAVEPOINT op");
+                    try
+                    {
+                        op.Execute(_writer);
+                        _writer.Execute("RELEASE op");
+                    }
+                    catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException)
+                    {
+                        _writer.Execute("ROLLBACK TO op");
+                        _writer.Execute("RELEASE op");
+                    }
+                }
+
+                _writer.Execute("COMMIT");
+                foreach (var op in batch)
+                {
+                    op.Complete();
+                }
+            }
+            catch (SqliteException ex)
+            {
+                try
+                {
+                    _writer.Execute("ROLLBACK");
+                }
+                catch (SqliteException)
+                {
+                    // The transaction is already gone.
+                }
+
+                foreach (var op in batch)
+                {
+                    op.Fail(ex);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await Task.Run(_thread.Join);
+        _writer.Dispose();
+        await _connection.DisposeAsync();
+    }
+}
