@@ -1,0 +1,54 @@
+using System.Globalization;
+using Gatehouse.Services.Sqs;
+using Gatehouse.Storage.Sqlite;
+
+namespace Gatehouse.Server;
+
+/// <summary>Builds the web application: the store, the services and the one request pipeline.</summary>
+public static class GatehouseApp
+{
+    /// <summary>Largest request body accepted: a full 1 MiB batch in base64 attributes and JSON or form encoding
+    /// still fits. Larger bodies get an AWS error, not a dropped connection.</summary>
+    public const long MaxRequestBytes = 8 * 1024 * 1024;
+
+    public static async Task<WebApplication> BuildAsync(GatehouseOptions options, TimeProvider time, string[]? args = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args ?? []);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Gatehouse", LogLevel.Information);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.AddServerHeader = false;
+            k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.Port);
+        });
+
+        var storePath = options.InMemory ? null : Path.Combine(options.DataDirectory, "gatehouse.db");
+        var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = storePath, FsyncEachCommit = options.Fsync });
+        var sqs = await SqsService.StartAsync(store, time);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(sqs);
+        builder.Services.AddSingleton<IQueueStore>(store);
+        builder.Services.AddSingleton<RequestPipeline>();
+
+        var app = builder.Build();
+        var pipeline = app.Services.GetRequiredService<RequestPipeline>();
+        app.Run(pipeline.HandleAsync);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
+            log.LogInformation("Gatehouse {Version} listening on http://{Bind}:{Port}; store {Store}; account {Account}; default region {Region}",
+                RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription,
+                options.AccountId, options.DefaultRegion);
+        });
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            sqs.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Gatehouse.Server;
+
+/// <summary>Server settings, from command-line flags (<c>--port 4566</c>) or environment variables
+/// (<c>GATEHOUSE_PORT=4566</c>); flags win.</summary>
+public sealed record GatehouseOptions
+{
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 4566;
+
+    /// <summary>Where the SQLite database lives (<c>gatehouse.db</c> inside it).</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>Keep everything in memory: nothing survives a restart.</summary>
+    public bool InMemory { get; init; }
+
+    /// <summary>Fsync every group commit (survives power loss); off still survives a crash of the process.</summary>
+    public bool Fsync { get; init; } = true;
+
+    /// <summary>The region used when a request carries no SigV4 credential scope.</summary>
+    public string DefaultRegion { get; init; } = "us-east-1";
+
+    /// <summary>The account that owns queues until identities arrive.</summary>
+    public string AccountId { get; init; } = "000000000000";
+
+    /// <summary>The scheme and host queue URLs use, e.g. <c>http://sqs.local:4566</c>; by default the Host the
+    /// client used.</summary>
+    public string? AdvertisedUrl { get; init; }
+
+    public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env)
+    {
+        var o = new GatehouseOptions();
+        string? Get(string flag, string variable)
+        {
+            for (var i = 0; i < args.Count; i++)
+            {
+                if (args[i] == flag && i + 1 < args.Count)
+                {
+                    return args[i + 1];
+                }
+
+                if (args[i].StartsWith(flag + "=", StringComparison.Ordinal))
+                {
+                    return args[i][(flag.Length + 1)..];
+                }
+            }
+
+            return env(variable);
+        }
+
+        bool Flag(string flag, string variable) =>
+            args.Contains(flag) || string.Equals(env(variable), "true", StringComparison.OrdinalIgnoreCase) || env(variable) == "1";
+
+        if (Get("--port", "GATEHOUSE_PORT") is { } port)
+        {
+            o = o with { Port = int.Parse(port, CultureInfo.InvariantCulture) };
+        }
+
+        return o with
+        {
+            BindAddress = Get("--bind", "GATEHOUSE_BIND") ?? o.BindAddress,
+            DataDirectory = Get("--data-dir", "GATEHOUSE_DATA_DIR") ?? o.DataDirectory,
+            InMemory = Flag("--in-memory", "GATEHOUSE_IN_MEMORY"),
+            Fsync = !Flag("--no-fsync", "GATEHOUSE_NO_FSYNC"),
+            DefaultRegion = Get("--region", "GATEHOUSE_REGION") ?? o.DefaultRegion,
+            AccountId = Get("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId,
+            AdvertisedUrl = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL")?.TrimEnd('/'),
+        };
+    }
+}

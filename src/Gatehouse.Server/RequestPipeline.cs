@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Gatehouse.Protocol;
+using Gatehouse.Server.Sqs;
+using Gatehouse.Services.Sqs;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Gatehouse.Server;
+
+/// <summary>
+/// The one request path (design: "one readable method"). Every request goes through these steps in order:
+/// 1. route (service, protocol, action), 2. authenticate, 3. decode, 4. authorize, 5. handle, 6. encode.
+/// Errors at any step are rendered in the protocol the request came in.
+/// </summary>
+internal sealed class RequestPipeline(SqsService sqs, GatehouseOptions options, TimeProvider time, ILogger<RequestPipeline> log)
+{
+    public const string Version = "0.1.0";
+    public const string SqsXmlNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
+    private const string JsonContentType = "application/x-amz-json-1.0";
+    private readonly long _startedAt = time.GetTimestamp();
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = NewRequestId();
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+        if (http.Request.Path.StartsWithSegments("/_gatehouse/health", StringComparison.Ordinal))
+        {
+            await WriteHealthAsync(http);
+            return;
+        }
+
+        var target = http.Request.Headers["X-Amz-Target"].FirstOrDefault();
+        var json = target is not null;
+        string? action = null;
+        try
+        {
+            // 1. Route: the JSON protocol names the operation in X-Amz-Target; the Query protocol in Action=.
+            var body = await ReadBodyAsync(http);
+            IRequestReader reader;
+            if (json)
+            {
+                if (!target!.StartsWith("AmazonSQS.", StringComparison.Ordinal))
+                {
+                    throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {target}." , HttpStatus = 400 });
+                }
+
+                action = target["AmazonSQS.".Length..];
+                var contentType = http.Request.ContentType ?? "";
+                if (!contentType.StartsWith("application/x-amz-json", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new AwsErrorException(CommonErrors.UnsupportedMediaType(http.Request.ContentType));
+                }
+
+                reader = JsonRequestReader.Parse(body);
+            }
+            else
+            {
+                var parameters = QueryParameters(http, body);
+                if (!parameters.TryGetValue("Action", out action) || string.IsNullOrEmpty(action))
+                {
+                    if (parameters.Count == 0)
+                    {
+                        // AWS answers a bare GET of a queue URL with UnknownOperationException (wire reference §1.2).
+                        throw new AwsErrorException(CommonErrors.UnknownOperation());
+                    }
+
+                    throw new AwsErrorException(CommonErrors.MissingParameter("Action"));
+                }
+
+                var queuePath = QueuePath(http);
+                if (queuePath is not null)
+                {
+                    if (action is "CreateQueue" or "ListQueues")
+                    {
+                        throw new AwsErrorException(CommonErrors.InvalidAction(action));
+                    }
+
+                    parameters.TryAdd("QueueUrl", UrlBase(http) + queuePath);
+                }
+
+                reader = new QueryRequestReader(parameters);
+            }
+
+            if (!SqsActions.All.TryGetValue(action, out var sqsAction))
+            {
+                throw new AwsErrorException(CommonErrors.InvalidAction(action));
+            }
+
+            // 2. Authenticate: the caller and the region of its credential scope. Signature verification and
+            //    identities plug in here; until then every caller is the configured account's root user.
+            var region = CredentialScopeRegion(http) ?? options.DefaultRegion;
+            var caller = new SqsCaller(options.AccountId, region, options.AccountId, UrlBase(http), QueryProtocol: !json);
+
+            // 3. Decode.
+            var request = sqsAction.Decode(reader);
+
+            // 4. Authorize: the action catalogue names the IAM action (sqsAction.IamAction); the policy engine
+            //    decides here once identities exist.
+
+            // 5. Handle.
+            var write = await sqsAction.Handle(new SqsCall(sqs, caller, http), request);
+
+            // 6. Encode.
+            await WriteSuccessAsync(http, json, action, requestId, write);
+        }
+        catch (AwsErrorException ex)
+        {
+            await WriteErrorAsync(http, json, requestId, ex.Error);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            log.LogError(ex, "Request {RequestId} ({Action}) failed", requestId, action);
+            await WriteErrorAsync(http, json, requestId, CommonErrors.InternalFailure());
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > GatehouseApp.MaxRequestBytes)
+        {
+            throw new AwsErrorException(CommonErrors.RequestEntityTooLarge(GatehouseApp.MaxRequestBytes));
+        }
+
+        var reader = http.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(http.RequestAborted);
+            if (result.Buffer.Length > GatehouseApp.MaxRequestBytes)
+            {
+                reader.AdvanceTo(result.Buffer.End);
+                throw new AwsErrorException(CommonErrors.RequestEntityTooLarge(GatehouseApp.MaxRequestBytes));
+            }
+
+            if (result.IsCompleted)
+            {
+                var bytes = result.Buffer.ToArray();
+                reader.AdvanceTo(result.Buffer.End);
+                return bytes;
+            }
+
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+
+    /// <summary>Query parameters from the URL and, for form posts, the body (the body wins).</summary>
+    private static Dictionary<string, string> QueryParameters(HttpContext http, ReadOnlyMemory<byte> body)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in QueryHelpers.ParseQuery(http.Request.QueryString.Value))
+        {
+            parameters[k] = v.ToString();
+        }
+
+        if (!body.IsEmpty)
+        {
+            foreach (var (k, v) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Span)))
+            {
+                parameters[k] = v.ToString();
+            }
+        }
+
+        return parameters;
+    }
+
+    /// <summary>"/account/name" when the request was sent to a queue URL.</summary>
+    private static string? QueuePath(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "/";
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 2 ? "/" + parts[0] + "/" + parts[1] : null;
+    }
+
+    private string UrlBase(HttpContext http) =>
+        options.AdvertisedUrl ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
+
+    /// <summary>The region of the SigV4 credential scope (<c>Credential=AKID/date/region/service/aws4_request</c>).</summary>
+    private static string? CredentialScopeRegion(HttpContext http)
+    {
+        var credential = http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.IndexOf("Credential=", StringComparison.Ordinal) is var i and >= 0
+            ? auth[(i + "Credential=".Length)..].Split(',', 2)[0]
+            : http.Request.Query["X-Amz-Credential"].FirstOrDefault();
+        var parts = credential?.Split('/');
+        return parts is { Length: 5 } && parts[2].Length > 0 ? parts[2] : null;
+    }
+
+    private static async Task WriteSuccessAsync(HttpContext http, bool json, string action, string requestId, Action<IResponseWriter>? write)
+    {
+        http.Response.StatusCode = 200;
+        if (json)
+        {
+            http.Response.ContentType = JsonContentType;
+            using var writer = new JsonResponseWriter();
+            write?.Invoke(writer);
+            var body = writer.Finish();
+            http.Response.ContentLength = body.Length;
+            await http.Response.Body.WriteAsync(body);
+        }
+        else
+        {
+            http.Response.ContentType = "text/xml";
+            var xml = Encoding.UTF8.GetBytes(XmlResponseWriter.Render(action, SqsXmlNamespace, requestId, write));
+            http.Response.ContentLength = xml.Length;
+            await http.Response.Body.WriteAsync(xml);
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, bool json, string requestId, AwsError error)
+    {
+        if (http.Response.HasStarted)
+        {
+            return;
+        }
+
+        http.Response.StatusCode = error.HttpStatus;
+        byte[] body;
+        if (json)
+        {
+            http.Response.ContentType = JsonContentType;
+            http.Response.Headers["x-amzn-query-error"] = $"{error.QueryCode};{(error.SenderFault ? "Sender" : "Receiver")}";
+            body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = error.JsonType, ["message"] = error.Message });
+        }
+        else
+        {
+            http.Response.ContentType = "text/xml";
+            body = Encoding.UTF8.GetBytes(XmlResponseWriter.RenderError(error, SqsXmlNamespace, requestId));
+        }
+
+        http.Response.ContentLength = body.Length;
+        await http.Response.Body.WriteAsync(body);
+    }
+
+    private async Task WriteHealthAsync(HttpContext http)
+    {
+        http.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(http.Response.Body, new Dictionary<string, object>
+        {
+            ["status"] = "ok",
+            ["version"] = Version,
+            ["store"] = sqs.StoreDescription,
+            ["uptimeSeconds"] = (long)time.GetElapsedTime(_startedAt).TotalSeconds,
+            ["account"] = options.AccountId,
+            ["enforcement"] = "off",
+        });
+    }
+
+    /// <summary>A v4-style UUID with the third group starting with 5, the shape every real SQS request id has
+    /// (wire reference §4.15).</summary>
+    private static string NewRequestId()
+    {
+        Span<byte> b = stackalloc byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        b[6] = (byte)(0x50 | (b[6] & 0x0F));
+        b[8] = (byte)(0x80 | (b[8] & 0x3F));
+        var hex = Convert.ToHexStringLower(b);
+        return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..]}";
+    }
+}
