@@ -1,0 +1,277 @@
+using Gatehouse.Protocol;
+using Gatehouse.Services.Sqs;
+using Gatehouse.Storage.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gatehouse.Services.Tests;
+
+/// <summary>Queue semantics over the real SQLite store (in memory) with a fake clock.</summary>
+public sealed class SqsServiceTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly SqsCaller _caller = new("000000000000", "us-east-1", "AIDAEXAMPLE", "http://localhost:4566", QueryProtocol: false);
+    private SqliteQueueStore _store = null!;
+    private SqsService _sqs = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = SqliteQueueStore.Open(new SqliteStoreOptions());
+        _sqs = await SqsService.StartAsync(_store, _time);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sqs.DisposeAsync();
+        await _store.DisposeAsync();
+    }
+
+    private async Task<QueueRecord> Create(string name, params (string Key, string Value)[] attributes)
+    {
+        await _sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name, [.. attributes.Select(a => new KeyValuePair<string, string>(a.Key, a.Value))], null));
+        return _sqs.Find(_caller.AccountId, _caller.Region, name)!;
+    }
+
+    private Task<SendMessageResponse> Send(QueueRecord q, string body, int? delay = null, string? group = null, string? dedup = null) =>
+        _sqs.SendMessageAsync(_caller, q, new SendMessageRequest(q.Name, body, delay, null, null, dedup, group), null);
+
+    private async Task<IReadOnlyList<ReceivedMessage>> Receive(QueueRecord q, int max = 10, int? visibility = null, int wait = 0) =>
+        (await _sqs.ReceiveMessageAsync(q, new ReceiveMessageRequest(q.Name, ["All"], null, ["All"], max, visibility, wait, null))).Messages;
+
+    [Fact]
+    public async Task A_received_message_is_invisible_until_its_timeout_ends()
+    {
+        var q = await Create("vis");
+        await Send(q, "one");
+        var first = await Receive(q, visibility: 30);
+        Assert.Single(first);
+        Assert.Empty(await Receive(q));
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Empty(await Receive(q));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var again = Assert.Single(await Receive(q));
+        Assert.Equal("2", again.Attributes.Single(a => a.Key == "ApproximateReceiveCount").Value);
+        Assert.NotEqual(first[0].ReceiptHandle, again.ReceiptHandle);
+    }
+
+    [Fact]
+    public async Task Deleting_with_a_stale_handle_succeeds_without_deleting()
+    {
+        var q = await Create("stale");
+        await Send(q, "m");
+        var old = (await Receive(q, visibility: 1))[0];
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var fresh = (await Receive(q, visibility: 1))[0];
+        await _sqs.DeleteMessageAsync(q, old.ReceiptHandle);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Single(await Receive(q));
+        await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.DeleteMessageAsync(q, "garbage"));
+        Assert.NotNull(fresh);
+    }
+
+    [Fact]
+    public async Task Delayed_messages_appear_after_their_delay()
+    {
+        var q = await Create("delay");
+        await Send(q, "later", delay: 10);
+        Assert.Empty(await Receive(q));
+        var attrs = await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessagesDelayed"]);
+        Assert.Equal("1", attrs.Attributes.Single().Value);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Single(await Receive(q));
+    }
+
+    [Fact]
+    public async Task Messages_past_retention_are_never_delivered()
+    {
+        var q = await Create("retention", ("MessageRetentionPeriod", "60"));
+        await Send(q, "old");
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.Empty(await Receive(q));
+    }
+
+    [Fact]
+    public async Task Long_poll_returns_as_soon_as_a_message_arrives()
+    {
+        var q = await Create("poll");
+        var pending = Receive(q, wait: 20);
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        await Send(q, "wake");
+        var got = await pending.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal("wake", Assert.Single(got).Body);
+    }
+
+    [Fact]
+    public async Task Long_poll_ends_empty_when_the_wait_passes()
+    {
+        var q = await Create("pollempty");
+        var pending = Receive(q, wait: 5);
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Empty(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Long_poll_wakes_when_an_invisible_message_becomes_visible()
+    {
+        var q = await Create("pollvis");
+        await Send(q, "m");
+        await Receive(q, visibility: 3);
+        var pending = Receive(q, wait: 20);
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Single(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Redrive_moves_a_message_after_maxReceiveCount()
+    {
+        var dlq = await Create("dlq");
+        var q = await Create("src", ("RedrivePolicy", $"{{\"deadLetterTargetArn\":\"{dlq.Arn}\",\"maxReceiveCount\":2}}"));
+        await Send(q, "poison");
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Single(await Receive(q, visibility: 1));
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        Assert.Empty(await Receive(q));
+        var moved = Assert.Single(await Receive(dlq));
+        Assert.Equal(q.Arn, moved.Attributes.Single(a => a.Key == "DeadLetterQueueSourceArn").Value);
+        Assert.Equal("3", moved.Attributes.Single(a => a.Key == "ApproximateReceiveCount").Value);
+        var sources = _sqs.ListDeadLetterSourceQueues(_caller, dlq, new ListDeadLetterSourceQueuesRequest(null, null, null));
+        Assert.Equal("http://localhost:4566/000000000000/src", Assert.Single(sources.QueueUrls));
+    }
+
+    [Fact]
+    public async Task Purge_is_allowed_once_a_minute()
+    {
+        var q = await Create("purge");
+        await Send(q, "m");
+        await _sqs.PurgeQueueAsync(q);
+        Assert.Empty(await Receive(q));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.PurgeQueueAsync(q));
+        Assert.Equal("AWS.SimpleQueueService.PurgeQueueInProgress", ex.Error.QueryCode);
+        Assert.Equal(403, ex.Error.HttpStatus);
+        Assert.Equal("Only one PurgeQueue operation on purge is allowed every 60 seconds.", ex.Error.Message);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        await _sqs.PurgeQueueAsync(q);
+    }
+
+    [Fact]
+    public async Task A_deleted_name_is_reserved_for_sixty_seconds()
+    {
+        var q = await Create("reborn");
+        await _sqs.DeleteQueueAsync(_caller, q);
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => Create("reborn"));
+        Assert.Equal("AWS.SimpleQueueService.QueueDeletedRecently", ex.Error.QueryCode);
+        _time.Advance(TimeSpan.FromSeconds(61));
+        await Create("reborn");
+    }
+
+    [Fact]
+    public async Task Create_is_idempotent_but_refuses_a_different_attribute()
+    {
+        await Create("idem", ("DelaySeconds", "5"));
+        await Create("idem", ("DelaySeconds", "5"));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => Create("idem", ("DelaySeconds", "6")));
+        Assert.Equal("QueueAlreadyExists", ex.Error.QueryCode);
+        Assert.Equal("A queue already exists with the same name and a different value for attribute DelaySeconds", ex.Error.Message);
+    }
+
+    [Fact]
+    public async Task Visibility_cannot_pass_twelve_hours_in_total()
+    {
+        var q = await Create("cap");
+        await Send(q, "m");
+        var m = (await Receive(q, visibility: 43_000))[0];
+        _time.Advance(TimeSpan.FromSeconds(100));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() =>
+            _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, m.ReceiptHandle, 43_199)));
+        Assert.Equal("Value 43199 for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds].", ex.Error.Message);
+        await _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, m.ReceiptHandle, 43_000));
+    }
+
+    [Fact]
+    public async Task Fifo_keeps_group_order_and_blocks_a_group_in_flight()
+    {
+        var q = await Create("order.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"));
+        for (var i = 0; i < 3; i++)
+        {
+            await Send(q, $"a{i}", group: "A");
+            await Send(q, $"b{i}", group: "B");
+        }
+
+        var first = await Receive(q, max: 1);
+        Assert.Equal("a0", Assert.Single(first).Body);
+
+        // Group A is blocked while a0 is in flight; B is served in order.
+        var next = await Receive(q, max: 10);
+        Assert.Equal(["b0", "b1", "b2"], next.Select(m => m.Body));
+        await _sqs.DeleteMessageAsync(q, first[0].ReceiptHandle);
+        var rest = await Receive(q, max: 10);
+        Assert.Equal(["a1", "a2"], rest.Select(m => m.Body));
+    }
+
+    [Fact]
+    public async Task Fifo_deduplicates_within_five_minutes()
+    {
+        var q = await Create("dedup.fifo", ("FifoQueue", "true"));
+        var a = await Send(q, "x", group: "g", dedup: "d1");
+        var b = await Send(q, "y", group: "g", dedup: "d1");
+        Assert.Equal(a.MessageId, b.MessageId);
+        Assert.Equal(a.SequenceNumber, b.SequenceNumber);
+        Assert.Single(await Receive(q));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        var c = await Send(q, "z", group: "g", dedup: "d1");
+        Assert.NotEqual(a.MessageId, c.MessageId);
+        Assert.True(string.CompareOrdinal(c.SequenceNumber, a.SequenceNumber) > 0);
+    }
+
+    [Fact]
+    public async Task Fifo_refuses_per_message_delay_and_requires_a_group()
+    {
+        var q = await Create("rules.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => Send(q, "x", delay: 2, group: "g"));
+        Assert.Equal("Value 2 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.", ex.Error.Message);
+        ex = await Assert.ThrowsAsync<AwsErrorException>(() => Send(q, "x"));
+        Assert.Equal("MissingParameter", ex.Error.QueryCode);
+        Assert.Equal("The request must contain the parameter MessageGroupId.", ex.Error.Message);
+    }
+
+    [Fact]
+    public async Task Add_and_remove_permission_edit_the_policy_as_SQS_does()
+    {
+        var q = await Create("perm");
+        await _sqs.AddPermissionAsync(q, new AddPermissionRequest(q.Name, "label1", ["111122223333"], ["SendMessage"]));
+        q = _sqs.Find(_caller.AccountId, _caller.Region, "perm")!;
+        var policy = q.Attributes["Policy"];
+        Assert.Equal(
+            "{\"Version\":\"2008-10-17\",\"Id\":\"arn:aws:sqs:us-east-1:000000000000:perm/SQSDefaultPolicy\",\"Statement\":[{\"Sid\":\"label1\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::111122223333:root\"},\"Action\":\"SQS:SendMessage\",\"Resource\":\"arn:aws:sqs:us-east-1:000000000000:perm\"}]}",
+            policy);
+        var dup = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.AddPermissionAsync(q, new AddPermissionRequest(q.Name, "label1", ["111122223333"], ["SendMessage"])));
+        Assert.Equal("Value label1 for parameter Label is invalid. Reason: Already exists.", dup.Error.Message);
+        await _sqs.RemovePermissionAsync(q, new RemovePermissionRequest(q.Name, "label1"));
+        Assert.False(_sqs.Find(_caller.AccountId, _caller.Region, "perm")!.Attributes.ContainsKey("Policy"));
+    }
+
+    [Fact]
+    public async Task Batch_shape_errors_are_AWS_errors()
+    {
+        var q = await Create("batch");
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.SendMessageBatchAsync(_caller, q, new SendMessageBatchRequest(q.Name, [])));
+        Assert.Equal("There should be at least one SendMessageBatchRequestEntry in the request.", ex.Error.Message);
+        var eleven = Enumerable.Range(0, 11).Select(i => new SendMessageBatchEntry($"e{i}", "b", null, null, null, null, null)).ToList();
+        ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.SendMessageBatchAsync(_caller, q, new SendMessageBatchRequest(q.Name, eleven)));
+        Assert.Equal("Maximum number of entries per request are 10. You have sent 11.", ex.Error.Message);
+        var dup = new List<SendMessageBatchEntry> { new("id_2", "a", null, null, null, null, null), new("id_2", "b", null, null, null, null, null) };
+        ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.SendMessageBatchAsync(_caller, q, new SendMessageBatchRequest(q.Name, dup)));
+        Assert.Equal("Id id_2 repeated.", ex.Error.Message);
+        var mixed = new List<SendMessageBatchEntry> { new("ok", "fine", null, null, null, null, null), new("bad", "bell\u0007", null, null, null, null, null) };
+        var result = await _sqs.SendMessageBatchAsync(_caller, q, new SendMessageBatchRequest(q.Name, mixed));
+        Assert.Equal("ok", Assert.Single(result.Successful).Id);
+        Assert.Equal("InvalidMessageContents", Assert.Single(result.Failed).Code);
+    }
+}

@@ -1,0 +1,73 @@
+using Gatehouse.Services.Sqs;
+
+namespace Gatehouse.Services.Tests;
+
+public class ValidationTests
+{
+    [Theory]
+    [InlineData("hello\u0007", 7)]
+    [InlineData("ok\u0008", 8)]
+    [InlineData("\uFFFE", 0xFFFE)]
+    public void Invalid_body_characters_are_found(string body, int expected) => Assert.Equal(expected, MessageValidation.FirstInvalidCharacter(body));
+
+    [Theory]
+    [InlineData("tab\tnewline\ncr\r")]
+    [InlineData("emoji \U0001F600 and \uE000")]
+    public void Allowed_characters_pass(string body) => Assert.Equal(-1, MessageValidation.FirstInvalidCharacter(body));
+
+    [Fact]
+    public void Invalid_character_message_is_AWS_text() =>
+        Assert.Equal("Invalid binary character '#x7' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].",
+            MessageValidation.InvalidCharacterMessage(7));
+
+    [Theory]
+    [InlineData("good.name", true)]
+    [InlineData("attr.1øßä", true)]
+    [InlineData(".lead", false)]
+    [InlineData("trail.", false)]
+    [InlineData("a..b", false)]
+    [InlineData("AWS.x", false)]
+    [InlineData("amazon.x", false)]
+    [InlineData("sp ace", false)]
+    public void Attribute_names(string name, bool valid) => Assert.Equal(valid, MessageValidation.IsValidName(name));
+
+    [Fact]
+    public void Size_counts_body_and_attribute_name_type_and_value()
+    {
+        var size = MessageValidation.Size("abc", [new("k", new MessageAttributeValue("String", "x", null))]);
+        Assert.Equal(3 + 1 + 6 + 1, size);
+    }
+
+    [Fact]
+    public void Empty_string_attribute_value_is_refused() =>
+        Assert.Equal("Message (user) attribute 'ErrorDetails' must contain a non-empty value of type 'String'.",
+            MessageValidation.ValidateAttributes([new("ErrorDetails", new MessageAttributeValue("String", "", null))]));
+
+    [Fact]
+    public void Eleven_attributes_are_refused()
+    {
+        var attrs = Enumerable.Range(0, 11).Select(i => new KeyValuePair<string, MessageAttributeValue>($"a{i}", new("String", "v", null))).ToList();
+        Assert.NotNull(MessageValidation.ValidateAttributes(attrs));
+    }
+
+    [Fact]
+    public void Receipt_handles_round_trip_and_reject_garbage()
+    {
+        var h = new ReceiptHandle(3, 42, 7);
+        var text = h.Encode();
+        Assert.StartsWith("AQEB", text, StringComparison.Ordinal);
+        Assert.True(ReceiptHandle.TryDecode(text, out var back));
+        Assert.Equal(h, back);
+        Assert.False(ReceiptHandle.TryDecode("garbage", out _));
+        Assert.False(ReceiptHandle.TryDecode(text[..^4] + "AAAA", out _));
+    }
+
+    [Fact]
+    public void Sequence_numbers_are_twenty_digits_and_increase()
+    {
+        var a = SqsService.FormatSequenceNumber(1);
+        var b = SqsService.FormatSequenceNumber(2);
+        Assert.Equal(20, a.Length);
+        Assert.True(string.CompareOrdinal(a, b) < 0);
+    }
+}
