@@ -58,13 +58,37 @@ public sealed class RequestPrincipal
     public string? ServiceName { get; private init; }
 
     /// <summary>Principal tags (user/role tags overridden by session tags); keys compare case-insensitively.</summary>
-    public IReadOnlyDictionary<string, string> Tags { get; init; } = NoTags;
+    public IReadOnlyDictionary<string, string> Tags { get; private set; } = NoTags;
 
     /// <summary>Service-linked roles are exempt from SCPs and RCPs (D-ORG).</summary>
-    public bool IsServiceLinkedRole { get; init; }
+    public bool IsServiceLinkedRole { get; private set; }
 
     /// <summary>An <c>sts:AssumeRoot</c> session: treated as the member account's root user (D-ROOT).</summary>
-    public bool IsAssumedRoot { get; init; }
+    public bool IsAssumedRoot { get; private set; }
+
+    /// <summary>A copy with these principal tags (user/role tags already overridden by session tags).</summary>
+    public RequestPrincipal WithTags(IReadOnlyDictionary<string, string> tags)
+    {
+        var copy = (RequestPrincipal)MemberwiseClone();
+        copy.Tags = new Dictionary<string, string>(tags, StringComparer.OrdinalIgnoreCase);
+        return copy;
+    }
+
+    /// <summary>A copy marked as a service-linked role session.</summary>
+    public RequestPrincipal AsServiceLinkedRole()
+    {
+        var copy = (RequestPrincipal)MemberwiseClone();
+        copy.IsServiceLinkedRole = true;
+        return copy;
+    }
+
+    /// <summary>A copy marked as an <c>sts:AssumeRoot</c> session.</summary>
+    public RequestPrincipal AsAssumedRoot()
+    {
+        var copy = (RequestPrincipal)MemberwiseClone();
+        copy.IsAssumedRoot = true;
+        return copy;
+    }
 
     /// <summary>The value of <c>aws:PrincipalArn</c> (role ARN for role sessions), or null for anonymous callers.</summary>
     public string? PrincipalArn => Type switch
