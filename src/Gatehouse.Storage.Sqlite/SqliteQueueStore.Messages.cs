@@ -298,7 +298,12 @@ public sealed partial class SqliteQueueStore
                     continue;
                 }
 
-                moved += w.Execute("UPDATE messages SET queue_id = $p0, dlq_source = NULL, visible_ms = $p1 WHERE id = $p2", target, nowMs, id);
+                // A move task re-sends the message: a new MessageId and enqueue time, and no receives yet, so a
+                // redriven message is not dead-lettered again on its first receive (AWS dev guide, "DLQ redrive").
+                moved += w.Execute(
+                    "UPDATE messages SET queue_id = $p0, dlq_source = NULL, visible_ms = $p1, sent_ms = $p1, message_id = $p2, " +
+                    "receive_count = 0, first_receive_ms = 0, last_receive_ms = 0 WHERE id = $p3",
+                    target, nowMs, Guid.NewGuid().ToString(), id);
             }
 
             return moved;

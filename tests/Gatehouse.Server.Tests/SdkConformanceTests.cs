@@ -1,0 +1,197 @@
+using System.Net;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace Gatehouse.Server.Tests;
+
+/// <summary>SQS through the AWS SDK for .NET (JSON protocol). The SDK checks every MD5 itself.</summary>
+[Collection("server")]
+public sealed class SdkConformanceTests(ServerFixture server)
+{
+    private readonly AmazonSQSClient _sqs = server.Client();
+
+    private async Task<string> NewQueue(string prefix, Dictionary<string, string>? attributes = null) =>
+        (await _sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = prefix + Guid.NewGuid().ToString("N")[..8], Attributes = attributes })).QueueUrl;
+
+    [Fact]
+    public async Task Queue_lifecycle()
+    {
+        var name = "life" + Guid.NewGuid().ToString("N")[..8];
+        var url = (await _sqs.CreateQueueAsync(name)).QueueUrl;
+        Assert.Equal($"{server.Endpoint}/000000000000/{name}", url);
+        Assert.Equal(url, (await _sqs.GetQueueUrlAsync(name)).QueueUrl);
+        Assert.Contains(url, (await _sqs.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = "life" })).QueueUrls);
+        var attrs = await _sqs.GetQueueAttributesAsync(url, ["All"]);
+        Assert.Equal("30", attrs.Attributes["VisibilityTimeout"]);
+        Assert.Equal("true", attrs.Attributes["SqsManagedSseEnabled"]);
+        Assert.Equal($"arn:aws:sqs:us-east-1:000000000000:{name}", attrs.QueueARN);
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["VisibilityTimeout"] = "45" });
+        Assert.Equal("45", (await _sqs.GetQueueAttributesAsync(url, ["VisibilityTimeout"])).Attributes["VisibilityTimeout"]);
+        await _sqs.DeleteQueueAsync(url);
+        await Assert.ThrowsAsync<QueueDoesNotExistException>(() => _sqs.GetQueueUrlAsync(name));
+    }
+
+    [Fact]
+    public async Task Send_receive_delete_with_attributes()
+    {
+        var url = await NewQueue("msg");
+        var sent = await _sqs.SendMessageAsync(new SendMessageRequest
+        {
+            QueueUrl = url,
+            MessageBody = "héllo \U0001F600",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+            {
+                ["str"] = new() { DataType = "String", StringValue = "v" },
+                ["num"] = new() { DataType = "Number.int", StringValue = "42" },
+                ["bin"] = new() { DataType = "Binary", BinaryValue = new MemoryStream([1, 2, 3]) },
+            },
+        });
+        Assert.NotNull(sent.MD5OfMessageAttributes);
+        var received = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = url,
+            MessageAttributeNames = ["All"],
+            MessageSystemAttributeNames = ["All"],
+            WaitTimeSeconds = 1,
+        });
+        var m = Assert.Single(received.Messages);
+        Assert.Equal(sent.MessageId, m.MessageId);
+        Assert.Equal("héllo \U0001F600", m.Body);
+        Assert.Equal("42", m.MessageAttributes["num"].StringValue);
+        Assert.Equal([1, 2, 3], m.MessageAttributes["bin"].BinaryValue.ToArray());
+        Assert.Equal("1", m.Attributes["ApproximateReceiveCount"]);
+        Assert.Equal("000000000000", m.Attributes["SenderId"]);
+        await _sqs.DeleteMessageAsync(url, m.ReceiptHandle);
+        var after = await _sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        Assert.Equal(0, after.ApproximateNumberOfMessages);
+        Assert.Equal(0, after.ApproximateNumberOfMessagesNotVisible);
+    }
+
+    [Fact]
+    public async Task Batches_send_receive_and_delete()
+    {
+        var url = await NewQueue("batch");
+        var send = await _sqs.SendMessageBatchAsync(url, [.. Enumerable.Range(0, 10).Select(i => new SendMessageBatchRequestEntry($"e{i}", $"body {i}"))]);
+        Assert.Equal(10, send.Successful.Count);
+        var got = new List<Message>();
+        for (var i = 0; i < 5 && got.Count < 10; i++)
+        {
+            got.AddRange((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages ?? []);
+        }
+
+        Assert.Equal(10, got.Count);
+        var vis = await _sqs.ChangeMessageVisibilityBatchAsync(url, [.. got.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry($"v{i}", m.ReceiptHandle) { VisibilityTimeout = 60 })]);
+        Assert.Equal(10, vis.Successful.Count);
+        var del = await _sqs.DeleteMessageBatchAsync(url, [.. got.Select((m, i) => new DeleteMessageBatchRequestEntry($"d{i}", m.ReceiptHandle))]);
+        Assert.Equal(10, del.Successful.Count);
+        Assert.Empty(del.Failed ?? []);
+    }
+
+    [Fact]
+    public async Task Errors_carry_AWS_code_status_and_message()
+    {
+        var url = await NewQueue("err");
+        var ex = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 11 }));
+        Assert.Equal("InvalidParameterValue", ex.ErrorCode);
+        Assert.Equal(HttpStatusCode.BadRequest, ex.StatusCode);
+        Assert.Equal("Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", ex.Message);
+
+        var missing = await Assert.ThrowsAsync<QueueDoesNotExistException>(() => _sqs.SendMessageAsync(url + "nope", "x"));
+        Assert.Equal("AWS.SimpleQueueService.NonExistentQueue", missing.ErrorCode);
+        Assert.Equal("The specified queue does not exist.", missing.Message);
+
+        var handle = await Assert.ThrowsAsync<ReceiptHandleIsInvalidException>(() => _sqs.DeleteMessageAsync(url, "garbage"));
+        Assert.Equal("The input receipt handle \"garbage\" is not a valid receipt handle.", handle.Message);
+
+        var attr = await Assert.ThrowsAsync<InvalidAttributeNameException>(() => _sqs.GetQueueAttributesAsync(url, ["Foobar"]));
+        Assert.Equal("Unknown Attribute Foobar.", attr.Message);
+
+        var big = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.SendMessageAsync(url, new string('x', 1_048_577)));
+        Assert.Equal("One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.", big.Message);
+
+        var name = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.CreateQueueAsync("bad name!"));
+        Assert.Equal("InvalidParameterValue", name.ErrorCode);
+
+        var range = await Assert.ThrowsAsync<InvalidAttributeValueException>(() =>
+            _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["VisibilityTimeout"] = "43201" }));
+        Assert.Equal("Invalid value for the parameter VisibilityTimeout.", range.Message);
+    }
+
+    [Fact]
+    public async Task Fifo_through_the_sdk()
+    {
+        var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "sdk" + Guid.NewGuid().ToString("N")[..8] + ".fifo",
+            Attributes = new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" },
+        })).QueueUrl;
+        var batch = await _sqs.SendMessageBatchAsync(url, [.. Enumerable.Range(0, 5).Select(i => new SendMessageBatchRequestEntry($"e{i}", $"m{i}") { MessageGroupId = "g" })]);
+        Assert.Equal(5, batch.Successful.Count);
+        Assert.All(batch.Successful, s => Assert.Equal(20, s.SequenceNumber.Length));
+        var got = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10, MessageSystemAttributeNames = ["All"] });
+        Assert.Equal(["m0", "m1", "m2", "m3", "m4"], got.Messages.Select(m => m.Body));
+        Assert.Equal("g", got.Messages[0].Attributes["MessageGroupId"]);
+        var ex = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.SendMessageAsync(url, "no group"));
+        Assert.Equal("MissingParameter", ex.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Tags_purge_and_permissions()
+    {
+        var url = await NewQueue("tags");
+        await _sqs.TagQueueAsync(new TagQueueRequest { QueueUrl = url, Tags = new() { ["team"] = "a", ["env"] = "dev" } });
+        await _sqs.UntagQueueAsync(new UntagQueueRequest { QueueUrl = url, TagKeys = ["env"] });
+        Assert.Equal(new Dictionary<string, string> { ["team"] = "a" }, (await _sqs.ListQueueTagsAsync(new ListQueueTagsRequest { QueueUrl = url })).Tags);
+        await _sqs.SendMessageAsync(url, "x");
+        await _sqs.PurgeQueueAsync(url);
+        await Assert.ThrowsAsync<PurgeQueueInProgressException>(() => _sqs.PurgeQueueAsync(url));
+        await _sqs.AddPermissionAsync(new AddPermissionRequest { QueueUrl = url, Label = "p1", AWSAccountIds = ["111122223333"], Actions = ["SendMessage", "ReceiveMessage"] });
+        var policy = (await _sqs.GetQueueAttributesAsync(url, ["Policy"])).Policy;
+        Assert.Contains("\"Action\":[\"SQS:SendMessage\",\"SQS:ReceiveMessage\"]", policy, StringComparison.Ordinal);
+        await _sqs.RemovePermissionAsync(url, "p1");
+        Assert.Null((await _sqs.GetQueueAttributesAsync(url, ["Policy"])).Policy);
+    }
+
+    [Fact]
+    public async Task Dead_letter_queue_and_move_task()
+    {
+        var dlqUrl = await NewQueue("dlq");
+        var dlqArn = (await _sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"])).QueueARN;
+        var src = await NewQueue("src", new() { ["RedrivePolicy"] = $"{{\"deadLetterTargetArn\":\"{dlqArn}\",\"maxReceiveCount\":\"1\"}}" });
+        await _sqs.SendMessageAsync(src, "poison");
+        Assert.Single((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = src, VisibilityTimeout = 0 })).Messages);
+        Assert.Null((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = src })).Messages);
+        Assert.Equal(1, (await _sqs.GetQueueAttributesAsync(dlqUrl, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages);
+        Assert.Contains(src, (await _sqs.ListDeadLetterSourceQueuesAsync(new ListDeadLetterSourceQueuesRequest { QueueUrl = dlqUrl })).QueueUrls);
+
+        var task = await _sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = dlqArn });
+        Assert.False(string.IsNullOrEmpty(task.TaskHandle));
+        for (var i = 0; i < 50; i++)
+        {
+            var list = await _sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = dlqArn });
+            if (list.Results[0].Status == "COMPLETED")
+            {
+                Assert.Equal(1, list.Results[0].ApproximateNumberOfMessagesMoved);
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        var back = Assert.Single((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = src, WaitTimeSeconds = 2 })).Messages);
+        Assert.Equal("poison", back.Body);
+    }
+
+    [Fact]
+    public async Task Long_poll_returns_when_a_message_arrives()
+    {
+        var url = await NewQueue("poll");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var pending = _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, WaitTimeSeconds = 10 });
+        await Task.Delay(300);
+        await _sqs.SendMessageAsync(url, "now");
+        var got = await pending;
+        Assert.Equal("now", Assert.Single(got.Messages).Body);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(8));
+    }
+}
