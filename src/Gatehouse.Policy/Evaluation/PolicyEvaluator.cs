@@ -25,12 +25,13 @@ public static partial class PolicyEvaluator
         PolicyScan identity = default, boundary = default, session = default, resource = default, vpce = default;
         if (hasIdentity)
         {
-            foreach (var doc in policies.IdentityPolicies)
-                identity.Scan(doc, request, hasBoundary);
+            // Index loops: foreach over IReadOnlyList would allocate an enumerator per request.
+            for (var i = 0; i < policies.IdentityPolicies.Count; i++)
+                identity.Scan(policies.IdentityPolicies[i], request, hasBoundary);
             if (hasBoundary)
                 boundary.Scan(policies.PermissionsBoundary!, request, hasBoundary);
-            foreach (var doc in policies.SessionPolicies)
-                session.Scan(doc, request, hasBoundary);
+            for (var i = 0; i < policies.SessionPolicies.Count; i++)
+                session.Scan(policies.SessionPolicies[i], request, hasBoundary);
         }
         var bypass = RootBypassApplies(request);
         if (policies.ResourcePolicy is { } rp)
@@ -70,11 +71,11 @@ public static partial class PolicyEvaluator
 
         // Steps 3–5: the RCP, SCP and VPC endpoint gates.
         if (!rcpGateOpen)
-            return Deny(PolicyType.ResourceControl);
+            return GateDeny(request, policies, PolicyType.ResourceControl, bypass);
         if (!scpGateOpen)
-            return Deny(PolicyType.ServiceControl);
+            return GateDeny(request, policies, PolicyType.ServiceControl, bypass);
         if (policies.VpcEndpointPolicy is not null && !vpce.Allowed)
-            return Deny(PolicyType.VpcEndpoint);
+            return GateDeny(request, policies, PolicyType.VpcEndpoint, bypass);
 
         // Step 6: the grant.
         var (decision, type2, grant) = Grant(request, policies, resourceType, in identity, in boundary, in session, in resource);
@@ -86,10 +87,10 @@ public static partial class PolicyEvaluator
             _ => [],
         };
         return new AuthorizationResult(request, policies, decision, type2, deciding, grant, bypass);
-
-        AuthorizationResult Deny(PolicyType t) =>
-            new(request, policies, Decision.ImplicitDeny, t, [], GrantBasis.None, bypass);
     }
+
+    private static AuthorizationResult GateDeny(AuthorizationRequest request, PolicySet policies, PolicyType type, bool bypass) =>
+        new(request, policies, Decision.ImplicitDeny, type, [], GrantBasis.None, bypass);
 
     internal static bool HasIdentitySide(RequestPrincipal p) =>
         p.Type is PrincipalType.User or PrincipalType.AssumedRole or PrincipalType.FederatedUser;
@@ -121,11 +122,13 @@ public static partial class PolicyEvaluator
     private static bool ScanLevels(IReadOnlyList<PolicyLevel> levels, AuthorizationRequest request, bool hasBoundary, ref RefList denies, bool implicitFullAccess)
     {
         var open = true;
-        foreach (var level in levels)
+        for (var l = 0; l < levels.Count; l++)
         {
             var allowed = implicitFullAccess;
-            foreach (var doc in level.Policies)
+            var docs = levels[l].Policies;
+            for (var d0 = 0; d0 < docs.Count; d0++)
             {
+                var doc = docs[d0];
                 PolicyScan scan = default;
                 scan.Scan(doc, request, hasBoundary);
                 if (scan.Denied)

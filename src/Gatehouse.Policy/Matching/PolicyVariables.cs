@@ -62,6 +62,13 @@ internal sealed class PolicyVariables
     /// such an entry matches nothing (D-VARS "Policy variables with no value").</summary>
     internal string? Resolve(EvaluationContext context, bool forGlob)
     {
+        // Fast path, no allocation: the whole value is one variable (e.g. "${aws:PrincipalTag/team}").
+        if (parts is [{ Key: { } onlyKey } only])
+        {
+            var value = context.GetSingleValue(onlyKey) ?? only.Default;
+            if (value is null || !forGlob || value.AsSpan().IndexOfAny('*', '?') < 0)
+                return value;
+        }
         var sb = new System.Text.StringBuilder();
         foreach (var part in parts)
         {
