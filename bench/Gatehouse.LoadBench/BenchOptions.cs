@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace Gatehouse.LoadBench;
+
+/// <summary>Command-line settings of the load generator.</summary>
+internal sealed record BenchOptions
+{
+    public static readonly string[] AllTargets = ["gatehouse", "moto", "noop"];
+
+    public static readonly string[] AllScenarios =
+        ["send", "send-batch", "recv-delete", "fifo-send", "fifo-send-batch", "fifo-recv-delete"];
+
+    /// <summary>Measured seconds per scenario and target.</summary>
+    public double Duration { get; init; } = 10;
+
+    /// <summary>Unmeasured seconds before each measurement (connections, JIT, caches).</summary>
+    public double Warmup { get; init; } = 1.5;
+
+    public int Producers { get; init; } = 8;
+
+    public int Consumers { get; init; } = 8;
+
+    public IReadOnlyList<string> Targets { get; init; } = AllTargets;
+
+    public IReadOnlyList<string> Scenarios { get; init; } = AllScenarios;
+
+    /// <summary>Message body size in bytes.</summary>
+    public int BodySize { get; init; } = 100;
+
+    /// <summary>Message groups the FIFO scenarios spread their messages over.</summary>
+    public int FifoGroups { get; init; } = 1000;
+
+    /// <summary>Most messages queued up front for a receive scenario.</summary>
+    public int PrefillCap { get; init; } = 400_000;
+
+    /// <summary>When set: fill one Gatehouse queue to this many messages and measure along the way.</summary>
+    public int? Fill { get; init; }
+
+    /// <summary>Measured seconds per probe in fill mode.</summary>
+    public double FillProbeSeconds { get; init; } = 5;
+
+    /// <summary>gatehouse.dll to run; found from the repository root when not given.</summary>
+    public string? GatehouseDll { get; init; }
+
+    /// <summary>Extra arguments for Gatehouse, e.g. <c>--no-fsync</c>.</summary>
+    public IReadOnlyList<string> GatehouseArgs { get; init; } = [];
+
+    public string MotoCommand { get; init; } = "moto_server";
+
+    /// <summary>Where the markdown results go; default bench/results-latest.md in the repository.</summary>
+    public string? OutputPath { get; init; }
+
+    /// <summary>Internal: run as the no-op endpoint on this port.</summary>
+    public int? NoopServerPort { get; init; }
+
+    public static string Usage =>
+        """
+        Gatehouse load benchmark: the same signed SQS JSON load against Gatehouse, moto_server and a no-op endpoint.
+
+          --duration S         measured seconds per scenario and target (default 10)
+          --warmup S           unmeasured seconds before each measurement (default 1.5)
+          --producers N        concurrent senders (default 8)
+          --consumers N        concurrent receivers (default 8)
+          --targets LIST       comma-separated: gatehouse,moto,noop (default all)
+          --scenarios LIST     comma-separated: send,send-batch,recv-delete,fifo-send,fifo-send-batch,fifo-recv-delete
+          --body-size BYTES    message body size (default 100)
+          --fifo-groups N      message groups in the FIFO scenarios (default 1000)
+          --prefill-cap N      most messages queued up front for a receive scenario (default 400000)
+          --fill N             fill one Gatehouse queue with N messages; report RSS and throughput at 0, N/10, N
+          --fill-probe S       measured seconds per probe in fill mode (default 5)
+          --gatehouse-dll PATH gatehouse.dll to run (default: src/Gatehouse.Server/bin/Release/net10.0/gatehouse.dll)
+          --gatehouse-args "A" extra Gatehouse arguments, e.g. "--no-fsync" or "--in-memory"
+          --moto CMD           moto_server command (default moto_server)
+          --out PATH           markdown results file (default bench/results-latest.md)
+        """;
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count)
+                    throw new ArgumentException($"{name} needs a value");
+                return args[++i];
+            }
+
+            static IReadOnlyList<string> List(string text, string[] allowed, string what)
+            {
+                var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var item in items)
+                {
+                    if (!allowed.Contains(item, StringComparer.Ordinal))
+                        throw new ArgumentException($"unknown {what} '{item}' (known: {string.Join(',', allowed)})");
+                }
+
+                return items;
+            }
+
+            o = name switch
+            {
+                "--duration" => o with { Duration = Positive(Value(), name) },
+                "--warmup" => o with { Warmup = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--producers" => o with { Producers = (int)Positive(Value(), name) },
+                "--consumers" => o with { Consumers = (int)Positive(Value(), name) },
+                "--targets" => o with { Targets = List(Value(), AllTargets, "target") },
+                "--scenarios" => o with { Scenarios = List(Value(), AllScenarios, "scenario") },
+                "--body-size" => o with { BodySize = (int)Positive(Value(), name) },
+                "--fifo-groups" => o with { FifoGroups = (int)Positive(Value(), name) },
+                "--prefill-cap" => o with { PrefillCap = (int)Positive(Value(), name) },
+                "--fill" => o with { Fill = (int)Positive(Value(), name) },
+                "--fill-probe" => o with { FillProbeSeconds = Positive(Value(), name) },
+                "--gatehouse-dll" => o with { GatehouseDll = Value() },
+                "--gatehouse-args" => o with
+                {
+                    GatehouseArgs = Value().Split(' ', StringSplitOptions.RemoveEmptyEntries),
+                },
+                "--moto" => o with { MotoCommand = Value() },
+                "--out" => o with { OutputPath = Value() },
+                "--noop-server" => o with { NoopServerPort = (int)Positive(Value(), name) },
+                _ => throw new ArgumentException($"unknown option '{name}'"),
+            };
+        }
+
+        return o;
+    }
+
+    private static double Positive(string text, string name)
+    {
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0)
+            throw new ArgumentException($"{name} needs a positive number, not '{text}'");
+        return value;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Gatehouse.LoadBench;
+
+/// <summary>Markdown tables and progress lines.</summary>
+internal static class Report
+{
+    /// <summary>Issue 2's goals for Gatehouse on durable SQLite, as shares of the no-op ceiling.</summary>
+    private static readonly Dictionary<string, double> Goals = new(StringComparer.Ordinal)
+    {
+        ["send"] = 0.50,
+        ["send-batch"] = 0.40,
+        ["recv-delete"] = 0.40,
+    };
+
+    private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
+    {
+        ["send"] = "SendMessage, one message per call",
+        ["send-batch"] = "SendMessageBatch, ten per call",
+        ["recv-delete"] = "ReceiveMessage (up to ten) + DeleteMessageBatch",
+        ["fifo-send"] = "FIFO SendMessage, random group of many",
+        ["fifo-send-batch"] = "FIFO SendMessageBatch, ten per call",
+        ["fifo-recv-delete"] = "FIFO ReceiveMessage (up to ten) + DeleteMessageBatch",
+    };
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Progress(string line) =>
+        Console.Error.WriteLine(string.Create(Inv, $"[{TimeProvider.System.GetLocalNow():HH:mm:ss}] {line}"));
+
+    public static string OneLine(ScenarioResult r) => string.Create(Inv,
+        $"{r.Target,-9} {r.Scenario,-16} {r.RequestsPerSecond,9:0} req/s {r.MessagesPerSecond,9:0} msg/s  p50 {r.P50Ms:0.00} p99 {r.P99Ms:0.00} ms  errors {r.Errors}{(r.Note is null ? "" : "  (" + r.Note + ")")}");
+
+    public static string SideBySide(
+        BenchOptions o, IReadOnlyList<string> args, IReadOnlyList<ScenarioResult> results,
+        IReadOnlyList<(string Name, long Bytes)> rss)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Gatehouse load benchmark: results");
+        md.AppendLine();
+        AppendEnvironment(md, o, args);
+        md.AppendLine(string.Create(Inv,
+            $"Load: {o.Producers} producers / {o.Consumers} consumers, {o.Duration:0.#} s measured per scenario and target after {o.Warmup:0.#} s warm-up, {o.BodySize}-byte bodies, FIFO over {o.FifoGroups} message groups. Targets run one at a time."));
+        md.AppendLine();
+        md.AppendLine("| Target | Scenario | Req/s | Msg/s | p50 ms | p90 ms | p99 ms | Errors | Msg/s vs no-op |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results.OrderBy(r => Array.IndexOf(BenchOptions.AllScenarios, r.Scenario))
+                     .ThenBy(r => Array.IndexOf(BenchOptions.AllTargets, r.Target)))
+        {
+            var noop = Find(results, "noop", r.Scenario);
+            md.AppendLine(string.Create(Inv,
+                $"| {r.Target} | {r.Scenario} | {r.RequestsPerSecond:0} | {r.MessagesPerSecond:0} | {Ms(r.P50Ms)} | {Ms(r.P90Ms)} | {Ms(r.P99Ms)} | {r.Errors} | {Share(r, noop)} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Shares of the no-op ceiling (messages/s)");
+        md.AppendLine();
+        md.AppendLine("| Scenario | What | Gatehouse | moto | Gatehouse ÷ moto | Goal for Gatehouse |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var scenario in BenchOptions.AllScenarios.Where(s => results.Any(r => r.Scenario == s)))
+        {
+            var noop = Find(results, "noop", scenario);
+            var gatehouse = Find(results, "gatehouse", scenario);
+            var moto = Find(results, "moto", scenario);
+            var goal = Goals.TryGetValue(scenario, out var g)
+                ? string.Create(Inv, $"≥ {g:0%}") + (gatehouse is not null && noop is not null && noop.MessagesPerSecond > 0
+                    ? gatehouse.MessagesPerSecond / noop.MessagesPerSecond >= g ? " (met)" : " (not met)"
+                    : "")
+                : "–";
+            var ratio = gatehouse is not null && moto is { MessagesPerSecond: > 0 }
+                ? string.Create(Inv, $"{gatehouse.MessagesPerSecond / moto.MessagesPerSecond:0.0}×")
+                : "–";
+            md.AppendLine(string.Create(Inv,
+                $"| {scenario} | {Descriptions[scenario]} | {Share(gatehouse, noop)} | {Share(moto, noop)} | {ratio} | {goal} |"));
+        }
+
+        if (rss.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("Server RSS at the end: " + string.Join(", ", rss.Select(x => string.Create(Inv, $"{x.Name} {x.Bytes / 1048576.0:0} MiB"))) + ".");
+        }
+
+        AppendNotes(md, results);
+        return md.ToString();
+    }
+
+    public static string Fill(
+        BenchOptions o, IReadOnlyList<string> args, IReadOnlyList<FillRow> rows)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Gatehouse load benchmark: a growing queue");
+        md.AppendLine();
+        AppendEnvironment(md, o, args);
+        md.AppendLine(string.Create(Inv,
+            $"One standard queue filled with batched sends ({o.Producers * 2} concurrent); at each size, {o.FillProbeSeconds:0.#} s probes of each scenario ({o.Producers} producers / {o.Consumers} consumers, {o.BodySize}-byte bodies). RSS is the server's VmRSS right after filling; peak is VmHWM."));
+        md.AppendLine();
+        md.AppendLine("| Queued | Fill msg/s | send msg/s (p99 ms) | send-batch msg/s (p99 ms) | recv-delete msg/s (p99 ms) | RSS MiB | Peak RSS MiB | Data on disk MiB |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            md.AppendLine(string.Create(Inv,
+                $"| {Count(row.Queued)} | {(row.FillRate is { } f ? f.ToString("0", Inv) : "–")} | {Probe(row.Send)} | {Probe(row.SendBatch)} | {Probe(row.ReceiveDelete)} | {MiB(row.Rss)} | {MiB(row.PeakRss)} | {MiB(row.Disk)} |"));
+        }
+
+        AppendNotes(md, rows.SelectMany(r => new[] { r.Send, r.SendBatch, r.ReceiveDelete }).ToList());
+        return md.ToString();
+    }
+
+    public static string? RepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Gatehouse.slnx")))
+                    return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+
+    public static string Count(long n) => n switch
+    {
+        >= 1_000_000 when n % 1_000_000 == 0 => (n / 1_000_000).ToString(Inv) + "M",
+        >= 1_000 when n % 1_000 == 0 => (n / 1_000).ToString(Inv) + "k",
+        _ => n.ToString("N0", Inv),
+    };
+
+    private static void AppendEnvironment(StringBuilder md, BenchOptions o, IReadOnlyList<string> args)
+    {
+        md.AppendLine(string.Create(Inv,
+            $"Machine: {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.OSDescription}, .NET {Environment.Version}. Run {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC."));
+        md.AppendLine();
+        md.AppendLine("Command: `dotnet run -c Release --project bench/Gatehouse.LoadBench" +
+                      (args.Count > 0 ? " -- " + string.Join(' ', args) : "") + "`");
+        md.AppendLine();
+        var store = o.GatehouseArgs.Contains("--in-memory") ? "in memory"
+            : o.GatehouseArgs.Contains("--no-fsync") ? "SQLite, fsync off" : "durable SQLite (fsync on)";
+        md.AppendLine("Client: SigV4-signed AWS JSON 1.0 requests over keep-alive HTTP/1.1 (SocketsHttpHandler), " +
+                      $"all on 127.0.0.1. Gatehouse: Release build, {store}, fresh data directory. moto: `moto_server`. " +
+                      "no-op: Kestrel answering fixed responses in its own process (the ceiling for this client).");
+        md.AppendLine();
+    }
+
+    private static void AppendNotes(StringBuilder md, IReadOnlyList<ScenarioResult> results)
+    {
+        var notes = results.Where(r => r.Note is not null || r.FirstError is not null).ToList();
+        if (notes.Count == 0)
+            return;
+        md.AppendLine();
+        md.AppendLine("Notes:");
+        md.AppendLine();
+        foreach (var r in notes)
+        {
+            var text = r.Note ?? "";
+            if (r.FirstError is not null)
+                text += (text.Length > 0 ? "; " : "") + "first error: " + r.FirstError.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
+            md.AppendLine($"- {r.Target} / {r.Scenario}: {text}");
+        }
+    }
+
+    private static ScenarioResult? Find(IReadOnlyList<ScenarioResult> results, string target, string scenario) =>
+        results.FirstOrDefault(r => r.Target == target && r.Scenario == scenario);
+
+    private static string Share(ScenarioResult? r, ScenarioResult? noop)
+    {
+        if (r is null || noop is null || noop.MessagesPerSecond <= 0)
+            return "–";
+        var share = r.MessagesPerSecond / noop.MessagesPerSecond;
+        return share < 0.01 ? share.ToString("0.00%", Inv) : share.ToString("0.0%", Inv);
+    }
+
+    private static string Ms(double ms) => double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "0.00" : "0.0", Inv);
+
+    private static string MiB(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("0", Inv) : "–";
+
+    private static string Probe(ScenarioResult r) =>
+        string.Create(Inv, $"{r.MessagesPerSecond:0} ({Ms(r.P99Ms)})") + (r.Errors > 0 ? string.Create(Inv, $", {r.Errors} errors") : "");
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null)
+                return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}

@@ -1,0 +1,99 @@
+namespace Gatehouse.LoadBench;
+
+/// <summary>Every scenario against every target, one target at a time, in one run.</summary>
+internal static class SideBySideBench
+{
+    public static async Task<string> RunAsync(BenchOptions o, IReadOnlyList<string> args)
+    {
+        var targets = new List<Target>();
+        foreach (var name in BenchOptions.AllTargets.Where(o.Targets.Contains))
+        {
+            Report.Progress($"starting {name}");
+            targets.Add(name switch
+            {
+                "gatehouse" => Target.StartGatehouse(o),
+                "moto" => Target.StartMoto(o),
+                _ => Target.StartNoop(),
+            });
+        }
+
+        foreach (var target in targets)
+            await target.WaitReadyAsync(TimeSpan.FromSeconds(60));
+
+        var clients = targets.ToDictionary(t => t.Name, t => new SqsClient(t.Endpoint), StringComparer.Ordinal);
+        try
+        {
+            var needsFifo = o.Scenarios.Any(s => s.StartsWith("fifo-", StringComparison.Ordinal));
+            var standardQueues = new Dictionary<string, string>(StringComparer.Ordinal);
+            var fifoQueues = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var target in targets)
+            {
+                standardQueues[target.Name] = await clients[target.Name].CreateQueueAsync("bench-standard", fifo: false);
+                if (needsFifo)
+                    fifoQueues[target.Name] = await clients[target.Name].CreateQueueAsync("bench-fifo.fifo", fifo: true);
+            }
+
+            var results = new List<ScenarioResult>();
+            foreach (var scenario in BenchOptions.AllScenarios.Where(o.Scenarios.Contains))
+            {
+                var fifo = scenario.StartsWith("fifo-", StringComparison.Ordinal);
+                var receive = scenario.EndsWith("recv-delete", StringComparison.Ordinal);
+                LoadRun.Step step = scenario switch
+                {
+                    "send" or "fifo-send" => LoadRun.SendAsync,
+                    "send-batch" or "fifo-send-batch" => LoadRun.SendBatchAsync,
+                    _ => LoadRun.ReceiveDeleteAsync,
+                };
+                foreach (var target in targets)
+                {
+                    var client = clients[target.Name];
+                    var queueUrl = fifo ? fifoQueues[target.Name] : standardQueues[target.Name];
+                    if (receive && !target.IsNoop)
+                        await PrefillAsync(o, target, client, queueUrl, fifo, results);
+
+                    Report.Progress($"{scenario} on {target.Name} ({o.Duration:0.#} s)");
+                    var result = await LoadRun.MeasureAsync(
+                        target.Name, scenario, client, queueUrl, fifo, step, receive ? o.Consumers : o.Producers,
+                        o.Warmup, o.Duration, o.BodySize, o.FifoGroups);
+                    results.Add(result);
+                    Report.Progress("  " + Report.OneLine(result));
+                    // Let the server finish group commits and collections before the next target starts.
+                    await Task.Delay(500);
+                }
+            }
+
+            var rss = targets.Where(t => !t.IsNoop)
+                .Select(t => (t.Name, Bytes: t.ResidentBytes()))
+                .Where(x => x.Bytes is not null)
+                .Select(x => (x.Name, x.Bytes!.Value))
+                .ToList();
+            return Report.SideBySide(o, args, results, rss);
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
+                client.Dispose();
+            ChildProcesses.StopAll();
+        }
+    }
+
+    /// <summary>Queues enough messages that the receive scenario does not run dry: twice what the target accepted
+    /// in batched sends over the same time, at most the prefill cap.</summary>
+    private static async Task PrefillAsync(
+        BenchOptions o, Target target, SqsClient client, string queueUrl, bool fifo, List<ScenarioResult> results)
+    {
+        var queued = await client.ApproximateMessagesAsync(queueUrl) ?? 0;
+        var batch = results.FirstOrDefault(r =>
+            r.Target == target.Name && r.Scenario == (fifo ? "fifo-send-batch" : "send-batch"));
+        var want = batch is { MessagesPerSecond: > 0 }
+            ? (long)Math.Ceiling(batch.MessagesPerSecond * (o.Warmup + o.Duration) * 2)
+            : o.PrefillCap;
+        want = Math.Min(want, o.PrefillCap);
+        if (queued >= want)
+            return;
+        Report.Progress($"prefilling {target.Name} with {want - queued} messages ({queued} queued)");
+        var (sent, seconds) = await LoadRun.FillAsync(
+            client, queueUrl, fifo, want - queued, o.Producers, o.BodySize, o.FifoGroups);
+        Report.Progress($"  {sent} messages in {seconds:0.0} s");
+    }
+}
