@@ -18,6 +18,9 @@ internal sealed record BenchOptions
 
     public int Producers { get; init; } = 8;
 
+    /// <summary>Rounds per scenario, targets interleaved; the median round is reported.</summary>
+    public int Rounds { get; init; } = 1;
+
     public int Consumers { get; init; } = 8;
 
     public IReadOnlyList<string> Targets { get; init; } = AllTargets;
@@ -59,6 +62,7 @@ internal sealed record BenchOptions
 
           --duration S         measured seconds per scenario and target (default 10)
           --warmup S           unmeasured seconds before each measurement (default 1.5)
+          --rounds N           rounds per scenario, targets interleaved; the median round is reported (default 1)
           --producers N        concurrent senders (default 8)
           --consumers N        concurrent receivers (default 8)
           --targets LIST       comma-separated: gatehouse,moto,noop (default all)
@@ -104,6 +108,7 @@ internal sealed record BenchOptions
                 "--duration" => o with { Duration = Positive(Value(), name) },
                 "--warmup" => o with { Warmup = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--producers" => o with { Producers = (int)Positive(Value(), name) },
+                "--rounds" => o with { Rounds = (int)Positive(Value(), name) },
                 "--consumers" => o with { Consumers = (int)Positive(Value(), name) },
                 "--targets" => o with { Targets = List(Value(), AllTargets, "target") },
                 "--scenarios" => o with { Scenarios = List(Value(), AllScenarios, "scenario") },

@@ -2,6 +2,7 @@ namespace Gatehouse.LoadBench;
 
 /// <summary>One measured queue size in fill mode.</summary>
 internal sealed record FillRow(
+    long Checkpoint,
     long Queued,
     double? FillRate,
     long? Rss,
@@ -22,6 +23,7 @@ internal static class FillBench
         using var client = new SqsClient(target.Endpoint);
         try
         {
+            await SideBySideBench.WarmUpAsync(o, target, client, fifoToo: false);
             var queueUrl = await client.CreateQueueAsync("bench-fill", fifo: false);
             var rows = new List<FillRow>();
             foreach (var checkpoint in new long[] { 0, total / 10, total }.Distinct().Order())
@@ -56,7 +58,7 @@ internal static class FillBench
                 var send = await Probe("send", LoadRun.SendAsync, o.Producers);
                 var batch = await Probe("send-batch", LoadRun.SendBatchAsync, o.Producers);
                 var receive = await Probe("recv-delete", LoadRun.ReceiveDeleteAsync, o.Consumers);
-                rows.Add(new FillRow(checkpoint, fillRate, rss, peak, disk, send, batch, receive));
+                rows.Add(new FillRow(checkpoint, queued, fillRate, rss, peak, disk, send, batch, receive));
             }
 
             return Report.Fill(o, args, rows);

@@ -23,6 +23,7 @@ if (options.NoopServerPort is { } port)
     return 0;
 }
 
+Report.LoadAtStart = Report.LoadAverage();
 try
 {
     var markdown = options.Fill is { } fill

@@ -27,6 +27,9 @@ internal static class Report
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>The load average when the benchmark started.</summary>
+    public static string LoadAtStart { get; set; } = "unknown";
+
     public static void Progress(string line) =>
         Console.Error.WriteLine(string.Create(Inv, $"[{TimeProvider.System.GetLocalNow():HH:mm:ss}] {line}"));
 
@@ -42,7 +45,8 @@ internal static class Report
         md.AppendLine();
         AppendEnvironment(md, o, args);
         md.AppendLine(string.Create(Inv,
-            $"Load: {o.Producers} producers / {o.Consumers} consumers, {o.Duration:0.#} s measured per scenario and target after {o.Warmup:0.#} s warm-up, {o.BodySize}-byte bodies, FIFO over {o.FifoGroups} message groups. Targets run one at a time."));
+            $"Load: {o.Producers} producers / {o.Consumers} consumers, {o.Duration:0.#} s measured per scenario and target after {o.Warmup:0.#} s warm-up, {o.BodySize}-byte bodies, FIFO over {o.FifoGroups} message groups. Targets run one at a time") +
+            (o.Rounds > 1 ? string.Create(Inv, $", {o.Rounds} interleaved rounds, the median round shown.") : "."));
         md.AppendLine();
         md.AppendLine("| Target | Scenario | Req/s | Msg/s | p50 ms | p90 ms | p99 ms | Errors | Msg/s vs no-op |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -96,12 +100,12 @@ internal static class Report
         md.AppendLine(string.Create(Inv,
             $"One standard queue filled with batched sends ({o.Producers * 2} concurrent); at each size, {o.FillProbeSeconds:0.#} s probes of each scenario ({o.Producers} producers / {o.Consumers} consumers, {o.BodySize}-byte bodies). RSS is the server's VmRSS right after filling; peak is VmHWM."));
         md.AppendLine();
-        md.AppendLine("| Queued | Fill msg/s | send msg/s (p99 ms) | send-batch msg/s (p99 ms) | recv-delete msg/s (p99 ms) | RSS MiB | Peak RSS MiB | Data on disk MiB |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| Queue size | Queued (measured) | Fill msg/s | send msg/s (p99 ms) | send-batch msg/s (p99 ms) | recv-delete msg/s (p99 ms) | RSS MiB | Peak RSS MiB | Data on disk MiB |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             md.AppendLine(string.Create(Inv,
-                $"| {Count(row.Queued)} | {(row.FillRate is { } f ? f.ToString("0", Inv) : "–")} | {Probe(row.Send)} | {Probe(row.SendBatch)} | {Probe(row.ReceiveDelete)} | {MiB(row.Rss)} | {MiB(row.PeakRss)} | {MiB(row.Disk)} |"));
+                $"| {Count(row.Checkpoint)} | {row.Queued:N0} | {(row.FillRate is { } f ? f.ToString("0", Inv) : "–")} | {Probe(row.Send)} | {Probe(row.SendBatch)} | {Probe(row.ReceiveDelete)} | {MiB(row.Rss)} | {MiB(row.PeakRss)} | {MiB(row.Disk)} |"));
         }
 
         AppendNotes(md, rows.SelectMany(r => new[] { r.Send, r.SendBatch, r.ReceiveDelete }).ToList());
@@ -133,6 +137,9 @@ internal static class Report
     {
         md.AppendLine(string.Create(Inv,
             $"Machine: {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.OSDescription}, .NET {Environment.Version}. Run {TimeProvider.System.GetUtcNow():yyyy-MM-dd HH:mm} UTC."));
+        md.AppendLine();
+        md.AppendLine("Load average (1/5/15 min) when the run started: " + LoadAtStart + "; at the end: " + LoadAverage() +
+                      ". The machine may be shared: other work skews every figure.");
         md.AppendLine();
         md.AppendLine("Command: `dotnet run -c Release --project bench/Gatehouse.LoadBench" +
                       (args.Count > 0 ? " -- " + string.Join(' ', args) : "") + "`");
@@ -179,6 +186,23 @@ internal static class Report
 
     private static string Probe(ScenarioResult r) =>
         string.Create(Inv, $"{r.MessagesPerSecond:0} ({Ms(r.P99Ms)})") + (r.Errors > 0 ? string.Create(Inv, $", {r.Errors} errors") : "");
+
+    /// <summary>The first three fields of /proc/loadavg: other work on a shared machine skews every figure.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
 
     private static string CpuModel()
     {
