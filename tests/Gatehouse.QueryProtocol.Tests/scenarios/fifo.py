@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import time
 
 from sqslib import eq, check
 
@@ -87,3 +88,18 @@ def scenario_fifo_required_parameters(ctx):
                      "only include alphanumeric and punctuation characters. 1 to 128 in length.",
                      QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="")
     ctx.sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="d" * 128)
+
+
+def scenario_fifo_expired_receipt_handle(ctx):
+    url = ctx.create_fifo(attributes={"ContentBasedDeduplication": "true"})
+    ctx.sqs.send_message(QueueUrl=url, MessageBody="expire", MessageGroupId="g")
+    handle = ctx.receive_all(url, 1, VisibilityTimeout=1)[0]["ReceiptHandle"]
+    time.sleep(1.3)
+    message = ("Value %s for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired." % handle)
+    ctx.expect_error(ctx.sqs.delete_message, "InvalidParameterValue", 400, message, QueueUrl=url,
+                     ReceiptHandle=handle)
+    ctx.expect_error(ctx.sqs.change_message_visibility, "InvalidParameterValue", 400, message, QueueUrl=url,
+                     ReceiptHandle=handle, VisibilityTimeout=5)
+    again = ctx.receive_all(url, 1, timeout=3)
+    eq([m["Body"] for m in again], ["expire"], "the message is still there")
+    ctx.sqs.delete_message(QueueUrl=url, ReceiptHandle=again[0]["ReceiptHandle"])

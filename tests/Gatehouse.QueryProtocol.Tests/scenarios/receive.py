@@ -62,10 +62,10 @@ def scenario_long_poll_returns_early(ctx):
 def scenario_visibility_timeout(ctx):
     url = ctx.create(attributes={"VisibilityTimeout": "60"})
     ctx.sqs.send_message(QueueUrl=url, MessageBody="v")
-    msg = ctx.receive_all(url, 1, VisibilityTimeout=1)[0]
+    msg = ctx.receive_all(url, 1, VisibilityTimeout=2)[0]
     check("Messages" not in ctx.sqs.receive_message(QueueUrl=url), "invisible right after receive")
-    again = ctx.receive_all(url, 1, timeout=5, AttributeNames=["ApproximateReceiveCount"])
-    eq(len(again), 1, "visible again after the 1 s per-call visibility timeout")
+    again = ctx.receive_all(url, 1, timeout=8, AttributeNames=["ApproximateReceiveCount"])
+    eq(len(again), 1, "visible again after the 2 s per-call visibility timeout (not the queue's 60 s)")
     eq(again[0]["Attributes"]["ApproximateReceiveCount"], "2", "receive count")
     check(again[0]["ReceiptHandle"] != msg["ReceiptHandle"], "a new receipt handle on every receive")
     # ChangeMessageVisibility to 0 makes it visible at once

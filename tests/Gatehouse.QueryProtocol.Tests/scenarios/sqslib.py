@@ -15,7 +15,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import botocore.session
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
@@ -143,8 +143,10 @@ class Ctx:
             eq(got_message, message, "error message")
 
     # ---- raw Query requests -------------------------------------------------------------------------------
-    def query(self, params, path="/", method="POST", sign=True, version=True, headers=None, raw_body=None):
-        """Send a Query-protocol request (form POST or GET query string), SigV4-signed like an SDK would."""
+    def query(self, params, path="/", method="POST", sign=True, version=True, headers=None, raw_body=None,
+              presign=False):
+        """Send a Query-protocol request (form POST or GET query string), SigV4-signed like an SDK would
+        (in the Authorization header, or with presign=True in X-Amz-* query parameters)."""
         params = dict(params)
         if version and "Version" not in params:
             params["Version"] = "2012-11-05"
@@ -158,7 +160,11 @@ class Ctx:
         else:
             data = raw_body if raw_body is not None else encoded.encode("utf-8")
             hdrs.setdefault("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-        if sign:
+        if presign:
+            request = AWSRequest(method=method, url=url, data=data, headers=hdrs)
+            SigV4QueryAuth(self._credentials, "sqs", REGION, expires=300).add_auth(request)
+            url = request.url
+        elif sign:
             request = AWSRequest(method=method, url=url, data=data, headers=hdrs)
             SigV4Auth(self._credentials, "sqs", REGION).add_auth(request)
             hdrs = dict(request.headers.items())

@@ -1,8 +1,9 @@
 """Raw Query-protocol wire checks: XML shapes, escaping, routing by path, GET requests (reference 1.2)."""
 
+import json
 import re
 
-from sqslib import NS, NON_EXISTENT_QUEUE, NON_EXISTENT_QUEUE_TEXT, eq, check, md5_hex, q
+from sqslib import ACCOUNT, NS, NON_EXISTENT_QUEUE, NON_EXISTENT_QUEUE_TEXT, eq, check, md5_hex, q
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
@@ -134,3 +135,53 @@ def scenario_wire_bare_get_on_queue_url(ctx):
         resp = ctx.query({}, path=path, method="GET", version=False, headers=headers)
         eq(resp.status, 404, "bare GET status: %r" % resp)
         check("<UnknownOperationException" in resp.text, "body contains <UnknownOperationException: %r" % resp.text)
+
+
+def scenario_wire_presigned_get_and_system_attribute_names(ctx):
+    url = ctx.create()
+    resp = ctx.query({"Action": "SendMessage", "QueueUrl": url, "MessageBody": "presigned"}, method="GET",
+                     presign=True)
+    eq(resp.status, 200, "GET signed in the query string: %r" % resp)
+    resp = None
+    for _ in range(10):
+        resp = ctx.query({"Action": "ReceiveMessage", "QueueUrl": url, "MessageSystemAttributeName.1": "SentTimestamp",
+                          "VisibilityTimeout": "0", "WaitTimeSeconds": "1"})
+        if resp.findall("ReceiveMessageResult/Message"):
+            break
+    eq([n.text for n in resp.findall("ReceiveMessageResult/Message/Attribute/Name")], ["SentTimestamp"],
+       "MessageSystemAttributeName.N is accepted like AttributeName.N")
+    eq(resp.find("ReceiveMessageResult/Message/Body"), "presigned", "body")
+
+
+def scenario_wire_accept_json_rendering(ctx):
+    name = ctx.name()
+    url = ctx.create()
+    resp = ctx.query({"Action": "ListQueues", "QueueNamePrefix": name}, method="GET",
+                     headers={"Accept": "application/json"})
+    eq(resp.status, 200, "status %r" % resp)
+    try:
+        document = json.loads(resp.text)
+    except ValueError:
+        raise AssertionError("a Query GET with Accept: application/json gets JSON, not %r" % resp.text)
+    check("ListQueuesResult" in document.get("ListQueuesResponse", {}),
+          "top-level ListQueuesResponse with a nested ListQueuesResult: %r" % document)
+    check(url in json.dumps(document), "the queue URL is listed: %r" % document)
+
+
+def scenario_wire_queue_url_echoes_host(ctx):
+    host_endpoint = ctx.endpoint.replace("127.0.0.1", "localhost")
+    ctx.endpoint = host_endpoint
+    resp = ctx.query({"Action": "CreateQueue", "QueueName": ctx.name()})
+    eq(resp.status, 200, "status %r" % resp)
+    eq(resp.find("CreateQueueResult/QueueUrl"), "%s/%s/%s" % (host_endpoint, ACCOUNT, ctx.name()),
+       "queue URL uses the host the client addressed")
+
+
+def scenario_wire_trace_header(ctx):
+    url = ctx.create()
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+    resp = ctx.query({"Action": "SendMessage", "QueueUrl": url, "MessageBody": "traced"},
+                     headers={"X-Amzn-Trace-Id": trace})
+    eq(resp.status, 200, "status %r" % resp)
+    msg = ctx.receive_all(url, 1, AttributeNames=["AWSTraceHeader"])[0]
+    eq(msg.get("Attributes", {}).get("AWSTraceHeader"), trace, "X-Amzn-Trace-Id stored as AWSTraceHeader")
