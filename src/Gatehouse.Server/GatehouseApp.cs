@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Sqlite;
 
@@ -32,6 +33,9 @@ public static class GatehouseApp
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
+        builder.Services.AddSingleton<ICredentialDirectory>(new StaticCredentialDirectory(
+            [new AccessKeyCredential(options.RootAccessKeyId, options.RootSecretAccessKey, Principal.RootOf(options.AccountId))]));
+        builder.Services.AddSingleton<Authenticator>();
         builder.Services.AddSingleton<RequestPipeline>();
 
         var app = builder.Build();
@@ -40,9 +44,10 @@ public static class GatehouseApp
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
-            log.LogInformation("Gatehouse {Version} listening on http://{Bind}:{Port}; store {Store}; account {Account}; default region {Region}",
-                RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription,
-                options.AccountId, options.DefaultRegion);
+            log.LogInformation("Gatehouse {Version} listening on http://{Bind}:{Port}; store {Store}; default region {Region}",
+                RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription, options.DefaultRegion);
+            log.LogInformation("Account {Account}: root user access key {AccessKey} (secret from configuration); signatures are verified",
+                options.AccountId, options.RootAccessKeyId);
         });
         app.Lifetime.ApplicationStopped.Register(() =>
         {

@@ -25,6 +25,12 @@ public sealed record GatehouseOptions
     /// <summary>The account that owns queues until identities arrive.</summary>
     public string AccountId { get; init; } = "000000000000";
 
+    /// <summary>Access key id of the management account's root user.</summary>
+    public string RootAccessKeyId { get; init; } = "test";
+
+    /// <summary>Secret access key of the management account's root user.</summary>
+    public string RootSecretAccessKey { get; init; } = "test";
+
     /// <summary>The scheme and host queue URLs use, e.g. <c>http://sqs.local:4566</c>; by default the Host the
     /// client used.</summary>
     public string? AdvertisedUrl { get; init; }
@@ -66,6 +72,8 @@ public sealed record GatehouseOptions
             Fsync = !Flag("--no-fsync", "GATEHOUSE_NO_FSYNC"),
             DefaultRegion = Get("--region", "GATEHOUSE_REGION") ?? o.DefaultRegion,
             AccountId = Get("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId,
+            RootAccessKeyId = Get("--root-access-key", "GATEHOUSE_ROOT_ACCESS_KEY") ?? o.RootAccessKeyId,
+            RootSecretAccessKey = Get("--root-secret-key", "GATEHOUSE_ROOT_SECRET_KEY") ?? o.RootSecretAccessKey,
             AdvertisedUrl = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL")?.TrimEnd('/'),
         };
     }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gatehouse.Protocol;
 using Gatehouse.Server.Sqs;
+using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sqs;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -13,12 +14,16 @@ namespace Gatehouse.Server;
 /// 1. route (service, protocol, action), 2. authenticate, 3. decode, 4. authorize, 5. handle, 6. encode.
 /// Errors at any step are rendered in the protocol the request came in.
 /// </summary>
-internal sealed class RequestPipeline(SqsService sqs, GatehouseOptions options, TimeProvider time, ILogger<RequestPipeline> log)
+internal sealed class RequestPipeline(SqsService sqs, Authenticator authenticator, GatehouseOptions options, TimeProvider time, ILogger<RequestPipeline> log)
 {
     public const string Version = "0.1.0";
     public const string SqsXmlNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
     private const string JsonContentType = "application/x-amz-json-1.0";
     private readonly long _startedAt = time.GetTimestamp();
+
+    private static readonly AwsError MissingAuthenticationToken = new(
+        "com.amazon.coral.service#MissingAuthenticationTokenException", "MissingAuthenticationToken", 403,
+        "Request is missing Authentication Token");
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -87,10 +92,17 @@ internal sealed class RequestPipeline(SqsService sqs, GatehouseOptions options, 
                 throw new AwsErrorException(CommonErrors.InvalidAction(action));
             }
 
-            // 2. Authenticate: the caller and the region of its credential scope. Signature verification and
-            //    identities plug in here; until then every caller is the configured account's root user.
-            var region = CredentialScopeRegion(http) ?? options.DefaultRegion;
-            var caller = new SqsCaller(options.AccountId, region, options.AccountId, UrlBase(http), QueryProtocol: !json);
+            // 2. Authenticate: SigV4 → the calling principal and the region of its credential scope.
+            var (principal, signedRegion) = await authenticator.AuthenticateAsync(http, body, "sqs");
+            if (principal.Kind == PrincipalKind.Anonymous)
+            {
+                // Anonymous callers reach only what a resource policy opens to "*"; until queue policies are
+                // enforced, nothing is, so an unsigned request is refused as AWS refuses one with no grant.
+                throw new AwsErrorException(MissingAuthenticationToken);
+            }
+
+            var region = signedRegion ?? options.DefaultRegion;
+            var caller = new SqsCaller(principal.AccountId, region, principal.UserId, UrlBase(http), QueryProtocol: !json);
 
             // 3. Decode.
             var request = sqsAction.Decode(reader);
@@ -177,16 +189,6 @@ internal sealed class RequestPipeline(SqsService sqs, GatehouseOptions options, 
 
     private string UrlBase(HttpContext http) =>
         options.AdvertisedUrl ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
-
-    /// <summary>The region of the SigV4 credential scope (<c>Credential=AKID/date/region/service/aws4_request</c>).</summary>
-    private static string? CredentialScopeRegion(HttpContext http)
-    {
-        var credential = http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.IndexOf("Credential=", StringComparison.Ordinal) is var i and >= 0
-            ? auth[(i + "Credential=".Length)..].Split(',', 2)[0]
-            : http.Request.Query["X-Amz-Credential"].FirstOrDefault();
-        var parts = credential?.Split('/');
-        return parts is { Length: 5 } && parts[2].Length > 0 ? parts[2] : null;
-    }
 
     private static async Task WriteSuccessAsync(HttpContext http, bool json, string action, string requestId, Action<IResponseWriter>? write)
     {

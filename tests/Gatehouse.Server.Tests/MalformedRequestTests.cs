@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Gatehouse.SigV4;
 
 namespace Gatehouse.Server.Tests;
 
@@ -9,15 +10,46 @@ public sealed class MalformedRequestTests(ServerFixture server)
 {
     private static readonly HttpClient Http = new();
 
-    private async Task<HttpResponseMessage> Json(string target, string body, string contentType = "application/x-amz-json-1.0")
+    private async Task<HttpResponseMessage> Json(string target, string body, string contentType = "application/x-amz-json-1.0", bool sign = true)
     {
-        var req = new HttpRequestMessage(HttpMethod.Post, server.Endpoint + "/")
-        {
-            Content = new StringContent(body, Encoding.UTF8),
-        };
-        req.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var req = new HttpRequestMessage(HttpMethod.Post, server.Endpoint + "/") { Content = new ByteArrayContent(bytes) };
+        req.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
         req.Headers.TryAddWithoutValidation("X-Amz-Target", target);
+        if (sign)
+        {
+            var headers = new SigV4Headers().Add("Host", new Uri(server.Endpoint).Authority).Add("Content-Type", contentType).Add("X-Amz-Target", target);
+            var signature = SigV4Signer.Sign(
+                new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = bytes },
+                new SigV4SigningCredentials("test", "test"), "us-east-1", "sqs", TimeProvider.System.GetUtcNow());
+            foreach (var (name, value) in signature.HeadersToAdd)
+            {
+                req.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
         return await Http.SendAsync(req);
+    }
+
+    [Fact]
+    public async Task Unsigned_requests_are_refused()
+    {
+        var res = await Json("AmazonSQS.ListQueues", "{}", sign: false);
+        Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
+        Assert.Equal("MissingAuthenticationToken;Sender", res.Headers.GetValues("x-amzn-query-error").Single());
+    }
+
+    [Fact]
+    public async Task A_wrong_secret_is_SignatureDoesNotMatch_and_an_unknown_key_InvalidClientTokenId()
+    {
+        using var wrongSecret = server.Client("test", "not-the-secret");
+        var ex = await Assert.ThrowsAsync<Amazon.SQS.AmazonSQSException>(() => wrongSecret.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest()));
+        Assert.Equal("SignatureDoesNotMatch", ex.ErrorCode);
+        Assert.Equal(HttpStatusCode.Forbidden, ex.StatusCode);
+        using var unknown = server.Client("AKIAUNKNOWN", "x");
+        ex = await Assert.ThrowsAsync<Amazon.SQS.AmazonSQSException>(() => unknown.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest()));
+        Assert.Equal("InvalidClientTokenId", ex.ErrorCode);
+        Assert.Equal("The security token included in the request is invalid.", ex.Message);
     }
 
     [Theory]
@@ -44,7 +76,19 @@ public sealed class MalformedRequestTests(ServerFixture server)
     [Fact]
     public async Task Unknown_query_action_is_InvalidAction()
     {
-        var res = await Http.PostAsync(server.Endpoint + "/", new FormUrlEncodedContent(new Dictionary<string, string> { ["Action"] = "FooBar", ["Version"] = "2012-11-05" }));
+        const string form = "Action=FooBar&Version=2012-11-05";
+        var bytes = Encoding.UTF8.GetBytes(form);
+        var req = new HttpRequestMessage(HttpMethod.Post, server.Endpoint + "/") { Content = new ByteArrayContent(bytes) };
+        req.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/x-www-form-urlencoded");
+        var headers = new SigV4Headers().Add("Host", new Uri(server.Endpoint).Authority).Add("Content-Type", "application/x-www-form-urlencoded");
+        var signature = SigV4Signer.Sign(new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = bytes },
+            new SigV4SigningCredentials("test", "test"), "us-east-1", "sqs", TimeProvider.System.GetUtcNow());
+        foreach (var (name, value) in signature.HeadersToAdd)
+        {
+            req.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        var res = await Http.SendAsync(req);
         Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
         var xml = await res.Content.ReadAsStringAsync();
         Assert.Contains("<Code>InvalidAction</Code><Message>The action FooBar is not valid for this endpoint.</Message><Detail/>", xml, StringComparison.Ordinal);
