@@ -22,8 +22,18 @@ public sealed class XmlResponseWriter : IResponseWriter
         if (writeResult is not null)
         {
             sb.Append('<').Append(action).Append("Result>");
+            var mark = sb.Length;
             writeResult(new XmlResponseWriter(sb));
-            sb.Append("</").Append(action).Append("Result>");
+            if (sb.Length == mark)
+            {
+                // An empty result is a self-closing element, as in AWS's responses (<ReceiveMessageResult/>).
+                sb.Length = mark - 1;
+                sb.Append("/>");
+            }
+            else
+            {
+                sb.Append("</").Append(action).Append("Result>");
+            }
         }
 
         sb.Append("<ResponseMetadata><RequestId>").Append(requestId).Append("</RequestId></ResponseMetadata></")

@@ -66,8 +66,12 @@ internal sealed class RequestPipeline(SqsService sqs, Authenticator authenticato
                 {
                     if (parameters.Count == 0)
                     {
-                        // AWS answers a bare GET of a queue URL with UnknownOperationException (wire reference §1.2).
-                        throw new AwsErrorException(CommonErrors.UnknownOperation());
+                        // AWS answers a bare GET of a queue URL with a 404 UnknownOperationException document, in XML
+                        // whatever the Accept header says (wire reference §1.2).
+                        http.Response.StatusCode = 404;
+                        http.Response.ContentType = "text/xml";
+                        await http.Response.WriteAsync("<UnknownOperationException/>");
+                        return;
                     }
 
                     throw new AwsErrorException(CommonErrors.MissingParameter("Action"));
@@ -204,6 +208,18 @@ internal sealed class RequestPipeline(SqsService sqs, Authenticator authenticato
         }
         else
         {
+            if (http.Request.Headers.Accept.Any(a => a?.Contains("application/json", StringComparison.OrdinalIgnoreCase) == true))
+            {
+                // A Query request that accepts JSON gets the Query response's structure rendered as JSON (§1.2).
+                http.Response.ContentType = "application/json";
+                using var writer = new JsonResponseWriter();
+                write?.Invoke(writer);
+                var result = Encoding.UTF8.GetString(writer.Finish().Span);
+                var doc = $"{{\"{action}Response\":{{\"{action}Result\":{result},\"ResponseMetadata\":{{\"RequestId\":\"{requestId}\"}}}}}}";
+                await http.Response.WriteAsync(doc);
+                return;
+            }
+
             http.Response.ContentType = "text/xml";
             var xml = Encoding.UTF8.GetBytes(XmlResponseWriter.Render(action, SqsXmlNamespace, requestId, write));
             http.Response.ContentLength = xml.Length;

@@ -77,10 +77,11 @@ internal static class SqsActions
                 var result = await c.Service.SendMessageAsync(c.Caller, c.Queue(q.QueueUrl), q, trace, c.Aborted);
                 return Output(w =>
                 {
+                    // Element order as in a captured real response (wire reference §1.2).
+                    w.String("MessageId", result.MessageId);
                     w.String("MD5OfMessageBody", result.MD5OfMessageBody);
                     w.String("MD5OfMessageAttributes", result.MD5OfMessageAttributes);
                     w.String("MD5OfMessageSystemAttributes", result.MD5OfMessageSystemAttributes);
-                    w.String("MessageId", result.MessageId);
                     w.String("SequenceNumber", result.SequenceNumber);
                 });
             }),

@@ -123,11 +123,40 @@ public sealed partial class SqsService
                 "Dead-letter queue must be same type of queue as the source."));
         }
 
+        if (!RedriveAllows(target, $"arn:aws:sqs:{caller.Region}:{caller.AccountId}:{queueName}"))
+        {
+            throw new AwsErrorException(SqsErrors.InvalidValue(json, QueueAttributeNames.RedrivePolicy,
+                RedriveNotAllowedReason));
+        }
+
         if (target.Name == queueName)
         {
             throw new AwsErrorException(SqsErrors.InvalidValue(json, QueueAttributeNames.RedrivePolicy,
                 "Dead letter target can not be the same as the source queue."));
         }
+    }
+
+    /// <summary>UNCERTAIN: AWS's exact text when a dead-letter queue's RedriveAllowPolicy refuses a source queue
+    /// has not been captured; the code (InvalidParameterValue) follows the other RedrivePolicy refusals.</summary>
+    public const string RedriveNotAllowedReason = "Dead-letter queue's RedriveAllowPolicy does not allow this source queue.";
+
+    /// <summary>Whether the dead-letter queue's RedriveAllowPolicy lets <paramref name="sourceArn"/> use it.</summary>
+    private static bool RedriveAllows(QueueRecord deadLetterQueue, string sourceArn)
+    {
+        if (!deadLetterQueue.Attributes.TryGetValue(QueueAttributeNames.RedriveAllowPolicy, out var text))
+        {
+            return true;
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(text);
+        var root = doc.RootElement;
+        return root.GetProperty("redrivePermission").GetString() switch
+        {
+            "denyAll" => false,
+            "byQueue" => root.TryGetProperty("sourceQueueArns", out var arns)
+                && arns.EnumerateArray().Any(a => a.ValueKind == System.Text.Json.JsonValueKind.String && a.GetString() == sourceArn),
+            _ => true,
+        };
     }
 
     private static ImmutableSortedDictionary<string, string> ValidateTags(

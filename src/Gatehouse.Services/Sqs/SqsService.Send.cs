@@ -134,14 +134,14 @@ public sealed partial class SqsService
             return null;
         }
 
-        if (string.IsNullOrEmpty(e.MessageGroupId))
+        if (e.MessageGroupId is null)
         {
             return inBatch
                 ? SqsErrors.InvalidParameterValue("The request must contain the parameter MessageGroupId.")
                 : SqsErrors.MissingParameter("MessageGroupId");
         }
 
-        if (string.IsNullOrEmpty(e.MessageDeduplicationId) && !queue.ContentBasedDeduplication)
+        if (e.MessageDeduplicationId is null && !queue.ContentBasedDeduplication)
         {
             return SqsErrors.InvalidParameterValue(
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly");

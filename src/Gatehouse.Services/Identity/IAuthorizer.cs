@@ -1,0 +1,25 @@
+namespace Gatehouse.Services.Identity;
+
+/// <summary>
+/// The one door (design, house rule 3): every action of every service asks it before doing anything. It gathers
+/// the caller's policies and the resource's policy, evaluates them with the policy engine, records the decision,
+/// and throws the service's AccessDenied error when the request is refused (unless enforcement is off or soft).
+/// </summary>
+public interface IAuthorizer
+{
+    Task AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default);
+}
+
+/// <param name="Service">Which service's conventions shape the denial: <c>sqs</c>, <c>iam</c>, <c>sts</c>, <c>kms</c>.</param>
+/// <param name="Action">The IAM action, e.g. <c>sqs:SendMessage</c>, <c>iam:CreateUser</c>.</param>
+/// <param name="ResourcePolicy">The resource's own policy (queue policy, trust policy, key policy), if any.</param>
+/// <param name="Context">Request-specific condition keys (<c>aws:RequestTag/x</c>, <c>aws:TagKeys</c>, …).</param>
+public sealed record AuthorizationQuery(
+    string Service,
+    Principal Caller,
+    string Action,
+    string ResourceArn,
+    string ResourceAccount,
+    string? ResourcePolicy = null,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Context = null,
+    IReadOnlyDictionary<string, string>? ResourceTags = null);
