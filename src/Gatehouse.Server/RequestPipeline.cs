@@ -14,7 +14,13 @@ namespace Gatehouse.Server;
 /// 1. route (service, protocol, action), 2. authenticate, 3. decode, 4. authorize, 5. handle, 6. encode.
 /// Errors at any step are rendered in the protocol the request came in.
 /// </summary>
-internal sealed class RequestPipeline(SqsService sqs, Authenticator authenticator, GatehouseOptions options, TimeProvider time, ILogger<RequestPipeline> log)
+internal sealed class RequestPipeline(
+    SqsService sqs,
+    Authenticator authenticator,
+    IEnumerable<IQueryApi> queryApis,
+    GatehouseOptions options,
+    TimeProvider time,
+    ILogger<RequestPipeline> log)
 {
     public const string Version = "0.1.0";
     public const string SqsXmlNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
@@ -77,6 +83,12 @@ internal sealed class RequestPipeline(SqsService sqs, Authenticator authenticato
                     throw new AwsErrorException(CommonErrors.MissingParameter("Action"));
                 }
 
+                if (FindQueryApi(http, parameters) is { } api)
+                {
+                    await HandleQueryApiAsync(http, api, action, parameters, body, requestId);
+                    return;
+                }
+
                 var queuePath = QueuePath(http);
                 if (queuePath is not null)
                 {
@@ -132,6 +144,50 @@ internal sealed class RequestPipeline(SqsService sqs, Authenticator authenticato
         {
             log.LogError(ex, "Request {RequestId} ({Action}) failed", requestId, action);
             await WriteErrorAsync(http, json, requestId, CommonErrors.InternalFailure());
+        }
+    }
+
+    /// <summary>The control-plane API a Query request is for: by the service of its credential scope, else by its
+    /// <c>Version</c> when that is not SQS's.</summary>
+    private IQueryApi? FindQueryApi(HttpContext http, Dictionary<string, string> parameters)
+    {
+        var credential = http.Request.Headers.Authorization.FirstOrDefault() is { } auth && auth.IndexOf("Credential=", StringComparison.Ordinal) is var i and >= 0
+            ? auth[(i + "Credential=".Length)..].Split(',', 2)[0]
+            : parameters.GetValueOrDefault("X-Amz-Credential");
+        var scope = credential?.Split('/');
+        var signingName = scope is { Length: 5 } ? scope[3] : null;
+        foreach (var api in queryApis)
+        {
+            if (signingName is not null ? signingName == api.SigningName : parameters.GetValueOrDefault("Version") == api.Version)
+            {
+                return api;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Steps 2–6 for IAM and STS: authenticate, then the API decodes, authorizes and handles.</summary>
+    private async Task HandleQueryApiAsync(HttpContext http, IQueryApi api, string action, Dictionary<string, string> parameters, ReadOnlyMemory<byte> body, string requestId)
+    {
+        try
+        {
+            var (principal, region) = await authenticator.AuthenticateAsync(http, body, api.SigningName);
+            if (principal.Kind == PrincipalKind.Anonymous)
+            {
+                throw new AwsErrorException(MissingAuthenticationToken);
+            }
+
+            var write = await api.HandleAsync(new ControlPlaneCall(principal, region ?? options.DefaultRegion, http), action, new QueryRequestReader(parameters));
+            http.Response.StatusCode = 200;
+            http.Response.ContentType = "text/xml";
+            await http.Response.WriteAsync(XmlResponseWriter.Render(action, api.XmlNamespace, requestId, write));
+        }
+        catch (AwsErrorException ex)
+        {
+            http.Response.StatusCode = ex.Error.HttpStatus;
+            http.Response.ContentType = "text/xml";
+            await http.Response.WriteAsync(XmlResponseWriter.RenderError(ex.Error, api.XmlNamespace, requestId));
         }
     }
 
