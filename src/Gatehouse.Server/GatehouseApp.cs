@@ -1,7 +1,9 @@
 using System.Globalization;
+using Gatehouse.Services.Authorization;
 using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gatehouse.Server;
 
@@ -36,6 +38,10 @@ public static class GatehouseApp
         builder.Services.AddSingleton<ICredentialDirectory>(new StaticCredentialDirectory(
             [new AccessKeyCredential(options.RootAccessKeyId, options.RootSecretAccessKey, Principal.RootOf(options.AccountId))]));
         builder.Services.AddSingleton<Authenticator>();
+        builder.Services.TryAddSingleton<IIdentityPolicySource, NoIdentityPolicies>();
+        builder.Services.AddSingleton(new AuthorizerOptions { Mode = options.Enforcement, LegacySqsMessage = options.LegacyAccessDeniedMessage });
+        builder.Services.AddSingleton<Authorizer>();
+        builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         builder.Services.AddSingleton<RequestPipeline>();
 
         var app = builder.Build();
@@ -48,6 +54,12 @@ public static class GatehouseApp
                 RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription, options.DefaultRegion);
             log.LogInformation("Account {Account}: root user access key {AccessKey} (secret from configuration); signatures are verified",
                 options.AccountId, options.RootAccessKeyId);
+            log.LogInformation("Enforcement is {Mode}: {Meaning}", options.Enforcement.ToString().ToLowerInvariant(), options.Enforcement switch
+            {
+                EnforcementMode.On => "requests AWS would refuse are refused",
+                EnforcementMode.Soft => "denials are logged and recorded but let through",
+                _ => "decisions are only recorded",
+            });
         });
         app.Lifetime.ApplicationStopped.Register(() =>
         {

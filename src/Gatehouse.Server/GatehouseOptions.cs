@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gatehouse.Services.Authorization;
 
 namespace Gatehouse.Server;
 
@@ -30,6 +31,23 @@ public sealed record GatehouseOptions
 
     /// <summary>Secret access key of the management account's root user.</summary>
     public string RootSecretAccessKey { get; init; } = "test";
+
+    /// <summary>Whether denials are enforced (<c>on</c>), only recorded and logged (<c>soft</c>) or only recorded (<c>off</c>).</summary>
+    public EnforcementMode Enforcement { get; init; } = EnforcementMode.On;
+
+    /// <summary>Answer SQS denials with the pre-2023 text "Access to the resource https://sqs.REGION.amazonaws.com/ is denied.".</summary>
+    public bool LegacyAccessDeniedMessage { get; init; }
+
+    /// <summary>Proxy addresses whose <c>X-Forwarded-For</c> header is believed for <c>aws:SourceIp</c>.</summary>
+    public IReadOnlySet<string> TrustedProxies { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Port of the optional HTTPS listener (<c>aws:SecureTransport</c> is true only there).</summary>
+    public int? HttpsPort { get; init; }
+
+    /// <summary>PFX certificate for HTTPS; by default one is generated on first start in the data directory.</summary>
+    public string? CertificatePath { get; init; }
+
+    public string? CertificatePassword { get; init; }
 
     /// <summary>The scheme and host queue URLs use, e.g. <c>http://sqs.local:4566</c>; by default the Host the
     /// client used.</summary>
@@ -74,6 +92,15 @@ public sealed record GatehouseOptions
             AccountId = Get("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId,
             RootAccessKeyId = Get("--root-access-key", "GATEHOUSE_ROOT_ACCESS_KEY") ?? o.RootAccessKeyId,
             RootSecretAccessKey = Get("--root-secret-key", "GATEHOUSE_ROOT_SECRET_KEY") ?? o.RootSecretAccessKey,
+            Enforcement = Get("--enforcement", "GATEHOUSE_ENFORCEMENT") is { } mode
+                ? Enum.Parse<EnforcementMode>(mode, ignoreCase: true)
+                : o.Enforcement,
+            LegacyAccessDeniedMessage = Flag("--legacy-access-denied-message", "GATEHOUSE_LEGACY_ACCESS_DENIED_MESSAGE"),
+            TrustedProxies = (Get("--trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES") ?? "")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
+            HttpsPort = Get("--https-port", "GATEHOUSE_HTTPS_PORT") is { } https ? int.Parse(https, CultureInfo.InvariantCulture) : null,
+            CertificatePath = Get("--certificate", "GATEHOUSE_CERTIFICATE"),
+            CertificatePassword = Get("--certificate-password", "GATEHOUSE_CERTIFICATE_PASSWORD"),
             AdvertisedUrl = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL")?.TrimEnd('/'),
         };
     }

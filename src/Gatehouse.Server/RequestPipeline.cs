@@ -17,6 +17,7 @@ namespace Gatehouse.Server;
 internal sealed class RequestPipeline(
     SqsService sqs,
     Authenticator authenticator,
+    IAuthorizer authorizer,
     IEnumerable<IQueryApi> queryApis,
     GatehouseOptions options,
     TimeProvider time,
@@ -110,21 +111,16 @@ internal sealed class RequestPipeline(
 
             // 2. Authenticate: SigV4 → the calling principal and the region of its credential scope.
             var (principal, signedRegion) = await authenticator.AuthenticateAsync(http, body, "sqs");
-            if (principal.Kind == PrincipalKind.Anonymous)
-            {
-                // Anonymous callers reach only what a resource policy opens to "*"; until queue policies are
-                // enforced, nothing is, so an unsigned request is refused as AWS refuses one with no grant.
-                throw new AwsErrorException(MissingAuthenticationToken);
-            }
-
             var region = signedRegion ?? options.DefaultRegion;
-            var caller = new SqsCaller(principal.AccountId, region, principal.UserId, UrlBase(http), QueryProtocol: !json);
+            // Anonymous callers address queues by URL; what they may do is the queue policy's to say.
+            var account = principal.Kind == PrincipalKind.Anonymous ? options.AccountId : principal.AccountId;
+            var caller = new SqsCaller(account, region, principal.UserId, UrlBase(http), QueryProtocol: !json);
 
             // 3. Decode.
             var request = sqsAction.Decode(reader);
 
-            // 4. Authorize: the action catalogue names the IAM action (sqsAction.IamAction); the policy engine
-            //    decides here once identities exist.
+            // 4. Authorize: the IAM action(s) the catalogue names, on the queue's ARN, through the one door.
+            await SqsAuthorization.AuthorizeAsync(authorizer, sqs, sqsAction, request, caller, principal, Facts(http, region), http.RequestAborted);
 
             // 5. Handle.
             var write = await sqsAction.Handle(new SqsCall(sqs, caller, http), request);
@@ -145,6 +141,29 @@ internal sealed class RequestPipeline(
             log.LogError(ex, "Request {RequestId} ({Action}) failed", requestId, action);
             await WriteErrorAsync(http, json, requestId, CommonErrors.InternalFailure());
         }
+    }
+
+    /// <summary>Global condition-key facts: the client address (<c>X-Forwarded-For</c> is believed only from a
+    /// configured trusted proxy), whether the connection is HTTPS, the requested region.</summary>
+    private RequestFacts Facts(HttpContext http, string region)
+    {
+        var ip = http.Connection.RemoteIpAddress;
+        var source = ip?.IsIPv4MappedToIPv6 == true ? ip.MapToIPv4().ToString() : ip?.ToString();
+        if (source is not null && options.TrustedProxies.Contains(source)
+            && http.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
+        {
+            // The nearest address not itself a trusted proxy is the client.
+            foreach (var hop in forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                source = hop;
+                if (!options.TrustedProxies.Contains(hop))
+                {
+                    break;
+                }
+            }
+        }
+
+        return new RequestFacts(source, http.Request.IsHttps, region, http.Request.Headers.UserAgent.FirstOrDefault());
     }
 
     /// <summary>The control-plane API a Query request is for: by the service of its credential scope, else by its
@@ -318,7 +337,7 @@ internal sealed class RequestPipeline(
             ["store"] = sqs.StoreDescription,
             ["uptimeSeconds"] = (long)time.GetElapsedTime(_startedAt).TotalSeconds,
             ["account"] = options.AccountId,
-            ["enforcement"] = "off",
+            ["enforcement"] = options.Enforcement.ToString().ToLowerInvariant(),
         });
     }
 

@@ -13,6 +13,8 @@ public interface IAuthorizer
 /// <param name="Service">Which service's conventions shape the denial: <c>sqs</c>, <c>iam</c>, <c>sts</c>, <c>kms</c>.</param>
 /// <param name="Action">The IAM action, e.g. <c>sqs:SendMessage</c>, <c>iam:CreateUser</c>.</param>
 /// <param name="ResourcePolicy">The resource's own policy (queue policy, trust policy, key policy), if any.</param>
+/// <param name="ManagesResourcePolicyOnly">The request only reads or removes the resource's policy: the owning
+/// account's root user passes a deny-all queue policy for it (reference §6.2).</param>
 /// <param name="Context">Request-specific condition keys (<c>aws:RequestTag/x</c>, <c>aws:TagKeys</c>, …).</param>
 public sealed record AuthorizationQuery(
     string Service,
@@ -22,4 +24,12 @@ public sealed record AuthorizationQuery(
     string ResourceAccount,
     string? ResourcePolicy = null,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? Context = null,
-    IReadOnlyDictionary<string, string>? ResourceTags = null);
+    IReadOnlyDictionary<string, string>? ResourceTags = null,
+    RequestFacts? Request = null,
+    bool ManagesResourcePolicyOnly = false);
+
+/// <summary>Facts about the HTTP request that global condition keys are made of.</summary>
+/// <param name="SourceIp"><c>aws:SourceIp</c>: the client address (after trusted proxies).</param>
+/// <param name="SecureTransport"><c>aws:SecureTransport</c>: true only over HTTPS.</param>
+/// <param name="Region"><c>aws:RequestedRegion</c>: the region of the credential scope.</param>
+public sealed record RequestFacts(string? SourceIp, bool SecureTransport, string Region, string? UserAgent = null);

@@ -1,0 +1,179 @@
+using Gatehouse.Protocol;
+using Gatehouse.Services.Identity;
+using Gatehouse.Services.Sqs;
+
+namespace Gatehouse.Server.Sqs;
+
+/// <summary>
+/// Step 4 for SQS: which IAM action(s), on which resource, with which request context each SQS action is
+/// authorized as (reference iam-authorization §3), asked of the one authorizer before the handler runs.
+/// </summary>
+internal static class SqsAuthorization
+{
+    /// <summary>
+    /// UNCERTAIN (wire reference §3.3): for a queue that does not exist, authorization runs first, so a caller
+    /// without permission gets AccessDenied rather than learning that the queue is missing; a permitted caller gets
+    /// NonExistentQueue. No capture from AWS settles it; the analogous Lambda case behaves this way.
+    /// </summary>
+    public const bool AuthorizeBeforeQueueExistence = true;
+
+    /// <summary>
+    /// Wire reference §3.3: GetQueueUrl hides existence; a caller refused sqs:GetQueueUrl gets NonExistentQueue
+    /// with "…does not exist or you do not have access to it." (captured 2018–2020 on the Query protocol).
+    /// </summary>
+    public const bool GetQueueUrlHidesDenial = true;
+
+    public const string NonExistentOrNoAccessMessage = "The specified queue does not exist or you do not have access to it.";
+
+    public static async Task AuthorizeAsync(IAuthorizer authorizer, SqsService sqs, SqsAction action, object request, SqsCaller caller, Principal principal, RequestFacts facts, CancellationToken ct)
+    {
+        foreach (var q in Queries(sqs, action, request, caller, principal, facts))
+        {
+            try
+            {
+                await authorizer.AuthorizeAsync(q, ct);
+            }
+            catch (AwsErrorException ex) when (GetQueueUrlHidesDenial && request is GetQueueUrlRequest && ex.Error.QueryCode == "AccessDenied")
+            {
+                throw new AwsErrorException(SqsErrors.QueueDoesNotExist(caller.QueryProtocol) with { Message = NonExistentOrNoAccessMessage });
+            }
+        }
+    }
+
+    private static IEnumerable<AuthorizationQuery> Queries(SqsService sqs, SqsAction action, object request, SqsCaller caller, Principal principal, RequestFacts facts)
+    {
+        AuthorizationQuery For(string iamAction, string account, string name, QueueRecord? queue, IReadOnlyDictionary<string, IReadOnlyList<string>>? context = null, bool policyOnly = false) =>
+            new("sqs", principal, iamAction, $"arn:aws:sqs:{caller.Region}:{account}:{name}", account,
+                queue?.Attributes.GetValueOrDefault(QueueAttributeNames.Policy), context, queue?.Tags, facts, policyOnly);
+
+        switch (request)
+        {
+            case CreateQueueRequest r when !string.IsNullOrEmpty(r.QueueName):
+                var existing = sqs.Find(caller.AccountId, caller.Region, r.QueueName);
+                yield return For(action.IamAction, caller.AccountId, r.QueueName, existing);
+                if (r.Tags is { Count: > 0 } tags)
+                {
+                    yield return For("sqs:TagQueue", caller.AccountId, r.QueueName, existing, TagContext(tags, [.. tags.Select(t => t.Key)]));
+                }
+
+                yield break;
+            case GetQueueUrlRequest r when !string.IsNullOrEmpty(r.QueueName):
+                var owner = string.IsNullOrEmpty(r.QueueOwnerAWSAccountId) ? caller.AccountId : r.QueueOwnerAWSAccountId;
+                yield return For(action.IamAction, owner, r.QueueName, sqs.Find(owner, caller.Region, r.QueueName));
+                yield break;
+            case ListQueuesRequest:
+                // Granted only on "*" or arn:aws:sqs:REGION:ACCOUNT:* (seed point 5): the resource has no queue name.
+                yield return For(action.IamAction, caller.AccountId, "", null);
+                yield break;
+            case StartMessageMoveTaskRequest r:
+                if (ArnQueue(sqs, r.SourceArn) is { } source)
+                {
+                    yield return For(action.IamAction, source.Account, source.Name, source.Queue);
+                }
+
+                yield break;
+            case ListMessageMoveTasksRequest r:
+                if (ArnQueue(sqs, r.SourceArn) is { } listed)
+                {
+                    yield return For(action.IamAction, listed.Account, listed.Name, listed.Queue);
+                }
+
+                yield break;
+            case CancelMessageMoveTaskRequest r:
+                if (TaskSourceArn(r.TaskHandle) is { } arn && ArnQueue(sqs, arn) is { } cancelled)
+                {
+                    yield return For(action.IamAction, cancelled.Account, cancelled.Name, cancelled.Queue);
+                }
+
+                yield break;
+        }
+
+        var url = QueueUrlOf(request);
+        if (string.IsNullOrEmpty(url) || SqsService.ParseQueueUrl(caller, url) is not { Name: { } queueName } parsed)
+        {
+            yield break; // the handler answers MissingParameter / NonExistentQueue
+        }
+
+        var queue = sqs.Find(parsed.Account, caller.Region, queueName);
+        if (queue is null && !AuthorizeBeforeQueueExistence)
+        {
+            yield break;
+        }
+
+        switch (request)
+        {
+            case TagQueueRequest t when t.Tags is { } tags:
+                yield return For(action.IamAction, parsed.Account, queueName, queue, TagContext(tags, [.. tags.Select(x => x.Key)]));
+                break;
+            case UntagQueueRequest u when u.TagKeys is { } keys:
+                yield return For(action.IamAction, parsed.Account, queueName, queue, TagContext([], keys));
+                break;
+            case SetQueueAttributesRequest s:
+                yield return For(action.IamAction, parsed.Account, queueName, queue,
+                    policyOnly: s.Attributes is { Count: > 0 } a && a.All(x => x.Key == QueueAttributeNames.Policy));
+                break;
+            case GetQueueAttributesRequest g:
+                yield return For(action.IamAction, parsed.Account, queueName, queue,
+                    policyOnly: g.AttributeNames is { Count: > 0 } n && n.All(x => x == QueueAttributeNames.Policy));
+                break;
+            case RemovePermissionRequest:
+                yield return For(action.IamAction, parsed.Account, queueName, queue, policyOnly: true);
+                break;
+            default:
+                yield return For(action.IamAction, parsed.Account, queueName, queue);
+                break;
+        }
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> TagContext(IReadOnlyList<KeyValuePair<string, string>> tags, IReadOnlyList<string> keys)
+    {
+        var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["aws:TagKeys"] = keys };
+        foreach (var (k, v) in tags)
+        {
+            context["aws:RequestTag/" + k] = [v];
+        }
+
+        return context;
+    }
+
+    private static string? QueueUrlOf(object request) => request switch
+    {
+        QueueUrlRequest r => r.QueueUrl,
+        GetQueueAttributesRequest r => r.QueueUrl,
+        SetQueueAttributesRequest r => r.QueueUrl,
+        SendMessageRequest r => r.QueueUrl,
+        SendMessageBatchRequest r => r.QueueUrl,
+        ReceiveMessageRequest r => r.QueueUrl,
+        DeleteMessageRequest r => r.QueueUrl,
+        DeleteMessageBatchRequest r => r.QueueUrl,
+        ChangeMessageVisibilityRequest r => r.QueueUrl,
+        ChangeMessageVisibilityBatchRequest r => r.QueueUrl,
+        TagQueueRequest r => r.QueueUrl,
+        UntagQueueRequest r => r.QueueUrl,
+        ListDeadLetterSourceQueuesRequest r => r.QueueUrl,
+        AddPermissionRequest r => r.QueueUrl,
+        RemovePermissionRequest r => r.QueueUrl,
+        _ => null,
+    };
+
+    private static (string Account, string Name, QueueRecord? Queue)? ArnQueue(SqsService sqs, string? arn)
+    {
+        var parts = arn?.Split(':');
+        return parts is { Length: 6 } && parts[0] == "arn" && parts[2] == "sqs"
+            ? (parts[4], parts[5], sqs.FindByArn(arn))
+            : null;
+    }
+
+    private static string? TaskSourceArn(string? handle)
+    {
+        try
+        {
+            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(handle ?? "")).Split('|');
+            return parts.Length == 2 ? parts[1] : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using Gatehouse.Policy;
+using Gatehouse.Protocol;
+using Gatehouse.Services.Identity;
+
+namespace Gatehouse.Services.Authorization;
+
+/// <summary>
+/// The one door: gathers the caller's identity policies, permissions boundary and session policies and the
+/// resource's policy, evaluates them with the policy engine, records the decision, and refuses with the service's
+/// AccessDenied when enforcement is on. Policy documents are compiled once and cached by their text.
+/// </summary>
+public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time) : IAuthorizer
+{
+    private const int MaxCachedDocuments = 10_000;
+    private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), PolicyDocument?> _documents = new();
+
+    public DecisionLog Log { get; } = new(options.DecisionLogSize);
+
+    public EnforcementMode Mode => options.Mode;
+
+    public async Task AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default)
+    {
+        var (request, set) = await BuildAsync(query, ct);
+        var result = PolicyEvaluator.Evaluate(request, set);
+        var refused = !result.IsAllowed && options.Mode == EnforcementMode.On;
+        string? message = null;
+        if (!result.IsAllowed)
+        {
+            message = options.LegacySqsMessage && query.Service == "sqs"
+                ? $"Access to the resource https://sqs.{query.Request?.Region ?? "us-east-1"}.amazonaws.com/ is denied."
+                : AccessDeniedMessage.Render(request, result, query.Service == "sqs" ? AccessDeniedStyle.Sqs : AccessDeniedStyle.Generic);
+        }
+
+        Log.Add(new DecisionRecord(
+            time.GetUtcNow(),
+            request.Principal.Arn,
+            query.Action,
+            query.ResourceArn,
+            result.Decision,
+            result.DecidingPolicyType,
+            [.. result.DecidingStatements.Select(s => s.ToString())],
+            message,
+            refused,
+            result.IsAllowed ? [] : result.Trace.Steps));
+        if (refused)
+        {
+            throw new AwsErrorException(CommonErrors.AccessDenied(message!));
+        }
+    }
+
+    /// <summary>Evaluates without recording or refusing: for callers that branch on the answer.</summary>
+    public async Task<AuthorizationResult> EvaluateAsync(AuthorizationQuery query, CancellationToken ct = default)
+    {
+        var (request, set) = await BuildAsync(query, ct);
+        return PolicyEvaluator.Evaluate(request, set);
+    }
+
+    private async Task<(AuthorizationRequest Request, PolicySet Set)> BuildAsync(AuthorizationQuery query, CancellationToken ct)
+    {
+        var principal = ToRequestPrincipal(query.Caller);
+        var context = new RequestContext().SetTime(time.GetUtcNow());
+        if (query.Request is { } facts)
+        {
+            if (facts.SourceIp is not null)
+            {
+                context.Set("aws:SourceIp", facts.SourceIp);
+            }
+
+            context.Set("aws:SecureTransport", facts.SecureTransport);
+            context.Set("aws:RequestedRegion", facts.Region);
+            if (facts.UserAgent is not null)
+            {
+                context.Set("aws:UserAgent", facts.UserAgent);
+            }
+        }
+
+        if (query.Caller.TokenIssueTime is { } issued)
+        {
+            context.Set("aws:TokenIssueTime", issued.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        foreach (var (key, value) in query.ResourceTags ?? new Dictionary<string, string>())
+        {
+            context.Set("aws:ResourceTag/" + key, value);
+        }
+
+        foreach (var (key, values) in query.Context ?? new Dictionary<string, IReadOnlyList<string>>())
+        {
+            context.SetMany(key, values);
+        }
+
+        var request = new AuthorizationRequest(principal, query.Action, query.ResourceArn, query.ResourceAccount, context)
+        {
+            ManagesResourcePolicyOnly = query.ManagesResourcePolicyOnly,
+        };
+        var gathered = query.Caller.Kind is PrincipalKind.Root or PrincipalKind.Anonymous
+            ? PrincipalPolicies.None
+            : await policies.GetPoliciesAsync(query.Caller, ct);
+        var resourceKind = query.Service switch
+        {
+            "kms" => PolicyKind.KmsKeyPolicy,
+            "sts" => PolicyKind.RoleTrustPolicy,
+            _ => PolicyKind.QueuePolicy,
+        };
+        var set = new PolicySet
+        {
+            IdentityPolicies = [.. gathered.IdentityPolicies.Select(p => Compile(PolicyKind.Identity, p)).OfType<PolicyDocument>()],
+            PermissionsBoundary = gathered.PermissionsBoundary is { } b ? Compile(PolicyKind.PermissionsBoundary, b) : null,
+            SessionPolicies = [.. gathered.SessionPolicies.Select(p => Compile(PolicyKind.Session, p)).OfType<PolicyDocument>()],
+            ResourcePolicy = query.ResourcePolicy is { Length: > 0 } rp ? Compile(resourceKind, new NamedPolicy(query.ResourceArn, rp)) : null,
+        };
+        return (request, set);
+    }
+
+    private PolicyDocument? Compile(PolicyKind kind, NamedPolicy policy)
+    {
+        if (_documents.Count > MaxCachedDocuments)
+        {
+            _documents.Clear();
+        }
+
+        return _documents.GetOrAdd((kind, policy.Name, policy.Document), k =>
+        {
+            var parsed = PolicyDocument.Parse(k.Json, k.Kind, new PolicyParseOptions { Name = k.Name });
+            return parsed.IsValid ? parsed.Document : null;
+        });
+    }
+
+    private static RequestPrincipal ToRequestPrincipal(Principal p)
+    {
+        var principal = p.Kind switch
+        {
+            PrincipalKind.Root => RequestPrincipal.Root(p.AccountId),
+            PrincipalKind.User => RequestPrincipal.User(p.Arn, p.UserId),
+            PrincipalKind.AssumedRole => RequestPrincipal.AssumedRole(p.PrincipalArn ?? p.Arn, p.Name ?? "", p.UserId.Split(':')[0]),
+            PrincipalKind.FederatedUser => RequestPrincipal.FederatedUser(p.AccountId, p.Name ?? ""),
+            _ => RequestPrincipal.Anonymous(),
+        };
+        return p.Tags.Count > 0 ? principal.WithTags(p.Tags) : principal;
+    }
+}
