@@ -34,7 +34,7 @@ internal sealed record BenchOptions
     public int FifoGroups { get; init; } = 1000;
 
     /// <summary>Most messages queued up front for a receive scenario.</summary>
-    public int PrefillCap { get; init; } = 400_000;
+    public int PrefillCap { get; init; } = 300_000;
 
     /// <summary>When set: fill one Gatehouse queue to this many messages and measure along the way.</summary>
     public int? Fill { get; init; }
@@ -69,7 +69,7 @@ internal sealed record BenchOptions
           --scenarios LIST     comma-separated: send,send-batch,recv-delete,fifo-send,fifo-send-batch,fifo-recv-delete
           --body-size BYTES    message body size (default 100)
           --fifo-groups N      message groups in the FIFO scenarios (default 1000)
-          --prefill-cap N      most messages queued up front for a receive scenario (default 400000)
+          --prefill-cap N      most messages queued up front for a receive scenario (default 300000)
           --fill N             fill one Gatehouse queue with N messages; report RSS and throughput at 0, N/10, N
           --fill-probe S       measured seconds per probe in fill mode (default 5)
           --gatehouse-dll PATH gatehouse.dll to run (default: src/Gatehouse.Server/bin/Release/net10.0/gatehouse.dll)

@@ -51,6 +51,7 @@ internal static class SideBySideBench
                 };
                 var rounds = new Dictionary<string, List<ScenarioResult>>(StringComparer.Ordinal);
                 for (var round = 0; round < o.Rounds; round++)
+                {
                     foreach (var target in targets)
                     {
                         var client = clients[target.Name];
@@ -69,6 +70,7 @@ internal static class SideBySideBench
                         // Let the server finish group commits and collections before the next target starts.
                         await Task.Delay(500);
                     }
+                }
 
                 // With several rounds, each target's median round (by messages/s) stands for it.
                 foreach (var target in targets)
