@@ -14,7 +14,8 @@ public static class GatehouseApp
     /// still fits. Larger bodies get an AWS error, not a dropped connection.</summary>
     public const long MaxRequestBytes = 8 * 1024 * 1024;
 
-    public static async Task<WebApplication> BuildAsync(GatehouseOptions options, TimeProvider time, string[]? args = null)
+    /// <param name="configureServices">Last say over the services (tests replace identity sources with fakes).</param>
+    public static async Task<WebApplication> BuildAsync(GatehouseOptions options, TimeProvider time, string[]? args = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
         builder.Logging.ClearProviders();
@@ -44,6 +45,7 @@ public static class GatehouseApp
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         builder.Services.AddSingleton<RequestPipeline>();
 
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<RequestPipeline>();
         app.Run(pipeline.HandleAsync);

@@ -32,11 +32,12 @@ public sealed class MalformedRequestTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task Unsigned_requests_are_refused()
+    public async Task Unsigned_requests_are_anonymous_and_refused_without_a_public_grant()
     {
         var res = await Json("AmazonSQS.ListQueues", "{}", sign: false);
         Assert.Equal(HttpStatusCode.Forbidden, res.StatusCode);
-        Assert.Equal("MissingAuthenticationToken;Sender", res.Headers.GetValues("x-amzn-query-error").Single());
+        Assert.Equal("AccessDenied;Sender", res.Headers.GetValues("x-amzn-query-error").Single());
+        Assert.Contains("is not authorized to perform: sqs:listqueues", await res.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
