@@ -55,6 +55,10 @@ public sealed record Principal
     /// <summary>The IAM entity id behind the principal (user id or role id), for looking up its policies.</summary>
     public string? EntityId { get; init; }
 
+    /// <summary>The access key that signed the request; for temporary credentials it names the STS session whose
+    /// session policies apply.</summary>
+    public string? AccessKeyId { get; init; }
+
     public static Principal Anonymous { get; } = new() { Kind = PrincipalKind.Anonymous, AccountId = "", Arn = "", UserId = "anonymous" };
 
     public static Principal RootOf(string accountId) => new()

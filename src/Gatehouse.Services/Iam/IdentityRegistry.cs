@@ -1,0 +1,285 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gatehouse.Services.Identity;
+
+namespace Gatehouse.Services.Iam;
+
+/// <summary>Start-up settings of the identity layer.</summary>
+/// <param name="ManagementAccountId">The account whose root user has the configured credentials.</param>
+public sealed record IdentityOptions(string ManagementAccountId, string RootAccessKeyId, string RootSecretAccessKey);
+
+/// <summary>
+/// Every account, IAM entity, access key and STS session, held in memory behind one lock and written through to
+/// an <see cref="IIdentityStore"/> on every change. It answers the authenticator (<see cref="ICredentialDirectory"/>)
+/// and the authorizer (<see cref="IIdentityPolicySource"/>), and carries out IAM's and STS's state changes.
+/// </summary>
+public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPolicySource
+{
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    private readonly Lock _gate = new();
+    private readonly IIdentityStore _store;
+    private readonly SecretProtector _protector;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, IamAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IamUser> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IamGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IamRole> _roles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IamManagedPolicy> _policies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IamAccessKey> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StsSession> _sessions = new(StringComparer.Ordinal);
+
+    public IdentityRegistry(IIdentityStore store, SecretProtector protector, TimeProvider time, IdentityOptions options)
+    {
+        _store = store;
+        _protector = protector;
+        _time = time;
+        Options = options;
+        Load();
+        foreach (var policy in AwsManagedPolicies.Entities)
+        {
+            _policies[PolicyKey(policy.Account, policy.Name)] = policy;
+        }
+
+        // The configured root credentials win over what was stored by an earlier run.
+        EnsureAccount(options.ManagementAccountId, options.RootAccessKeyId, options.RootSecretAccessKey);
+    }
+
+    public IdentityOptions Options { get; }
+
+    public string StoreDescription => _store.Description;
+
+    public TimeProvider Time => _time;
+
+    internal static string Key(string account, string name) => account + "/" + name.ToUpperInvariant();
+
+    internal static string PolicyKey(string account, string name) => account + "/" + name.ToUpperInvariant();
+
+    private void Load()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var row in _store.LoadAll())
+        {
+            switch (row.Kind)
+            {
+                case "account":
+                    var account = JsonSerializer.Deserialize<IamAccount>(row.Json, Json)!;
+                    account.RootSecret = account.ProtectedRootSecret is { } s ? _protector.Unprotect(s) : null;
+                    _accounts[account.Id] = account;
+                    break;
+                case "user":
+                    var user = JsonSerializer.Deserialize<IamUser>(row.Json, Json)!;
+                    _users[Key(user.Account, user.Name)] = user;
+                    break;
+                case "group":
+                    var group = JsonSerializer.Deserialize<IamGroup>(row.Json, Json)!;
+                    _groups[Key(group.Account, group.Name)] = group;
+                    break;
+                case "role":
+                    var role = JsonSerializer.Deserialize<IamRole>(row.Json, Json)!;
+                    _roles[Key(role.Account, role.Name)] = role;
+                    break;
+                case "policy":
+                    var policy = JsonSerializer.Deserialize<IamManagedPolicy>(row.Json, Json)!;
+                    _policies[PolicyKey(policy.Account, policy.Name)] = policy;
+                    break;
+                case "key":
+                    var key = JsonSerializer.Deserialize<IamAccessKey>(row.Json, Json)!;
+                    key.Secret = _protector.Unprotect(key.ProtectedSecret);
+                    _keys[key.AccessKeyId] = key;
+                    break;
+                case "session":
+                    var session = JsonSerializer.Deserialize<StsSession>(row.Json, Json)!;
+                    if (session.Expiration < now - TimeSpan.FromDays(1))
+                    {
+                        _store.Delete("session", row.Key);
+                        break;
+                    }
+
+                    session.Secret = _protector.Unprotect(session.ProtectedSecret);
+                    session.Token = _protector.Unprotect(session.ProtectedToken);
+                    _sessions[session.AccessKeyId] = session;
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    private void Save(IamAccount a) => _store.Put("account", a.Id, JsonSerializer.Serialize(a, Json));
+
+    private void Save(IamEntity e)
+    {
+        var kind = e.Kind.ToString().ToLowerInvariant();
+        var json = e switch
+        {
+            IamUser u => JsonSerializer.Serialize(u, Json),
+            IamGroup g => JsonSerializer.Serialize(g, Json),
+            IamRole r => JsonSerializer.Serialize(r, Json),
+            _ => throw new InvalidOperationException(),
+        };
+        _store.Put(kind, Key(e.Account, e.Name), json);
+    }
+
+    private void Remove(IamEntity e) => _store.Delete(e.Kind.ToString().ToLowerInvariant(), Key(e.Account, e.Name));
+
+    private void Save(IamManagedPolicy p) => _store.Put("policy", PolicyKey(p.Account, p.Name), JsonSerializer.Serialize(p, Json));
+
+    private void Save(IamAccessKey k) => _store.Put("key", k.AccessKeyId, JsonSerializer.Serialize(k, Json));
+
+    private void Save(StsSession s) => _store.Put("session", s.AccessKeyId, JsonSerializer.Serialize(s, Json));
+
+    // ---- Accounts ----
+
+    /// <summary>Creates the account if it is new; sets (or replaces) its root credentials when given.</summary>
+    public void EnsureAccount(string accountId, string? rootAccessKeyId = null, string? rootSecret = null)
+    {
+        lock (_gate)
+        {
+            if (!_accounts.TryGetValue(accountId, out var account))
+            {
+                account = new IamAccount { Id = accountId };
+                _accounts[accountId] = account;
+            }
+
+            if (rootAccessKeyId is not null && rootSecret is not null
+                && (account.RootAccessKeyId != rootAccessKeyId || account.RootSecret != rootSecret))
+            {
+                foreach (var other in _accounts.Values.Where(a => a != account && a.RootAccessKeyId == rootAccessKeyId))
+                {
+                    other.RootAccessKeyId = null;
+                    other.ProtectedRootSecret = null;
+                    other.RootSecret = null;
+                    Save(other);
+                }
+
+                account.RootAccessKeyId = rootAccessKeyId;
+                account.RootSecret = rootSecret;
+                account.ProtectedRootSecret = _protector.Protect(rootSecret);
+            }
+
+            Save(account);
+        }
+    }
+
+    public bool AccountExists(string accountId)
+    {
+        lock (_gate)
+        {
+            return _accounts.ContainsKey(accountId);
+        }
+    }
+
+    public IReadOnlyList<(string Id, string? RootAccessKeyId)> Accounts()
+    {
+        lock (_gate)
+        {
+            return [.. _accounts.Values.OrderBy(a => a.Id, StringComparer.Ordinal).Select(a => (a.Id, a.RootAccessKeyId))];
+        }
+    }
+
+    // ---- Authentication ----
+
+    public ValueTask<AccessKeyCredential?> FindAccessKeyAsync(string accessKeyId, CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(FindAccessKey(accessKeyId));
+        }
+    }
+
+    private AccessKeyCredential? FindAccessKey(string accessKeyId)
+    {
+        foreach (var account in _accounts.Values)
+        {
+            if (account.RootAccessKeyId == accessKeyId && account.RootSecret is { } secret)
+            {
+                return new AccessKeyCredential(accessKeyId, secret, Principal.RootOf(account.Id) with { AccessKeyId = accessKeyId });
+            }
+        }
+
+        if (_keys.TryGetValue(accessKeyId, out var key))
+        {
+            // INVARIANT (inactive keys): an Inactive key is unknown to authentication → InvalidClientTokenId.
+            if (key.Status != "Active" || !_users.TryGetValue(Key(key.Account, key.UserName), out var user))
+            {
+                return null;
+            }
+
+            return new AccessKeyCredential(accessKeyId, key.Secret, UserPrincipal(user) with { AccessKeyId = accessKeyId });
+        }
+
+        if (_sessions.TryGetValue(accessKeyId, out var session))
+        {
+            return new AccessKeyCredential(accessKeyId, session.Secret, SessionPrincipal(session), session.Token, session.Expiration);
+        }
+
+        return null;
+    }
+
+    private static Principal UserPrincipal(IamUser user) => new()
+    {
+        Kind = PrincipalKind.User,
+        AccountId = user.Account,
+        Arn = user.Arn,
+        UserId = user.Id,
+        Name = user.Name,
+        PrincipalArn = user.Arn,
+        EntityId = user.Id,
+        Tags = ToTags(user.Tags),
+    };
+
+    private Principal SessionPrincipal(StsSession s)
+    {
+        var principal = s.Kind switch
+        {
+            "Root" => Principal.RootOf(s.Account),
+            "User" => _users.TryGetValue(Key(s.Account, s.EntityName ?? ""), out var u) ? UserPrincipal(u) : new Principal
+            {
+                Kind = PrincipalKind.User,
+                AccountId = s.Account,
+                Arn = s.EntityArn ?? "",
+                UserId = s.EntityId ?? "",
+                Name = s.EntityName,
+                PrincipalArn = s.EntityArn,
+                EntityId = s.EntityId,
+            },
+            _ => new Principal
+            {
+                Kind = PrincipalKind.AssumedRole,
+                AccountId = s.Account,
+                Arn = $"arn:aws:sts::{s.Account}:assumed-role/{s.EntityName}/{s.SessionName}",
+                UserId = $"{s.EntityId}:{s.SessionName}",
+                Name = s.SessionName,
+                PrincipalArn = s.EntityArn,
+                EntityId = s.EntityId,
+                Tags = ToTags(RoleTags(s).Concat(s.SessionTags), overlay: true),
+            },
+        };
+        return principal with { AccessKeyId = s.AccessKeyId, TokenIssueTime = s.Issued };
+    }
+
+    private List<IamTag> RoleTags(StsSession s) =>
+        _roles.TryGetValue(Key(s.Account, s.EntityName ?? ""), out var role) && role.Id == s.EntityId ? role.Tags : [];
+
+    /// <summary>Principal tags; later tags override earlier ones with the same key, ignoring case (session tags
+    /// override role tags, STS AssumeRole reference).</summary>
+    private static ImmutableSortedDictionary<string, string> ToTags(IEnumerable<IamTag> tags, bool overlay = false)
+    {
+        var builder = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var tag in tags)
+        {
+            if (overlay)
+            {
+                foreach (var existing in builder.Keys.Where(k => string.Equals(k, tag.Key, StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    builder.Remove(existing);
+                }
+            }
+
+            builder[tag.Key] = tag.Value;
+        }
+
+        return builder.ToImmutable();
+    }
+}
