@@ -54,7 +54,7 @@ internal sealed class RequestPipeline(
             {
                 if (!target!.StartsWith("AmazonSQS.", StringComparison.Ordinal))
                 {
-                    throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {target}." , HttpStatus = 400 });
+                    throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {target}.", HttpStatus = 400 });
                 }
 
                 action = target["AmazonSQS.".Length..];
