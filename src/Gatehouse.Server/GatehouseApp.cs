@@ -1,6 +1,10 @@
 using System.Globalization;
 using Gatehouse.Services.Authorization;
+using Gatehouse.Server.Iam;
+using Gatehouse.Server.Sts;
+using Gatehouse.Server.World;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Sts;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,8 +40,15 @@ public static class GatehouseApp
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
-        builder.Services.AddSingleton<ICredentialDirectory>(new StaticCredentialDirectory(
-            [new AccessKeyCredential(options.RootAccessKeyId, options.RootSecretAccessKey, Principal.RootOf(options.AccountId))]));
+        // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
+        var (identity, serverKeySource) = IdentitySetup.Open(options, time);
+        var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options) : null;
+        builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton<ICredentialDirectory>(identity);
+        builder.Services.AddSingleton<IIdentityPolicySource>(identity);
+        builder.Services.AddSingleton<StsService>();
+        builder.Services.AddSingleton<IQueryApi, IamQueryApi>();
+        builder.Services.AddSingleton<IQueryApi, StsQueryApi>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.TryAddSingleton<IIdentityPolicySource, NoIdentityPolicies>();
         builder.Services.AddSingleton(new AuthorizerOptions { Mode = options.Enforcement, LegacySqsMessage = options.LegacyAccessDeniedMessage });
@@ -56,6 +67,13 @@ public static class GatehouseApp
                 RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription, options.DefaultRegion);
             log.LogInformation("Account {Account}: root user access key {AccessKey} (secret from configuration); signatures are verified",
                 options.AccountId, options.RootAccessKeyId);
+            log.LogInformation("Identities: store {Store}; secrets encrypted at rest with the server key from {KeySource}; accounts {Accounts}",
+                identity.StoreDescription, serverKeySource, string.Join(", ", identity.Accounts().Select(a => a.Id)));
+            if (world is not null)
+            {
+                log.LogInformation("World file {File} applied: {Accounts} account(s), {Users} user(s), {Roles} role(s), {Groups} group(s), {Policies} policy(ies), {Queues} queue(s)",
+                    options.WorldFile, world.Accounts, world.Users, world.Roles, world.Groups, world.Policies, world.Queues);
+            }
             log.LogInformation("Enforcement is {Mode}: {Meaning}", options.Enforcement.ToString().ToLowerInvariant(), options.Enforcement switch
             {
                 EnforcementMode.On => "requests AWS would refuse are refused",
@@ -67,6 +85,7 @@ public static class GatehouseApp
         {
             sqs.DisposeAsync().AsTask().GetAwaiter().GetResult();
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            identity.Dispose();
         });
         return app;
     }

@@ -53,6 +53,13 @@ public sealed record GatehouseOptions
     /// client used.</summary>
     public string? AdvertisedUrl { get; init; }
 
+    /// <summary>A world file (accounts, users, roles, policies, queues) applied idempotently at start-up.</summary>
+    public string? WorldFile { get; init; }
+
+    /// <summary>The 256-bit key (base64) that encrypts secrets at rest; by default <c>server.key</c> in the data
+    /// directory, created on first start.</summary>
+    public string? ServerKey { get; init; }
+
     public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env)
     {
         var o = new GatehouseOptions();
@@ -102,6 +109,8 @@ public sealed record GatehouseOptions
             CertificatePath = Get("--certificate", "GATEHOUSE_CERTIFICATE"),
             CertificatePassword = Get("--certificate-password", "GATEHOUSE_CERTIFICATE_PASSWORD"),
             AdvertisedUrl = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL")?.TrimEnd('/'),
+            WorldFile = Get("--world", "GATEHOUSE_WORLD"),
+            ServerKey = Get("--server-key", "GATEHOUSE_SERVER_KEY"),
         };
     }
 }

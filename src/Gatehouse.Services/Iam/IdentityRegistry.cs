@@ -13,8 +13,10 @@ public sealed record IdentityOptions(string ManagementAccountId, string RootAcce
 /// an <see cref="IIdentityStore"/> on every change. It answers the authenticator (<see cref="ICredentialDirectory"/>)
 /// and the authorizer (<see cref="IIdentityPolicySource"/>), and carries out IAM's and STS's state changes.
 /// </summary>
-public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPolicySource
+public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPolicySource, IDisposable
 {
+    public void Dispose() => _store.Dispose();
+
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     private readonly Lock _gate = new();
