@@ -1,11 +1,11 @@
 using System.Globalization;
-using Gatehouse.Services.Authorization;
 using Gatehouse.Server.Iam;
 using Gatehouse.Server.Sts;
 using Gatehouse.Server.World;
+using Gatehouse.Services.Authorization;
 using Gatehouse.Services.Identity;
-using Gatehouse.Services.Sts;
 using Gatehouse.Services.Sqs;
+using Gatehouse.Services.Sts;
 using Gatehouse.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
