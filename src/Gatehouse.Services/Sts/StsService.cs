@@ -314,7 +314,16 @@ public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IA
         var requestContext = new RequestContext().SetTime(registry.Time.GetUtcNow());
         foreach (var (key, values) in context)
         {
-            requestContext.SetMany(key, values);
+            // Only aws:TagKeys and sts:TransitiveTagKeys are multivalued; the others are single strings, which
+            // StringEquals (without ForAnyValue/ForAllValues) compares directly.
+            if (key is "aws:TagKeys" or "sts:TransitiveTagKeys")
+            {
+                requestContext.SetMany(key, values);
+            }
+            else
+            {
+                requestContext.Set(key, values[0]);
+            }
         }
 
         var request = new AuthorizationRequest(ToRequestPrincipal(caller), action, roleArn, account, requestContext);

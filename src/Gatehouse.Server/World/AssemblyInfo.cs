@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+// The identity tests drive the world-file parser and applier directly.
+[assembly: InternalsVisibleTo("Gatehouse.Identity.Tests")]
