@@ -22,6 +22,9 @@ public static class GatehouseApp
     public static async Task<WebApplication> BuildAsync(GatehouseOptions options, TimeProvider time, string[]? args = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args ?? []);
+
+        // Settings come from GatehouseOptions; no configuration files are read or watched.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -31,6 +34,12 @@ public static class GatehouseApp
             k.Limits.MaxRequestBodySize = null;
             k.AddServerHeader = false;
             k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.Port);
+            if (options.HttpsPort is { } httpsPort)
+            {
+                // aws:SecureTransport is true only for requests that arrive here.
+                var certificate = HttpsCertificate.Load(options, time);
+                k.Listen(System.Net.IPAddress.Parse(options.BindAddress), httpsPort, l => l.UseHttps(certificate));
+            }
         });
 
         var storePath = options.InMemory ? null : Path.Combine(options.DataDirectory, "gatehouse.db");
@@ -59,6 +68,19 @@ public static class GatehouseApp
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<RequestPipeline>();
+        var decisionLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Authorization");
+        app.Services.GetRequiredService<Authorizer>().Denied += d =>
+        {
+            if (d.Refused)
+            {
+                decisionLog.LogInformation("Denied {Principal} {Action} on {Resource}: {Message}", d.Principal, d.Action, d.Resource, d.Message);
+            }
+            else
+            {
+                decisionLog.LogWarning("Would deny ({Mode} enforcement) {Principal} {Action} on {Resource}: {Message}",
+                    options.Enforcement.ToString().ToLowerInvariant(), d.Principal, d.Action, d.Resource, d.Message);
+            }
+        };
         app.Run(pipeline.HandleAsync);
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -17,8 +17,12 @@ public sealed record GatehouseOptions
     /// <summary>Keep everything in memory: nothing survives a restart.</summary>
     public bool InMemory { get; init; }
 
-    /// <summary>Fsync every group commit (survives power loss); off still survives a crash of the process.</summary>
-    public bool Fsync { get; init; } = true;
+    /// <summary>
+    /// Fsync every group commit, so that acknowledged changes survive a power cut too. Off (the default), a commit
+    /// is written to SQLite's write-ahead log before the caller is answered, which survives a crash or
+    /// <c>kill -9</c> of the server; the log is fsynced at checkpoints.
+    /// </summary>
+    public bool Fsync { get; init; }
 
     /// <summary>The region used when a request carries no SigV4 credential scope.</summary>
     public string DefaultRegion { get; init; } = "us-east-1";
@@ -94,7 +98,7 @@ public sealed record GatehouseOptions
             BindAddress = Get("--bind", "GATEHOUSE_BIND") ?? o.BindAddress,
             DataDirectory = Get("--data-dir", "GATEHOUSE_DATA_DIR") ?? o.DataDirectory,
             InMemory = Flag("--in-memory", "GATEHOUSE_IN_MEMORY"),
-            Fsync = !Flag("--no-fsync", "GATEHOUSE_NO_FSYNC"),
+            Fsync = Flag("--fsync", "GATEHOUSE_FSYNC"),
             DefaultRegion = Get("--region", "GATEHOUSE_REGION") ?? o.DefaultRegion,
             AccountId = Get("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId,
             RootAccessKeyId = Get("--root-access-key", "GATEHOUSE_ROOT_ACCESS_KEY") ?? o.RootAccessKeyId,

@@ -18,6 +18,7 @@ internal sealed class RequestPipeline(
     SqsService sqs,
     Authenticator authenticator,
     IAuthorizer authorizer,
+    Services.Authorization.Authorizer decisions,
     IEnumerable<IQueryApi> queryApis,
     GatehouseOptions options,
     TimeProvider time,
@@ -39,6 +40,26 @@ internal sealed class RequestPipeline(
         if (http.Request.Path.StartsWithSegments("/_gatehouse/health", StringComparison.Ordinal))
         {
             await WriteHealthAsync(http);
+            return;
+        }
+
+        if (http.Request.Path.StartsWithSegments("/_gatehouse/decisions", StringComparison.Ordinal))
+        {
+            // The most recent authorization decisions with their reasons (read-only diagnostics).
+            http.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(http.Response.Body, decisions.Log.Recent(200).Select(d => new
+            {
+                time = d.Time,
+                principal = d.Principal,
+                action = d.Action,
+                resource = d.Resource,
+                decision = d.Decision.ToString(),
+                decidedBy = d.DecidingPolicyType.ToString(),
+                statements = d.DecidingStatements,
+                refused = d.Refused,
+                message = d.Message,
+                explanation = d.Explanation,
+            }));
             return;
         }
 

@@ -38,7 +38,7 @@ internal static class Schema
             seq INTEGER NOT NULL DEFAULT 0,
             dlq_source TEXT);
         CREATE INDEX IF NOT EXISTS messages_by_visibility ON messages(queue_id, visible_ms, receive_count);
-        CREATE INDEX IF NOT EXISTS messages_by_sequence ON messages(queue_id, seq);
+        CREATE INDEX IF NOT EXISTS messages_by_sequence ON messages(queue_id, seq) WHERE seq > 0;
         CREATE TABLE IF NOT EXISTS dedup(
             queue_id INTEGER NOT NULL,
             scope TEXT NOT NULL,

@@ -8,11 +8,12 @@ public sealed partial class SqliteQueueStore
     private const string MessageColumns =
         "id, nonce, message_id, body, attributes, trace, sender, sent_ms, receive_count, first_receive_ms, group_id, dedup_id, seq, dlq_source, visible_ms";
 
-    public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, IReadOnlyList<NewMessage> messages, CancellationToken ct = default) =>
+    public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default) =>
         Run<IReadOnlyList<SendOutcome>>(w =>
         {
-            var seq = w.Scalar("SELECT next_seq FROM queues WHERE id = $p0", queueId);
-            if (seq == 0)
+            // Standard queues need no sequence numbers: skipping the counter keeps a send to one row and its index.
+            var seq = isFifo ? w.Scalar("SELECT next_seq FROM queues WHERE id = $p0", queueId) : 0;
+            if (isFifo && seq == 0)
             {
                 throw new InvalidOperationException("The queue does not exist.");
             }
@@ -32,7 +33,7 @@ public sealed partial class SqliteQueueStore
                     }
                 }
 
-                var mySeq = seq++;
+                var mySeq = isFifo ? seq++ : 0;
                 w.Execute(
                     "INSERT INTO messages(queue_id, message_id, body, attributes, trace, sender, sent_ms, visible_ms, group_id, dedup_id, seq) " +
                     "VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10)",
@@ -47,7 +48,11 @@ public sealed partial class SqliteQueueStore
                 outcomes.Add(new SendOutcome(m.MessageId, mySeq, Duplicate: false));
             }
 
-            w.Execute("UPDATE queues SET next_seq = $p0 WHERE id = $p1", seq, queueId);
+            if (isFifo)
+            {
+                w.Execute("UPDATE queues SET next_seq = $p0 WHERE id = $p1", seq, queueId);
+            }
+
             return outcomes;
         });
 
@@ -192,6 +197,17 @@ public sealed partial class SqliteQueueStore
             var outcomes = new List<HandleOutcome>(handles.Count);
             foreach (var h in handles)
             {
+                // The common case in one statement: the latest handle of a message that is still in flight
+                // (FIFO), or simply the latest handle (standard).
+                var deleted = isFifo
+                    ? w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2 AND visible_ms > $p3", h.RowId, queueId, h.Nonce, nowMs)
+                    : w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2", h.RowId, queueId, h.Nonce);
+                if (deleted == 1)
+                {
+                    outcomes.Add(HandleOutcome.Ok);
+                    continue;
+                }
+
                 var state = State(w, queueId, h);
                 if (state is null)
                 {

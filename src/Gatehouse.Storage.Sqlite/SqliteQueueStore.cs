@@ -52,6 +52,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 PRAGMA synchronous={(options.FsyncEachCommit ? "FULL" : "NORMAL")};
                 PRAGMA temp_store=MEMORY;
                 PRAGMA cache_size=-65536;
+                PRAGMA mmap_size=268435456;
                 {Schema.Create}
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
                 """;
@@ -82,11 +83,12 @@ public sealed partial class SqliteQueueStore : IQueueStore
 
         public override void Execute(Writer w)
         {
+            _error = null;
             try
             {
                 _result = body(w);
             }
-            catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 _error = ex;
                 throw;
@@ -142,7 +144,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
                         op.Execute(_writer);
                         _writer.Execute("RELEASE op");
                     }
-                    catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException)
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
                         _writer.Execute("ROLLBACK TO op");
                         _writer.Execute("RELEASE op");
@@ -155,7 +157,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
                     op.Complete();
                 }
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 try
                 {

@@ -274,4 +274,19 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("ok", Assert.Single(result.Successful).Id);
         Assert.Equal("InvalidMessageContents", Assert.Single(result.Failed).Code);
     }
+
+    [Fact]
+    public async Task Fifo_receive_attempt_id_returns_the_same_messages_until_one_is_deleted()
+    {
+        var q = await Create("attempt.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"));
+        await Send(q, "m1", group: "g");
+        await Send(q, "m2", group: "g");
+        ReceiveMessageRequest Req() => new(q.Name, null, null, null, 1, null, 0, "attempt-1");
+        var first = (await _sqs.ReceiveMessageAsync(q, Req())).Messages;
+        var retry = (await _sqs.ReceiveMessageAsync(q, Req())).Messages;
+        Assert.Equal(first[0].ReceiptHandle, Assert.Single(retry).ReceiptHandle);
+        await _sqs.DeleteMessageAsync(q, first[0].ReceiptHandle);
+        var next = (await _sqs.ReceiveMessageAsync(q, Req())).Messages;
+        Assert.Equal("m2", Assert.Single(next).Body);
+    }
 }

@@ -128,7 +128,8 @@ internal static class IamWire
             {
                 w.String("Marker", (start + page.Count).ToString(CultureInfo.InvariantCulture));
             }
-        });
+        }
+        );
     }
 
     public static List<IamTag> ReadTags(IRequestReader r) =>

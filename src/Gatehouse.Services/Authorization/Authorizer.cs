@@ -13,11 +13,16 @@ namespace Gatehouse.Services.Authorization;
 public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time) : IAuthorizer
 {
     private const int MaxCachedDocuments = 10_000;
+
+    private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase) { "aws:TagKeys", "sts:TransitiveTagKeys" };
     private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), PolicyDocument?> _documents = new();
 
     public DecisionLog Log { get; } = new(options.DecisionLogSize);
 
     public EnforcementMode Mode => options.Mode;
+
+    /// <summary>Raised for every denial, enforced or not (soft mode logs these).</summary>
+    public event Action<DecisionRecord>? Denied;
 
     public async Task AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default)
     {
@@ -32,7 +37,7 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
                 : AccessDeniedMessage.Render(request, result, query.Service == "sqs" ? AccessDeniedStyle.Sqs : AccessDeniedStyle.Generic);
         }
 
-        Log.Add(new DecisionRecord(
+        var record = new DecisionRecord(
             time.GetUtcNow(),
             request.Principal.Arn,
             query.Action,
@@ -42,7 +47,13 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             [.. result.DecidingStatements.Select(s => s.ToString())],
             message,
             refused,
-            result.IsAllowed ? [] : result.Trace.Steps));
+            result.IsAllowed ? [] : result.Trace.Steps);
+        Log.Add(record);
+        if (!result.IsAllowed)
+        {
+            Denied?.Invoke(record);
+        }
+
         if (refused)
         {
             throw new AwsErrorException(CommonErrors.AccessDenied(message!));
@@ -87,7 +98,16 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
 
         foreach (var (key, values) in query.Context ?? new Dictionary<string, IReadOnlyList<string>>())
         {
-            context.SetMany(key, values);
+            // Only the tag-key lists are multivalued; a single-valued key set as a list would never match a plain
+            // StringEquals (sts:ExternalId, aws:RequestTag/x).
+            if (MultivaluedKeys.Contains(key))
+            {
+                context.SetMany(key, values);
+            }
+            else if (values.Count > 0)
+            {
+                context.Set(key, values[0]);
+            }
         }
 
         var request = new AuthorizationRequest(principal, query.Action, query.ResourceArn, query.ResourceAccount, context)

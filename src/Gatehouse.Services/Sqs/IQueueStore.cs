@@ -21,9 +21,10 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>Removes the queue and all of its messages.</summary>
     Task DeleteQueueAsync(long queueId, CancellationToken ct = default);
 
-    /// <summary>Enqueues messages atomically (all or none). FIFO deduplication happens here, inside the same
-    /// transaction, so that two concurrent duplicates cannot both be enqueued.</summary>
-    Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, IReadOnlyList<NewMessage> messages, CancellationToken ct = default);
+    /// <summary>Enqueues messages atomically (all or none). On FIFO queues each message gets the next sequence
+    /// number and deduplication happens here, inside the same transaction, so that two concurrent duplicates cannot
+    /// both be enqueued.</summary>
+    Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default);
 
     Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default);
 

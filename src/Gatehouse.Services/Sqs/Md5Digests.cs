@@ -37,8 +37,13 @@ public static class Md5Digests
     }
 
     /// <summary>Digest of the given attributes, or null when there are none (AWS then omits the member).</summary>
-    public static string? OfAttributes(IEnumerable<KeyValuePair<string, MessageAttributeValue>> attributes)
+    public static string? OfAttributes(IReadOnlyCollection<KeyValuePair<string, MessageAttributeValue>> attributes)
     {
+        if (attributes.Count == 0)
+        {
+            return null;
+        }
+
         var sorted = attributes.OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
         if (sorted.Count == 0)
         {

@@ -8,6 +8,7 @@ public sealed partial class SqsService
     public async Task DeleteMessageAsync(QueueRecord queue, string? receiptHandle, CancellationToken ct = default)
     {
         var handle = DecodeHandle(queue, receiptHandle);
+        ForgetAttemptsWith(queue, receiptHandle!);
         var outcome = (await _store.DeleteAsync(queue.Id, [handle], NowMs, queue.IsFifo, ct))[0];
         if (outcome == HandleOutcome.NotInFlight && queue.IsFifo)
         {
@@ -35,6 +36,7 @@ public sealed partial class SqsService
             }
             else
             {
+                ForgetAttemptsWith(queue, e.ReceiptHandle);
                 valid.Add((e.Id!, e.ReceiptHandle, h));
             }
         }
@@ -70,6 +72,7 @@ public sealed partial class SqsService
         }
 
         var handle = DecodeHandle(queue, r.ReceiptHandle);
+        ForgetAttemptsWith(queue, r.ReceiptHandle!);
         var timeout = r.VisibilityTimeout.Value;
         if (CheckVisibilityRange(timeout) is { } rangeError)
         {
@@ -108,6 +111,7 @@ public sealed partial class SqsService
             }
             else
             {
+                ForgetAttemptsWith(queue, e.ReceiptHandle);
                 var t = e.VisibilityTimeout ?? 0;
                 valid.Add((e, new VisibilityChange(h, now + (t * 1000L), t)));
             }

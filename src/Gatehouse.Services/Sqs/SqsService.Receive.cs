@@ -8,6 +8,31 @@ public sealed partial class SqsService
     /// <summary>The 12-hour cap on a message's visibility timeout (wire reference §4.8).</summary>
     public const int MaxVisibilityTimeout = 43_200;
 
+    /// <summary>How long a FIFO ReceiveRequestAttemptId is remembered (wire reference §4.10).</summary>
+    private const long ReceiveAttemptWindowMs = 5 * 60_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(long QueueId, string AttemptId), ReceiveAttempt> _attempts = new();
+
+    private sealed record ReceiveAttempt(ReceiveMessageResponse Response, long ExpiresMs);
+
+    /// <summary>A delete or visibility change on a FIFO queue ends any remembered attempt that returned the handle.</summary>
+    private void ForgetAttemptsWith(QueueRecord queue, string receiptHandle)
+    {
+        if (!queue.IsFifo || _attempts.IsEmpty)
+        {
+            return;
+        }
+
+        var now = NowMs;
+        foreach (var (key, attempt) in _attempts)
+        {
+            if (attempt.ExpiresMs <= now || (key.QueueId == queue.Id && attempt.Response.Messages.Any(m => m.ReceiptHandle == receiptHandle)))
+            {
+                _attempts.TryRemove(key, out _);
+            }
+        }
+    }
+
     public async Task<ReceiveMessageResponse> ReceiveMessageAsync(QueueRecord queue, ReceiveMessageRequest r, CancellationToken ct = default)
     {
         var max = r.MaxNumberOfMessages ?? 1;
@@ -37,6 +62,14 @@ public sealed partial class SqsService
                 "ReceiveRequestAttemptId can only include alphanumeric and punctuation characters. 1 to 128 in length."));
         }
 
+        // FIFO: a retried ReceiveRequestAttemptId within five minutes gets the same messages and receipt handles,
+        // unless one of them was deleted or had its visibility changed since (then it is a new attempt).
+        (long, string)? attemptKey = queue.IsFifo && r.ReceiveRequestAttemptId is { } id ? (queue.Id, id) : null;
+        if (attemptKey is { } key && _attempts.TryGetValue(key, out var cached) && cached.ExpiresMs > NowMs)
+        {
+            return cached.Response;
+        }
+
         var deadline = _time.GetUtcNow().AddSeconds(wait);
         while (true)
         {
@@ -45,7 +78,13 @@ public sealed partial class SqsService
             var outcome = await ReceiveOnceAsync(current, max, visibility, ct);
             if (outcome.Messages.Count > 0)
             {
-                return new ReceiveMessageResponse([.. outcome.Messages.Select(m => ToReceived(current, m, r))]);
+                var response = new ReceiveMessageResponse([.. outcome.Messages.Select(m => ToReceived(current, m, r))]);
+                if (attemptKey is { } k)
+                {
+                    _attempts[k] = new ReceiveAttempt(response, NowMs + ReceiveAttemptWindowMs);
+                }
+
+                return response;
             }
 
             var now = _time.GetUtcNow();

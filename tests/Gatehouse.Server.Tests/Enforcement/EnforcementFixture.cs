@@ -15,15 +15,19 @@ public sealed class EnforcementFixture : IAsyncLifetime
 
     public string Endpoint { get; private set; } = "";
 
+    public string HttpsEndpoint { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
-        _app = await GatehouseApp.BuildAsync(new GatehouseOptions { Port = 0, InMemory = true }, TimeProvider.System, configureServices: s =>
+        var httpsPort = ServerProcess.FreePort();
+        HttpsEndpoint = $"https://127.0.0.1:{httpsPort}";
+        _app = await GatehouseApp.BuildAsync(new GatehouseOptions { Port = 0, InMemory = true, HttpsPort = httpsPort }, TimeProvider.System, configureServices: s =>
         {
             s.AddSingleton<ICredentialDirectory>(Identities);
             s.AddSingleton<IIdentityPolicySource>(Identities);
         });
         await _app.StartAsync();
-        Endpoint = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Endpoint = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal));
     }
 
     public async Task DisposeAsync()

@@ -228,4 +228,26 @@ public sealed class EnforcementTests(EnforcementFixture f)
         Assert.True((await f.As(p, "bob").SendMessage(url, "x")).Ok);
         Assert.True((await f.As(p, "bob").GetQueueAttributes(url, "All")).Ok);
     }
+
+    [Fact]
+    public async Task Secure_transport_is_true_over_the_https_listener()
+    {
+        var (url, _) = await f.NewQueueAsync();
+        Assert.Equal("AccessDenied", (await new QueryCaller(f.Endpoint, "mallory").SendMessage(url, "plain")).Code);
+        Assert.True((await new QueryCaller(f.HttpsEndpoint, "mallory").SendMessage(url, "over tls")).Ok);
+    }
+
+    [Fact]
+    public async Task Every_decision_is_recorded_with_its_reason()
+    {
+        var (url, arn) = await f.NewQueueAsync();
+        await f.As("json", "alice").SendMessage(url, "x");
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(f.Endpoint + "/_gatehouse/decisions");
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var denial = doc.RootElement.EnumerateArray().Last(d => d.GetProperty("resource").GetString() == arn);
+        Assert.Equal("ImplicitDeny", denial.GetProperty("decision").GetString());
+        Assert.True(denial.GetProperty("refused").GetBoolean());
+        Assert.Contains("because no identity-based policy allows", denial.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 }
