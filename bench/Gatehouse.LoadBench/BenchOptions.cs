@@ -45,7 +45,7 @@ internal sealed record BenchOptions
     /// <summary>gatehouse.dll to run; found from the repository root when not given.</summary>
     public string? GatehouseDll { get; init; }
 
-    /// <summary>Extra arguments for Gatehouse, e.g. <c>--no-fsync</c>.</summary>
+    /// <summary>Extra arguments for Gatehouse, e.g. <c>--fsync</c>.</summary>
     public IReadOnlyList<string> GatehouseArgs { get; init; } = [];
 
     public string MotoCommand { get; init; } = "moto_server";
@@ -73,7 +73,7 @@ internal sealed record BenchOptions
           --fill N             fill one Gatehouse queue with N messages; report RSS and throughput at 0, N/10, N
           --fill-probe S       measured seconds per probe in fill mode (default 5)
           --gatehouse-dll PATH gatehouse.dll to run (default: src/Gatehouse.Server/bin/Release/net10.0/gatehouse.dll)
-          --gatehouse-args "A" extra Gatehouse arguments, e.g. "--no-fsync" or "--in-memory"
+          --gatehouse-args "A" extra Gatehouse arguments, e.g. "--fsync" or "--in-memory"
           --moto CMD           moto_server command (default moto_server)
           --out PATH           markdown results file (default bench/results-latest.md)
         """;

@@ -145,7 +145,7 @@ internal static class Report
                       (args.Count > 0 ? " -- " + string.Join(' ', args) : "") + "`");
         md.AppendLine();
         var store = o.GatehouseArgs.Contains("--in-memory") ? "in memory"
-            : o.GatehouseArgs.Contains("--no-fsync") ? "SQLite, fsync off" : "durable SQLite (fsync on)";
+            : o.GatehouseArgs.Contains("--fsync") ? "durable SQLite, fsync on every commit" : "durable SQLite (WAL; commits survive kill -9)";
         md.AppendLine("Client: SigV4-signed AWS JSON 1.0 requests over keep-alive HTTP/1.1 (SocketsHttpHandler), " +
                       $"all on 127.0.0.1. Gatehouse: Release build, {store}, fresh data directory. moto: `moto_server`. " +
                       "no-op: Kestrel answering fixed responses in its own process (the ceiling for this client).");

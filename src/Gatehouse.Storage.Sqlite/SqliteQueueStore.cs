@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Gatehouse.Storage.Sqlite;
 
 /// <summary>
-/// <see cref="IQueueStore"/> over one SQLite database. Every operation runs on a single writer thread;
+/// <see cref="IQueueStore"/> over one SQLite database. Every operation runs in a single writer loop;
 /// the operations waiting when a transaction starts are committed together (group commit: one fsync for many
 /// requests), and each caller is answered only after that commit (INVARIANT durability). Each operation runs
 /// inside its own savepoint so one that fails leaves the others' changes in the transaction.
@@ -13,7 +13,7 @@ namespace Gatehouse.Storage.Sqlite;
 public sealed partial class SqliteQueueStore : IQueueStore
 {
     private readonly Channel<Operation> _channel = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Thread _thread;
+    private Task _loop = Task.CompletedTask;
     private readonly SqliteConnection _connection;
     private readonly Writer _writer;
     private readonly int _maxBatch;
@@ -26,7 +26,6 @@ public sealed partial class SqliteQueueStore : IQueueStore
         _writer = new Writer(connection);
         _maxBatch = options.MaxBatch;
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
-        _thread = new Thread(Loop) { IsBackground = true, Name = "gatehouse-sqlite-writer" };
     }
 
     public static SqliteQueueStore Open(SqliteStoreOptions options)
@@ -60,7 +59,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
         }
 
         var store = new SqliteQueueStore(connection, options);
-        store._thread.Start();
+        store._loop = Task.Run(store.LoopAsync);
         return store;
     }
 
@@ -121,11 +120,13 @@ public sealed partial class SqliteQueueStore : IQueueStore
         return op.Task;
     }
 
-    private void Loop()
+    /// <summary>The writer: one loop, so one transaction at a time. It awaits work instead of blocking a thread
+    /// (a blocked wait spins first, which on a small machine takes a core from request processing).</summary>
+    private async Task LoopAsync()
     {
         var batch = new List<Operation>(_maxBatch);
         var reader = _channel.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (await reader.WaitToReadAsync())
         {
             batch.Clear();
             while (batch.Count < _maxBatch && reader.TryRead(out var op))
@@ -179,7 +180,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
     public async ValueTask DisposeAsync()
     {
         _channel.Writer.TryComplete();
-        await Task.Run(_thread.Join);
+        await _loop;
         _writer.Dispose();
         await _connection.DisposeAsync();
     }

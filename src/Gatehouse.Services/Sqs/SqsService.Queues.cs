@@ -205,27 +205,35 @@ public sealed partial class SqsService
 
     public ListQueuesResponse ListQueues(SqsCaller caller, ListQueuesRequest request)
     {
-        if (request.MaxResults is { } max && (max < 1 || max > 1000))
+        var (urls, next) = Page(caller, request.NextToken, request.MaxResults, q =>
+            q.AccountId == caller.AccountId && q.Region == caller.Region
+            && (request.QueueNamePrefix is null || q.Name.StartsWith(request.QueueNamePrefix, StringComparison.Ordinal)));
+        return new ListQueuesResponse(urls, next);
+    }
+
+    /// <summary>One page of the queues that match, in name order: up to <paramref name="maxResults"/> (1-1000,
+    /// default 1000) after the token; a NextToken only when MaxResults was sent and more remain (§4.14).</summary>
+    private (List<string> Urls, string? NextToken) Page(SqsCaller caller, string? token, int? maxResults, Func<QueueRecord, bool> matches)
+    {
+        if (maxResults is { } max && (max < 1 || max > 1000))
         {
             throw new AwsErrorException(SqsErrors.InvalidValue(max.ToString(CultureInfo.InvariantCulture), "MaxResults",
                 "MaxResults must be an integer between 1 and 1000."));
         }
 
-        var after = DecodeToken(request.NextToken);
+        var after = DecodeToken(token);
         List<QueueRecord> matching;
         lock (_queuesLock)
         {
             matching = [.. _queues.Values
-                .Where(q => q.AccountId == caller.AccountId && q.Region == caller.Region
-                    && (request.QueueNamePrefix is null || q.Name.StartsWith(request.QueueNamePrefix, StringComparison.Ordinal))
-                    && (after is null || string.CompareOrdinal(q.Name, after) > 0))
+                .Where(q => matches(q) && (after is null || string.CompareOrdinal(q.Name, after) > 0))
                 .OrderBy(q => q.Name, StringComparer.Ordinal)];
         }
 
-        var limit = request.MaxResults ?? 1000;
+        var limit = maxResults ?? 1000;
         var page = matching.Take(limit).ToList();
-        var next = request.MaxResults is not null && matching.Count > limit ? EncodeToken(page[^1].Name) : null;
-        return new ListQueuesResponse([.. page.Select(q => QueueUrl(caller, q))], next);
+        var next = maxResults is not null && matching.Count > limit ? EncodeToken(page[^1].Name) : null;
+        return ([.. page.Select(q => QueueUrl(caller, q))], next);
     }
 
     private static string EncodeToken(string lastName) => Convert.ToBase64String(Encoding.UTF8.GetBytes("v1:" + lastName));
@@ -385,24 +393,7 @@ public sealed partial class SqsService
 
     public ListDeadLetterSourceQueuesResponse ListDeadLetterSourceQueues(SqsCaller caller, QueueRecord queue, ListDeadLetterSourceQueuesRequest request)
     {
-        if (request.MaxResults is { } max && (max < 1 || max > 1000))
-        {
-            throw new AwsErrorException(SqsErrors.InvalidValue(max.ToString(CultureInfo.InvariantCulture), "MaxResults",
-                "MaxResults must be an integer between 1 and 1000."));
-        }
-
-        var after = DecodeToken(request.NextToken);
-        List<QueueRecord> sources;
-        lock (_queuesLock)
-        {
-            sources = [.. _queues.Values
-                .Where(q => q.RedrivePolicy?.DeadLetterTargetArn == queue.Arn && (after is null || string.CompareOrdinal(q.Name, after) > 0))
-                .OrderBy(q => q.Name, StringComparer.Ordinal)];
-        }
-
-        var limit = request.MaxResults ?? 1000;
-        var page = sources.Take(limit).ToList();
-        var next = request.MaxResults is not null && sources.Count > limit ? EncodeToken(page[^1].Name) : null;
-        return new ListDeadLetterSourceQueuesResponse([.. page.Select(q => QueueUrl(caller, q))], next);
+        var (urls, next) = Page(caller, request.NextToken, request.MaxResults, q => q.RedrivePolicy?.DeadLetterTargetArn == queue.Arn);
+        return new ListDeadLetterSourceQueuesResponse(urls, next);
     }
 }
