@@ -325,6 +325,10 @@ public sealed partial class SqliteQueueStore
             return moved;
         });
 
-    public Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, CancellationToken ct = default) =>
-        Run(w => (long)w.Execute("DELETE FROM messages WHERE queue_id = $p0 AND sent_ms < $p1", queueId, oldestAliveSentMs));
+    public Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default) =>
+        Run(w =>
+        {
+            w.Execute("DELETE FROM dedup WHERE queue_id = $p0 AND expires_ms <= $p1", queueId, nowMs);
+            return (long)w.Execute("DELETE FROM messages WHERE queue_id = $p0 AND sent_ms < $p1", queueId, oldestAliveSentMs);
+        });
 }

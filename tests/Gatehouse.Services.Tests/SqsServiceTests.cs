@@ -289,4 +289,18 @@ public sealed class SqsServiceTests : IAsyncLifetime
         var next = (await _sqs.ReceiveMessageAsync(q, Req())).Messages;
         Assert.Equal("m2", Assert.Single(next).Body);
     }
+
+    [Fact]
+    public async Task The_sweep_removes_expired_messages_from_the_counts()
+    {
+        var q = await Create("sweep", ("MessageRetentionPeriod", "60"));
+        await Send(q, "old");
+
+        // The periodic sweep runs at 60 s, when the message is not yet past its 60-second retention.
+        _time.Advance(TimeSpan.FromSeconds(60));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("1", (await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessages"])).Attributes.Single().Value);
+        await _sqs.SweepAsync();
+        Assert.Equal("0", (await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessages"])).Attributes.Single().Value);
+    }
 }

@@ -42,8 +42,9 @@ public interface IQueueStore : IAsyncDisposable
     /// (looked up with <paramref name="sourceQueueIdByArn"/>). Returns how many moved.</summary>
     Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default);
 
-    /// <summary>Deletes messages older than their queue's retention period.</summary>
-    Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, CancellationToken ct = default);
+    /// <summary>Deletes messages older than their queue's retention period and deduplication entries whose window
+    /// has passed.</summary>
+    Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default);
 }
 
 /// <summary>A message about to be stored.</summary>

@@ -19,10 +19,45 @@ public sealed partial class SqsService : IAsyncDisposable
     private readonly ConcurrentDictionary<long, QueueSignal> _signals = new();
     private readonly CancellationTokenSource _stopping = new();
 
+    private readonly ITimer _sweeper;
+
+    /// <summary>How often expired messages and deduplication entries are removed. Expired messages are never
+    /// delivered in between (receive skips them); the sweep frees their space and keeps the counts honest.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
+
     private SqsService(IQueueStore store, TimeProvider time)
     {
         _store = store;
         _time = time;
+        _sweeper = time.CreateTimer(_ => _ = SweepAsync(), null, SweepInterval, SweepInterval);
+    }
+
+    /// <summary>Removes what retention and the deduplication window have expired, queue by queue.</summary>
+    public async Task SweepAsync()
+    {
+        List<QueueRecord> queues;
+        lock (_queuesLock)
+        {
+            queues = [.. _queues.Values];
+        }
+
+        foreach (var q in queues)
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var now = NowMs;
+            try
+            {
+                await _store.ExpireAsync(q.Id, now - (q.MessageRetentionPeriod * 1000L), now, _stopping.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Loads queue definitions from the store.</summary>
@@ -45,6 +80,7 @@ public sealed partial class SqsService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _sweeper.DisposeAsync();
         await _stopping.CancelAsync();
         _stopping.Dispose();
     }
