@@ -194,4 +194,24 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("now", Assert.Single(got.Messages).Body);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(8));
     }
+
+    [Fact]
+    public async Task Queue_policies_are_validated_and_stored_as_SQS_does()
+    {
+        var url = await NewQueue("pol");
+        var arn = (await _sqs.GetQueueAttributesAsync(url, ["QueueArn"])).QueueARN;
+        var noVersion = $$"""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"{{arn}}"}]}""";
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["Policy"] = noVersion });
+        Assert.Equal("{\"Version\":\"2008-10-17\"," + noVersion[1..], (await _sqs.GetQueueAttributesAsync(url, ["Policy"])).Policy);
+
+        var bad = await Assert.ThrowsAsync<InvalidAttributeValueException>(() =>
+            _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["Policy"] = """{"Version":"2012-10-17","Statement":[{"Effect":"allow","Principal":"*","Action":"sqs:*","Resource":"*"}]}""" }));
+        Assert.Equal("Invalid value for the parameter Policy.", bad.Message);
+
+        var statements = string.Join(",", Enumerable.Range(0, 21).Select(i => $$"""{"Sid":"s{{i}}","Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"{{arn}}"}"""));
+        var over = await Assert.ThrowsAsync<OverLimitException>(() =>
+            _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["Policy"] = $$"""{"Version":"2012-10-17","Statement":[{{statements}}]}""" }));
+        Assert.Equal("OverLimit", over.ErrorCode);
+        Assert.Equal(HttpStatusCode.Forbidden, over.StatusCode);
+    }
 }

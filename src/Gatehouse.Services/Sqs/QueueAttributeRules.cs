@@ -42,12 +42,12 @@ internal static class QueueAttributeRules
     /// <summary>Checks each supplied attribute and applies them over <paramref name="current"/>; throws the AWS error
     /// of the first problem.</summary>
     public static ImmutableSortedDictionary<string, string> Apply(
-        ImmutableSortedDictionary<string, string> current, IReadOnlyList<KeyValuePair<string, string>> supplied, bool fifo, bool creating)
+        ImmutableSortedDictionary<string, string> current, IReadOnlyList<KeyValuePair<string, string>> supplied, bool fifo, bool creating, string? ownerAccount = null)
     {
         var result = current.ToBuilder();
         foreach (var (name, value) in supplied)
         {
-            Check(name, value, fifo, creating);
+            Check(name, value, fifo, creating, ownerAccount);
             if (value.Length == 0 && name is QueueAttributeNames.Policy or QueueAttributeNames.RedrivePolicy
                     or QueueAttributeNames.RedriveAllowPolicy or QueueAttributeNames.KmsMasterKeyId)
             {
@@ -82,13 +82,15 @@ internal static class QueueAttributeRules
 
     private static string Normalize(string name, string value) => name switch
     {
+        // SQS keeps the caller's text, adding "Version":"2008-10-17" when it is missing.
+        QueueAttributeNames.Policy => Gatehouse.Policy.PolicyDocument.WithDefaultQueuePolicyVersion(value),
         QueueAttributeNames.SqsManagedSseEnabled or QueueAttributeNames.ContentBasedDeduplication or QueueAttributeNames.FifoQueue
             => value.ToLowerInvariant(),
         _ when Ranges.ContainsKey(name) => int.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
         _ => value,
     };
 
-    private static void Check(string name, string value, bool fifo, bool creating)
+    private static void Check(string name, string value, bool fifo, bool creating, string? ownerAccount)
     {
         if (!QueueAttributeNames.Known.Contains(name) || QueueAttributeNames.ReadOnly.Contains(name))
         {
@@ -142,7 +144,7 @@ internal static class QueueAttributeRules
             case QueueAttributeNames.FifoThroughputLimit when value is not ("perQueue" or "perMessageGroupId"):
                 throw new AwsErrorException(SqsErrors.InvalidAttributeValueFor(name));
             case QueueAttributeNames.Policy when value.Length > 0:
-                CheckPolicy(value);
+                CheckPolicy(value, ownerAccount);
                 break;
             case QueueAttributeNames.RedrivePolicy when value.Length > 0:
                 CheckRedrivePolicy(value);
@@ -155,25 +157,15 @@ internal static class QueueAttributeRules
 
     private static bool IsTrue(string value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Size and shape checks SQS applies to a queue policy (quota: 8,192 bytes).</summary>
-    private static void CheckPolicy(string value)
+    /// <summary>The queue policy validated by the policy engine with SQS's rules and quotas (8,192 bytes,
+    /// 20 statements, 50 principals, 10 conditions): <c>OverLimit</c> (403) or <c>InvalidAttributeValue</c>.</summary>
+    private static void CheckPolicy(string value, string? ownerAccount)
     {
-        if (System.Text.Encoding.UTF8.GetByteCount(value) > 8192)
+        var parsed = Gatehouse.Policy.PolicyDocument.Parse(value, Gatehouse.Policy.PolicyKind.QueuePolicy,
+            new Gatehouse.Policy.PolicyParseOptions { ResourceAccountId = ownerAccount });
+        if (Gatehouse.Policy.PolicyErrors.ForSqs(parsed.Problems) is { } error)
         {
-            throw new AwsErrorException(SqsErrors.InvalidAttributeValue("Invalid value for the parameter Policy. Reason: Policy is too long."));
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(value);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("Statement", out _))
-            {
-                throw new AwsErrorException(SqsErrors.InvalidAttributeValueFor(QueueAttributeNames.Policy));
-            }
-        }
-        catch (JsonException)
-        {
-            throw new AwsErrorException(SqsErrors.InvalidAttributeValueFor(QueueAttributeNames.Policy));
+            throw new AwsErrorException(error.Code == "OverLimit" ? SqsErrors.OverLimit(error.Message) : SqsErrors.InvalidAttributeValue(error.Message));
         }
     }
 

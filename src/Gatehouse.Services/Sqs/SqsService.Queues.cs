@@ -27,7 +27,7 @@ public sealed partial class SqsService
         var fifoAttr = supplied.LastOrDefault(a => a.Key == QueueAttributeNames.FifoQueue).Value;
         var fifo = string.Equals(fifoAttr, "true", StringComparison.OrdinalIgnoreCase);
         ValidateQueueName(name, fifo);
-        var attributes = QueueAttributeRules.Apply(QueueAttributeRules.Defaults(fifo), supplied, fifo, creating: true);
+        var attributes = QueueAttributeRules.Apply(QueueAttributeRules.Defaults(fifo), supplied, fifo, creating: true, caller.AccountId);
         var tags = ValidateTags(name, ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), request.Tags ?? []);
 
         if (Find(caller.AccountId, caller.Region, name) is { } existing)
@@ -342,7 +342,7 @@ public sealed partial class SqsService
             throw new AwsErrorException(SqsErrors.MissingParameter("Attribute.1.Name"));
         }
 
-        var updated = QueueAttributeRules.Apply(queue.Attributes, attributes, queue.IsFifo, creating: false);
+        var updated = QueueAttributeRules.Apply(queue.Attributes, attributes, queue.IsFifo, creating: false, queue.AccountId);
         await ValidateRedriveTargetAsync(caller, queue.Name, queue.IsFifo, updated);
         var record = queue with { Attributes = updated, LastModifiedTimestamp = NowSeconds };
         await _store.UpdateQueueAsync(record, ct);
