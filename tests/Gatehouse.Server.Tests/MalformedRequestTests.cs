@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Gatehouse.SigV4;
 
 namespace Gatehouse.Server.Tests;
 
@@ -12,22 +11,7 @@ public sealed class MalformedRequestTests(ServerFixture server)
 
     private async Task<HttpResponseMessage> Json(string target, string body, string contentType = "application/x-amz-json-1.0", bool sign = true)
     {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        var req = new HttpRequestMessage(HttpMethod.Post, server.Endpoint + "/") { Content = new ByteArrayContent(bytes) };
-        req.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
-        req.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        if (sign)
-        {
-            var headers = new SigV4Headers().Add("Host", new Uri(server.Endpoint).Authority).Add("Content-Type", contentType).Add("X-Amz-Target", target);
-            var signature = SigV4Signer.Sign(
-                new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = bytes },
-                new SigV4SigningCredentials("test", "test"), "us-east-1", "sqs", TimeProvider.System.GetUtcNow());
-            foreach (var (name, value) in signature.HeadersToAdd)
-            {
-                req.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
+        using var req = SignedRequests.Post(server.Endpoint, Encoding.UTF8.GetBytes(body), contentType, sign ? "test" : null, "test", target);
         return await Http.SendAsync(req);
     }
 
@@ -77,18 +61,7 @@ public sealed class MalformedRequestTests(ServerFixture server)
     [Fact]
     public async Task Unknown_query_action_is_InvalidAction()
     {
-        const string form = "Action=FooBar&Version=2012-11-05";
-        var bytes = Encoding.UTF8.GetBytes(form);
-        var req = new HttpRequestMessage(HttpMethod.Post, server.Endpoint + "/") { Content = new ByteArrayContent(bytes) };
-        req.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/x-www-form-urlencoded");
-        var headers = new SigV4Headers().Add("Host", new Uri(server.Endpoint).Authority).Add("Content-Type", "application/x-www-form-urlencoded");
-        var signature = SigV4Signer.Sign(new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = bytes },
-            new SigV4SigningCredentials("test", "test"), "us-east-1", "sqs", TimeProvider.System.GetUtcNow());
-        foreach (var (name, value) in signature.HeadersToAdd)
-        {
-            req.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        using var req = SignedRequests.Post(server.Endpoint, Encoding.UTF8.GetBytes("Action=FooBar&Version=2012-11-05"), "application/x-www-form-urlencoded", "test", "test");
         var res = await Http.SendAsync(req);
         Assert.Equal(HttpStatusCode.BadRequest, res.StatusCode);
         var xml = await res.Content.ReadAsStringAsync();

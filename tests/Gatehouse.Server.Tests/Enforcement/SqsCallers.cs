@@ -4,7 +4,6 @@ using System.Xml.Linq;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using Gatehouse.SigV4;
 
 namespace Gatehouse.Server.Tests.Enforcement;
 
@@ -90,20 +89,8 @@ public sealed class QueryCaller(string endpoint, string? accessKey) : ISqsCaller
     {
         var form = string.Join("&", new[] { ("Action", action), ("Version", "2012-11-05") }.Concat(parameters)
             .Select(p => Uri.EscapeDataString(p.Item1) + "=" + Uri.EscapeDataString(p.Item2)));
-        var bytes = Encoding.UTF8.GetBytes(form);
-        using var req = new HttpRequestMessage(HttpMethod.Post, endpoint + "/") { Content = new ByteArrayContent(bytes) };
-        req.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/x-www-form-urlencoded; charset=utf-8");
-        if (accessKey is not null)
-        {
-            var headers = new SigV4Headers().Add("Host", new Uri(endpoint).Authority).Add("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-            var signature = SigV4Signer.Sign(new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = bytes },
-                new SigV4SigningCredentials(accessKey, "secret-" + accessKey), "us-east-1", "sqs", TimeProvider.System.GetUtcNow());
-            foreach (var (name, value) in signature.HeadersToAdd)
-            {
-                req.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
+        using var req = SignedRequests.Post(endpoint, Encoding.UTF8.GetBytes(form), "application/x-www-form-urlencoded; charset=utf-8",
+            accessKey, "secret-" + accessKey);
         using var res = await Http.SendAsync(req);
         var doc = XDocument.Parse(await res.Content.ReadAsStringAsync());
         if (res.StatusCode != HttpStatusCode.OK)
