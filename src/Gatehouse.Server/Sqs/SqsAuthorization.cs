@@ -80,7 +80,7 @@ internal static class SqsAuthorization
 
                 yield break;
             case CancelMessageMoveTaskRequest r:
-                if (TaskSourceArn(r.TaskHandle) is { } arn && ArnQueue(sqs, arn) is { } cancelled)
+                if (SqsService.ParseTaskHandle(r.TaskHandle) is { } handle && ArnQueue(sqs, handle.SourceArn) is { } cancelled)
                 {
                     yield return For(action.IamAction, cancelled.Account, cancelled.Name, cancelled.Queue);
                 }
@@ -156,24 +156,6 @@ internal static class SqsAuthorization
         _ => null,
     };
 
-    private static (string Account, string Name, QueueRecord? Queue)? ArnQueue(SqsService sqs, string? arn)
-    {
-        var parts = arn?.Split(':');
-        return parts is { Length: 6 } && parts[0] == "arn" && parts[2] == "sqs"
-            ? (parts[4], parts[5], sqs.FindByArn(arn))
-            : null;
-    }
-
-    private static string? TaskSourceArn(string? handle)
-    {
-        try
-        {
-            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(handle ?? "")).Split('|');
-            return parts.Length == 2 ? parts[1] : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    private static (string Account, string Name, QueueRecord? Queue)? ArnQueue(SqsService sqs, string? arn) =>
+        SqsService.ParseQueueArn(arn) is { } q ? (q.Account, q.Name, sqs.FindByArn(arn)) : null;
 }

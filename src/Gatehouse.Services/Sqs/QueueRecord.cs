@@ -50,6 +50,23 @@ public sealed record QueueRecord
     public bool DeduplicationScopeIsMessageGroup =>
         Attributes.TryGetValue(QueueAttributeNames.DeduplicationScope, out var v) && string.Equals(v, "messageGroup", StringComparison.Ordinal);
 
-    public RedrivePolicy? RedrivePolicy =>
-        Attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var v) ? RedrivePolicy.TryParse(v) : null;
+    /// <summary>The parsed RedrivePolicy, parsed once per attribute set rather than on every receive. The cache is
+    /// keyed by the attribute map it came from, so a record made with <c>with { Attributes = … }</c> re-parses.</summary>
+    public RedrivePolicy? RedrivePolicy
+    {
+        get
+        {
+            var cached = _redrive;
+            if (cached is not null && ReferenceEquals(cached.Value.Source, Attributes))
+            {
+                return cached.Value.Policy;
+            }
+
+            var policy = Attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var v) ? RedrivePolicy.TryParse(v) : null;
+            _redrive = (Attributes, policy);
+            return policy;
+        }
+    }
+
+    private (ImmutableSortedDictionary<string, string> Source, RedrivePolicy? Policy)? _redrive;
 }

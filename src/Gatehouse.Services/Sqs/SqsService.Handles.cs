@@ -26,18 +26,13 @@ public sealed partial class SqsService
         var valid = new List<(string Id, string Text, ReceiptHandle Handle)>();
         foreach (var e in entries)
         {
-            if (string.IsNullOrEmpty(e.ReceiptHandle))
+            if (BatchEntryHandle(queue, e.Id!, e.ReceiptHandle, out var h) is { } error)
             {
-                failed.Add(new BatchResultErrorEntry(e.Id!, true, "MissingParameter", "The request must contain the parameter ReceiptHandle."));
-            }
-            else if (!ReceiptHandle.TryDecode(e.ReceiptHandle, out var h) || h.QueueId != queue.Id)
-            {
-                failed.Add(new BatchResultErrorEntry(e.Id!, true, "ReceiptHandleIsInvalid", $"The receipt handle \"{e.ReceiptHandle}\" is not valid for this queue."));
+                failed.Add(error);
             }
             else
             {
-                ForgetAttemptsWith(queue, e.ReceiptHandle);
-                valid.Add((e.Id!, e.ReceiptHandle, h));
+                valid.Add((e.Id!, e.ReceiptHandle!, h));
             }
         }
 
@@ -97,13 +92,9 @@ public sealed partial class SqsService
         var now = NowMs;
         foreach (var e in entries)
         {
-            if (string.IsNullOrEmpty(e.ReceiptHandle))
+            if (BatchEntryHandle(queue, e.Id!, e.ReceiptHandle, out var h) is { } error)
             {
-                failed.Add(new BatchResultErrorEntry(e.Id!, true, "MissingParameter", "The request must contain the parameter ReceiptHandle."));
-            }
-            else if (!ReceiptHandle.TryDecode(e.ReceiptHandle, out var h) || h.QueueId != queue.Id)
-            {
-                failed.Add(new BatchResultErrorEntry(e.Id!, true, "ReceiptHandleIsInvalid", $"The receipt handle \"{e.ReceiptHandle}\" is not valid for this queue."));
+                failed.Add(error);
             }
             else if (CheckVisibilityRange(e.VisibilityTimeout ?? 0) is { } rangeError)
             {
@@ -111,7 +102,6 @@ public sealed partial class SqsService
             }
             else
             {
-                ForgetAttemptsWith(queue, e.ReceiptHandle);
                 var t = e.VisibilityTimeout ?? 0;
                 valid.Add((e, new VisibilityChange(h, now + (t * 1000L), t)));
             }
@@ -138,6 +128,25 @@ public sealed partial class SqsService
         }
 
         return new BatchIdsResponse(successful, failed);
+    }
+
+    /// <summary>A batch entry's receipt handle, or the entry's failure: missing, or never issued for this queue
+    /// (wire reference §4.9). A usable handle also ends any FIFO receive attempt that returned it.</summary>
+    private BatchResultErrorEntry? BatchEntryHandle(QueueRecord queue, string id, string? text, out ReceiptHandle handle)
+    {
+        handle = default;
+        if (string.IsNullOrEmpty(text))
+        {
+            return new BatchResultErrorEntry(id, true, "MissingParameter", "The request must contain the parameter ReceiptHandle.");
+        }
+
+        if (!ReceiptHandle.TryDecode(text, out handle) || handle.QueueId != queue.Id)
+        {
+            return new BatchResultErrorEntry(id, true, "ReceiptHandleIsInvalid", $"The receipt handle \"{text}\" is not valid for this queue.");
+        }
+
+        ForgetAttemptsWith(queue, text);
+        return null;
     }
 
     private static AwsError? CheckVisibilityRange(int timeout) =>

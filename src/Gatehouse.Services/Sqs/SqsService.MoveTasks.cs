@@ -159,30 +159,35 @@ public sealed partial class SqsService
             throw new AwsErrorException(SqsErrors.MissingParameter("TaskHandle"));
         }
 
-        string[] parts;
-        try
-        {
-            parts = Encoding.UTF8.GetString(Convert.FromBase64String(r.TaskHandle)).Split('|');
-        }
-        catch (FormatException)
-        {
-            parts = [];
-        }
-
-        if (parts.Length != 2)
+        if (ParseTaskHandle(r.TaskHandle) is not { } parts)
         {
             throw new AwsErrorException(SqsErrors.InvalidParameterValue("Value for parameter TaskHandle is invalid."));
         }
 
-        if (FindByArn(parts[1]) is null)
+        if (FindByArn(parts.SourceArn) is null)
         {
             throw new AwsErrorException(SqsErrors.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
         }
 
-        var task = _moveTasks.GetValueOrDefault(parts[1])?.FirstOrDefault(t => t.Id == parts[0] && t.Status == "RUNNING")
+        var task = _moveTasks.GetValueOrDefault(parts.SourceArn)?.FirstOrDefault(t => t.Id == parts.TaskId && t.Status == "RUNNING")
             ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("Task does not exist."));
         task.Status = "CANCELLING";
         return new CancelMessageMoveTaskResponse(Interlocked.Read(ref task.Moved));
+    }
+
+    /// <summary>A task handle is opaque to clients; it encodes the task id and the source queue's ARN, so that a
+    /// handle naming an unknown queue and a malformed one get different errors (wire reference §4.11).</summary>
+    public static (string TaskId, string SourceArn)? ParseTaskHandle(string? handle)
+    {
+        try
+        {
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(handle ?? "")).Split('|');
+            return parts.Length == 2 ? (parts[0], parts[1]) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     public ListMessageMoveTasksResponse ListMessageMoveTasks(ListMessageMoveTasksRequest r)

@@ -130,15 +130,14 @@ public sealed partial class SqsService : IAsyncDisposable
     }
 
     /// <summary>The queue an ARN names, if it exists.</summary>
-    public QueueRecord? FindByArn(string? arn)
-    {
-        if (arn is null)
-        {
-            return null;
-        }
+    public QueueRecord? FindByArn(string? arn) =>
+        ParseQueueArn(arn) is { } q ? Find(q.Account, q.Region, q.Name) : null;
 
-        var parts = arn.Split(':');
-        return parts.Length == 6 && parts[0] == "arn" && parts[2] == "sqs" ? Find(parts[4], parts[3], parts[5]) : null;
+    /// <summary>The parts of <c>arn:aws:sqs:REGION:ACCOUNT:NAME</c>, or null when the text is not a queue ARN.</summary>
+    public static (string Region, string Account, string Name)? ParseQueueArn(string? arn)
+    {
+        var parts = arn?.Split(':');
+        return parts is { Length: 6 } && parts[0] == "arn" && parts[2] == "sqs" ? (parts[3], parts[4], parts[5]) : null;
     }
 
     private QueueRecord? FindById(long id)
