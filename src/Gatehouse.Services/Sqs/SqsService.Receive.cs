@@ -74,7 +74,7 @@ public sealed partial class SqsService
         while (true)
         {
             var signal = Signal(queue.Id).Current;
-            var current = FindById(queue.Id) ?? throw new AwsErrorException(SqsErrors.QueueDoesNotExist(false));
+            var current = Current(queue) ?? throw new AwsErrorException(SqsErrors.QueueDoesNotExist(false));
             var outcome = await ReceiveOnceAsync(current, max, visibility, ct);
             if (outcome.Messages.Count > 0)
             {

@@ -140,13 +140,10 @@ public sealed partial class SqsService : IAsyncDisposable
         return parts is { Length: 6 } && parts[0] == "arn" && parts[2] == "sqs" ? (parts[3], parts[4], parts[5]) : null;
     }
 
-    private QueueRecord? FindById(long id)
-    {
-        lock (_queuesLock)
-        {
-            return _queues.Values.FirstOrDefault(q => q.Id == id);
-        }
-    }
+    /// <summary>The queue's current definition (attributes may have changed during a long poll), or null once it
+    /// was deleted, even if a queue of the same name was created since.</summary>
+    private QueueRecord? Current(QueueRecord queue) =>
+        Find(queue.AccountId, queue.Region, queue.Name) is { } current && current.Id == queue.Id ? current : null;
 
     public static string QueueUrl(SqsCaller caller, QueueRecord queue) => $"{caller.UrlBase}/{queue.AccountId}/{queue.Name}";
 
