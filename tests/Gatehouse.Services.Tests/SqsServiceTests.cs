@@ -303,4 +303,26 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await _sqs.SweepAsync();
         Assert.Equal("0", (await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessages"])).Attributes.Single().Value);
     }
+
+    [Fact]
+    public async Task Message_level_parameter_errors()
+    {
+        // The DelaySeconds range text follows AWS's "Value X for parameter Y is invalid. Reason: …" pattern; its
+        // reason was not captured from AWS (wire reference §4), so this pins our wording.
+        var q = await Create("params");
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => Send(q, "x", delay: 901));
+        Assert.Equal("InvalidParameterValue", ex.Error.QueryCode);
+        Assert.Equal("Value 901 for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", ex.Error.Message);
+
+        ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.SendMessageAsync(_caller, q, new SendMessageRequest(q.Name, "x", null, null,
+            [new("NotATrace", new MessageAttributeValue("String", "v", null))], null, null), null));
+        Assert.Equal("InvalidParameterValue", ex.Error.QueryCode);
+        Assert.Equal(400, ex.Error.HttpStatus);
+
+        // Only AWSTraceHeader is a valid system attribute; it changes no attribute MD5 and gets its own.
+        var ok = await _sqs.SendMessageAsync(_caller, q, new SendMessageRequest(q.Name, "x", null, null,
+            [new("AWSTraceHeader", new MessageAttributeValue("String", "Root=1-5759e988-bd862e3fe1be46a994272793", null))], null, null), null);
+        Assert.Null(ok.MD5OfMessageAttributes);
+        Assert.NotNull(ok.MD5OfMessageSystemAttributes);
+    }
 }
