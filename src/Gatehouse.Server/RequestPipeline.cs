@@ -362,15 +362,7 @@ internal sealed class RequestPipeline(
         });
     }
 
-    /// <summary>A v4-style UUID with the third group starting with 5, the shape every real SQS request id has
-    /// (wire reference §4.15).</summary>
-    private static string NewRequestId()
-    {
-        Span<byte> b = stackalloc byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
-        b[6] = (byte)(0x50 | (b[6] & 0x0F));
-        b[8] = (byte)(0x80 | (b[8] & 0x3F));
-        var hex = Convert.ToHexStringLower(b);
-        return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..]}";
-    }
+    /// <summary>A UUID with the third group starting with 5, the shape every real SQS request id has (wire
+    /// reference §4.15).</summary>
+    private static string NewRequestId() => Gatehouse.Services.Uuids.New(5);
 }

@@ -1,5 +1,5 @@
+using Gatehouse.Services;
 using Gatehouse.Services.Sqs;
-using Microsoft.Data.Sqlite;
 
 namespace Gatehouse.Storage.Sqlite;
 
@@ -23,9 +23,9 @@ public sealed partial class SqliteQueueStore
             {
                 if (m.DeduplicationId is { } dedup)
                 {
-                    using var reader = w.Command(
+                    using var reader = w.Query(
                         "SELECT message_id, seq FROM dedup WHERE queue_id = $p0 AND scope = $p1 AND dedup_id = $p2 AND expires_ms > $p3",
-                        queueId, m.DeduplicationScopeKey ?? "", dedup, m.SentMs).ExecuteReader();
+                        queueId, m.DeduplicationScopeKey ?? "", dedup, m.SentMs);
                     if (reader.Read())
                     {
                         outcomes.Add(new SendOutcome(reader.GetString(0), reader.GetInt64(1), Duplicate: true));
@@ -56,21 +56,21 @@ public sealed partial class SqliteQueueStore
             return outcomes;
         });
 
-    private static StoredMessage ReadMessage(SqliteDataReader r, int nonce, int receiveCount, long firstReceive) => new(
+    private static StoredMessage ReadMessage(Writer.Rows r, int nonce, int receiveCount, long firstReceive) => new(
         r.GetInt64(0),
         nonce,
         r.GetString(2),
         r.GetString(3),
-        AttributeCodec.Decode(r.IsDBNull(4) ? null : (byte[])r.GetValue(4)),
-        r.IsDBNull(5) ? null : r.GetString(5),
+        AttributeCodec.Decode(r.GetBlobOrNull(4)),
+        r.GetStringOrNull(5),
         r.GetString(6),
         r.GetInt64(7),
         receiveCount,
         firstReceive,
-        r.IsDBNull(10) ? null : r.GetString(10),
-        r.IsDBNull(11) ? null : r.GetString(11),
+        r.GetStringOrNull(10),
+        r.GetStringOrNull(11),
         r.GetInt64(12),
-        r.IsDBNull(13) ? null : r.GetString(13));
+        r.GetStringOrNull(13));
 
     public Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default) => Run(w =>
     {
@@ -83,12 +83,12 @@ public sealed partial class SqliteQueueStore
         if (c.IsFifo)
         {
             blockedGroups = new HashSet<string>(StringComparer.Ordinal);
-            using var g = w.Command(
+            using var g = w.Query(
                 "SELECT DISTINCT group_id FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0",
-                c.QueueId, c.NowMs).ExecuteReader();
+                c.QueueId, c.NowMs);
             while (g.Read())
             {
-                blockedGroups.Add(g.IsDBNull(0) ? "" : g.GetString(0));
+                blockedGroups.Add(g.IsNull(0) ? "" : g.GetString(0));
             }
         }
 
@@ -106,13 +106,13 @@ public sealed partial class SqliteQueueStore
             var rows = 0;
 
             // Standard queues read once, with room for rows that turn out expired or due for the dead-letter queue.
-            using var r = w.Command(sql, c.QueueId, c.NowMs, c.IsFifo ? after : c.MaxMessages + 32).ExecuteReader();
+            using var r = w.Query(sql, c.QueueId, c.NowMs, c.IsFifo ? after : c.MaxMessages + 32);
             while (r.Read() && picked.Count < c.MaxMessages)
             {
                 rows++;
                 var id = r.GetInt64(0);
                 after = r.GetInt64(12);
-                var group = r.IsDBNull(10) ? "" : r.GetString(10);
+                var group = r.IsNull(10) ? "" : r.GetString(10);
                 if (c.IsFifo)
                 {
                     if (blockedGroups!.Contains(group))
@@ -277,7 +277,7 @@ public sealed partial class SqliteQueueStore
 
     private static (int Nonce, long VisibleMs, long LastReceiveMs)? State(Writer w, long queueId, ReceiptHandle h)
     {
-        using var r = w.Command("SELECT nonce, visible_ms, last_receive_ms FROM messages WHERE id = $p0 AND queue_id = $p1", h.RowId, queueId).ExecuteReader();
+        using var r = w.Query("SELECT nonce, visible_ms, last_receive_ms FROM messages WHERE id = $p0 AND queue_id = $p1", h.RowId, queueId);
         return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
@@ -296,12 +296,12 @@ public sealed partial class SqliteQueueStore
         Run(w =>
         {
             var rows = new List<(long Id, string? Source)>();
-            using (var r = w.Command("SELECT id, dlq_source FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1 ORDER BY visible_ms LIMIT $p2",
-                fromQueueId, nowMs, max).ExecuteReader())
+            using (var r = w.Query("SELECT id, dlq_source FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1 ORDER BY visible_ms LIMIT $p2",
+                fromQueueId, nowMs, max))
             {
                 while (r.Read())
                 {
-                    rows.Add((r.GetInt64(0), r.IsDBNull(1) ? null : r.GetString(1)));
+                    rows.Add((r.GetInt64(0), r.GetStringOrNull(1)));
                 }
             }
 
@@ -319,7 +319,7 @@ public sealed partial class SqliteQueueStore
                 moved += w.Execute(
                     "UPDATE messages SET queue_id = $p0, dlq_source = NULL, visible_ms = $p1, sent_ms = $p1, message_id = $p2, " +
                     "receive_count = 0, first_receive_ms = 0, last_receive_ms = 0 WHERE id = $p3",
-                    target, nowMs, Guid.NewGuid().ToString(), id);
+                    target, nowMs, Uuids.NewV4(), id);
             }
 
             return moved;

@@ -14,7 +14,7 @@ public sealed partial class SqliteQueueStore
     public Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default) => Run<IReadOnlyList<QueueRecord>>(w =>
     {
         var list = new List<QueueRecord>();
-        using var reader = w.Command("SELECT id, account, region, name, attributes, tags, created, modified FROM queues").ExecuteReader();
+        using var reader = w.Query("SELECT id, account, region, name, attributes, tags, created, modified FROM queues");
         while (reader.Read())
         {
             list.Add(new QueueRecord

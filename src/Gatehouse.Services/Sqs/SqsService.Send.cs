@@ -238,7 +238,7 @@ public sealed partial class SqsService
 
         var delaySeconds = queue.IsFifo ? queue.DelaySeconds : e.DelaySeconds ?? queue.DelaySeconds;
         var message = new NewMessage(
-            Guid.NewGuid().ToString(),
+            Uuids.NewV4(),
             e.MessageBody,
             [.. attributes],
             trace,
