@@ -5,7 +5,7 @@ namespace Gatehouse.LoadBench;
 /// <summary>Command-line settings of the load generator.</summary>
 internal sealed record BenchOptions
 {
-    public static readonly string[] AllTargets = ["gatehouse", "moto", "noop"];
+    public static readonly string[] AllTargets = ["gatehouse", "baseline", "moto", "noop"];
 
     public static readonly string[] AllScenarios =
         ["send", "send-batch", "recv-delete", "fifo-send", "fifo-send-batch", "fifo-recv-delete"];
@@ -23,7 +23,7 @@ internal sealed record BenchOptions
 
     public int Consumers { get; init; } = 8;
 
-    public IReadOnlyList<string> Targets { get; init; } = AllTargets;
+    public IReadOnlyList<string> Targets { get; init; } = ["gatehouse", "moto", "noop"];
 
     public IReadOnlyList<string> Scenarios { get; init; } = AllScenarios;
 
@@ -45,6 +45,10 @@ internal sealed record BenchOptions
     /// <summary>gatehouse.dll to run; found from the repository root when not given.</summary>
     public string? GatehouseDll { get; init; }
 
+    /// <summary>A second gatehouse.dll (another build) run as the target "baseline", with the same arguments:
+    /// an A/B comparison of two builds in one run.</summary>
+    public string? BaselineDll { get; init; }
+
     /// <summary>Extra arguments for Gatehouse, e.g. <c>--fsync</c>.</summary>
     public IReadOnlyList<string> GatehouseArgs { get; init; } = [];
 
@@ -65,7 +69,7 @@ internal sealed record BenchOptions
           --rounds N           rounds per scenario, targets interleaved; the median round is reported (default 1)
           --producers N        concurrent senders (default 8)
           --consumers N        concurrent receivers (default 8)
-          --targets LIST       comma-separated: gatehouse,moto,noop (default all)
+          --targets LIST       comma-separated: gatehouse,baseline,moto,noop (default gatehouse,moto,noop)
           --scenarios LIST     comma-separated: send,send-batch,recv-delete,fifo-send,fifo-send-batch,fifo-recv-delete
           --body-size BYTES    message body size (default 100)
           --fifo-groups N      message groups in the FIFO scenarios (default 1000)
@@ -73,6 +77,7 @@ internal sealed record BenchOptions
           --fill N             fill one Gatehouse queue with N messages; report RSS and throughput at 0, N/10, N
           --fill-probe S       measured seconds per probe in fill mode (default 5)
           --gatehouse-dll PATH gatehouse.dll to run (default: src/Gatehouse.Server/bin/Release/net10.0/gatehouse.dll)
+          --baseline-dll PATH  also run this other build of gatehouse.dll as the target "baseline" (A/B of two builds)
           --gatehouse-args "A" extra Gatehouse arguments, e.g. "--fsync" or "--in-memory"
           --moto CMD           moto_server command (default moto_server)
           --out PATH           markdown results file (default bench/results-latest.md)
@@ -118,6 +123,7 @@ internal sealed record BenchOptions
                 "--fill" => o with { Fill = (int)Positive(Value(), name) },
                 "--fill-probe" => o with { FillProbeSeconds = Positive(Value(), name) },
                 "--gatehouse-dll" => o with { GatehouseDll = Value() },
+                "--baseline-dll" => o with { BaselineDll = Value() },
                 "--gatehouse-args" => o with
                 {
                     GatehouseArgs = Value().Split(' ', StringSplitOptions.RemoveEmptyEntries),
@@ -129,6 +135,10 @@ internal sealed record BenchOptions
             };
         }
 
+        if (o.BaselineDll is not null && !o.Targets.Contains("baseline", StringComparer.Ordinal))
+            o = o with { Targets = [.. o.Targets, "baseline"] };
+        if (o.BaselineDll is null && o.Targets.Contains("baseline", StringComparer.Ordinal))
+            throw new ArgumentException("the target 'baseline' needs --baseline-dll");
         return o;
     }
 

@@ -13,7 +13,7 @@ internal static class SideBySideBench
             Report.Progress($"starting {name}");
             targets.Add(name switch
             {
-                "gatehouse" => Target.StartGatehouse(o),
+                "gatehouse" or "baseline" => Target.StartGatehouse(o, name),
                 "moto" => Target.StartMoto(o),
                 _ => Target.StartNoop(),
             });

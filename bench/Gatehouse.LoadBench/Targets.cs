@@ -35,6 +35,8 @@ internal sealed class Target : IDisposable
 
     public bool IsNoop => Name == "noop";
 
+    public bool IsGatehouse => Name is "gatehouse" or "baseline";
+
     /// <summary>Resident set size of the server process in bytes (Linux <c>/proc/PID/status</c> VmRSS), or null.</summary>
     public long? ResidentBytes() => StatusBytes("VmRSS:");
 
@@ -70,9 +72,10 @@ internal sealed class Target : IDisposable
             ? null
             : new DirectoryInfo(_tempDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
-    public static Target StartGatehouse(BenchOptions options)
+    /// <summary>Starts Gatehouse (<paramref name="name"/> "gatehouse") or the baseline build ("baseline").</summary>
+    public static Target StartGatehouse(BenchOptions options, string name = "gatehouse")
     {
-        var dll = options.GatehouseDll ?? FindGatehouseDll()
+        var dll = (name == "baseline" ? options.BaselineDll : options.GatehouseDll) ?? FindGatehouseDll()
             ?? throw new InvalidOperationException(
                 "gatehouse.dll not found: run `dotnet build src/Gatehouse.Server -c Release` or pass --gatehouse-dll");
         var port = FreePort();
@@ -83,7 +86,7 @@ internal sealed class Target : IDisposable
             psi.ArgumentList.Add(a);
         foreach (var a in options.GatehouseArgs)
             psi.ArgumentList.Add(a);
-        return Start("gatehouse", port, psi, dataDir);
+        return Start(name, port, psi, dataDir);
     }
 
     public static Target StartMoto(BenchOptions options)
@@ -146,9 +149,9 @@ internal sealed class Target : IDisposable
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{RecentLog()}");
             try
             {
-                var path = Name == "gatehouse" ? "_gatehouse/health" : "";
+                var path = IsGatehouse ? "_gatehouse/health" : "";
                 using var response = await http.GetAsync(new Uri(Endpoint, path));
-                if (Name != "gatehouse" || response.IsSuccessStatusCode)
+                if (!IsGatehouse || response.IsSuccessStatusCode)
                     return;
             }
             catch (HttpRequestException)

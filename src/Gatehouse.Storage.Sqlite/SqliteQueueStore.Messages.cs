@@ -93,10 +93,11 @@ public sealed partial class SqliteQueueStore
         }
 
         // Standard queues serve the longest-visible messages first; FIFO queues serve in sequence order, a whole
-        // group's run of messages before the next group's (wire reference §4.10).
+        // group's run of messages before the next group's (wire reference §4.10). The limit is part of the text, not
+        // a parameter: SQLite plans with a bound LIMIT's value, so rebinding one recompiles the statement each time.
         var sql = c.IsFifo
             ? $"SELECT {MessageColumns} FROM messages WHERE queue_id = $p0 AND seq > $p2 ORDER BY seq LIMIT 256"
-            : $"SELECT {MessageColumns} FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1 ORDER BY visible_ms LIMIT $p2";
+            : $"SELECT {MessageColumns} FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1 ORDER BY visible_ms LIMIT {c.MaxMessages + 32}";
         string? fifoGroup = null;
         long after = 0;
         const int Page = 256;
@@ -106,7 +107,7 @@ public sealed partial class SqliteQueueStore
             var rows = 0;
 
             // Standard queues read once, with room for rows that turn out expired or due for the dead-letter queue.
-            using var r = w.Query(sql, c.QueueId, c.NowMs, c.IsFifo ? after : c.MaxMessages + 32);
+            using var r = w.Query(sql, c.QueueId, c.NowMs, after);
             while (r.Read() && picked.Count < c.MaxMessages)
             {
                 rows++;
