@@ -20,7 +20,9 @@ internal sealed record ScenarioResult(
     double P90Ms,
     double P99Ms,
     string? Note,
-    string? FirstError)
+    string? FirstError,
+    double? ServerCpuUsPerMessage = null,
+    double? ClientCpuUsPerMessage = null)
 {
     public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
 
@@ -106,8 +108,10 @@ internal static class LoadRun
 
     public static async Task<ScenarioResult> MeasureAsync(
         string targetName, string scenario, SqsClient client, string queueUrl, bool fifo, Step step, int workers,
-        double warmupSeconds, double durationSeconds, int bodySize, int fifoGroups)
+        double warmupSeconds, double durationSeconds, int bodySize, int fifoGroups, Func<double?>? serverCpuSeconds = null)
     {
+        var serverCpu0 = serverCpuSeconds?.Invoke();
+        var clientCpu0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var run = new Run(warmupSeconds, durationSeconds);
         var loops = Enumerable.Range(0, workers).Select(i => Task.Run(async () =>
         {
@@ -130,6 +134,13 @@ internal static class LoadRun
             return worker;
         })).ToArray();
         var done = await Task.WhenAll(loops);
+
+        // CPU per message over the whole run, warm-up included (process CPU time is not sampled at the window's edges).
+        var allMessages = done.Sum(w => w.Samples.Sum(x => (long)x.Messages));
+        double? PerMessage(double? before, double? after) =>
+            before is { } b && after is { } a && allMessages > 0 ? (a - b) * 1e6 / allMessages : null;
+        var serverCpu = PerMessage(serverCpu0, serverCpuSeconds?.Invoke());
+        var clientCpu = PerMessage(clientCpu0, Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
 
         var end = Math.Min(run.End, run.DryAt);
         string? note = null;
@@ -156,7 +167,9 @@ internal static class LoadRun
             Percentile(latencies, 0.90),
             Percentile(latencies, 0.99),
             note,
-            run.FirstError);
+            run.FirstError,
+            serverCpu,
+            clientCpu);
     }
 
     private static double Percentile(long[] sorted, double q)

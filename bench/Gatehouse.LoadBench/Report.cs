@@ -48,14 +48,14 @@ internal static class Report
             $"Load: {o.Producers} producers / {o.Consumers} consumers, {o.Duration:0.#} s measured per scenario and target after {o.Warmup:0.#} s warm-up, {o.BodySize}-byte bodies, FIFO over {o.FifoGroups} message groups. Targets run one at a time") +
             (o.Rounds > 1 ? string.Create(Inv, $", {o.Rounds} interleaved rounds, the median round shown.") : "."));
         md.AppendLine();
-        md.AppendLine("| Target | Scenario | Req/s | Msg/s | p50 ms | p90 ms | p99 ms | Errors | Msg/s vs no-op |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| Target | Scenario | Req/s | Msg/s | p50 ms | p90 ms | p99 ms | Errors | Msg/s vs no-op | Server CPU µs/msg | Client CPU µs/msg |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results.OrderBy(r => Array.IndexOf(BenchOptions.AllScenarios, r.Scenario))
                      .ThenBy(r => Array.IndexOf(BenchOptions.AllTargets, r.Target)))
         {
             var noop = Find(results, "noop", r.Scenario);
             md.AppendLine(string.Create(Inv,
-                $"| {r.Target} | {r.Scenario} | {r.RequestsPerSecond:0} | {r.MessagesPerSecond:0} | {Ms(r.P50Ms)} | {Ms(r.P90Ms)} | {Ms(r.P99Ms)} | {r.Errors} | {Share(r, noop)} |"));
+                $"| {r.Target} | {r.Scenario} | {r.RequestsPerSecond:0} | {r.MessagesPerSecond:0} | {Ms(r.P50Ms)} | {Ms(r.P90Ms)} | {Ms(r.P99Ms)} | {r.Errors} | {Share(r, noop)} | {Cpu(r.ServerCpuUsPerMessage)} | {Cpu(r.ClientCpuUsPerMessage)} |"));
         }
 
         md.AppendLine();
@@ -179,6 +179,8 @@ internal static class Report
         var share = r.MessagesPerSecond / noop.MessagesPerSecond;
         return share < 0.01 ? share.ToString("0.00%", Inv) : share.ToString("0.0%", Inv);
     }
+
+    private static string Cpu(double? us) => us is { } v ? v.ToString(v < 10 ? "0.0" : "0", Inv) : "–";
 
     private static string Ms(double ms) => double.IsNaN(ms) ? "–" : ms.ToString(ms < 10 ? "0.00" : "0.0", Inv);
 

@@ -62,7 +62,7 @@ internal static class SideBySideBench
                         Report.Progress($"{scenario} on {target.Name} ({o.Duration:0.#} s)");
                         var result = await LoadRun.MeasureAsync(
                             target.Name, scenario, client, queueUrl, fifo, step, receive ? o.Consumers : o.Producers,
-                            o.Warmup, o.Duration, o.BodySize, o.FifoGroups);
+                            o.Warmup, o.Duration, o.BodySize, o.FifoGroups, target.CpuSeconds);
                         if (!rounds.TryGetValue(target.Name, out var list))
                             rounds[target.Name] = list = [];
                         list.Add(result);

@@ -66,6 +66,27 @@ internal sealed class Target : IDisposable
         return null;
     }
 
+    /// <summary>CPU seconds the server process has used so far (user + system, <c>/proc/PID/stat</c>), or null.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{ProcessId}/stat");
+            // Fields after the command name (which may contain spaces) start at the last ')'.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / 100.0; // USER_HZ is 100 on Linux
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Bytes on disk under the data directory (database, WAL), or null.</summary>
     public long? DiskBytes() =>
         _tempDirectory is null || !Directory.Exists(_tempDirectory)
