@@ -8,7 +8,9 @@ namespace Gatehouse.Storage.Sqlite;
 /// <see cref="IQueueStore"/> over one SQLite database. Every operation runs in a single writer loop;
 /// the operations waiting when a transaction starts are committed together (group commit: one fsync for many
 /// requests), and each caller is answered only after that commit (INVARIANT durability). Each operation runs
-/// inside its own savepoint so one that fails leaves the others' changes in the transaction.
+/// inside its own savepoint so one that fails leaves the others' changes in the transaction. Checkpoints (copying
+/// the write-ahead log back into the database file, with its fsyncs) run on a connection of their own in the
+/// background, so a commit never waits for one.
 /// </summary>
 public sealed partial class SqliteQueueStore : IQueueStore
 {
@@ -17,6 +19,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
     private readonly SqliteConnection _connection;
     private readonly Writer _writer;
     private readonly int _maxBatch;
+    private readonly Checkpointer? _checkpointer;
 
     public string Description { get; }
 
@@ -26,7 +29,15 @@ public sealed partial class SqliteQueueStore : IQueueStore
         _writer = new Writer(connection);
         _maxBatch = options.MaxBatch;
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
+        _checkpointer = options.Path is null ? null : new Checkpointer(ConnectionString(options), options.CheckpointInterval);
     }
+
+    private static string ConnectionString(SqliteStoreOptions options) => new SqliteConnectionStringBuilder
+    {
+        DataSource = options.Path ?? ":memory:",
+        Mode = options.Path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
+        Pooling = false,
+    }.ToString();
 
     public static SqliteQueueStore Open(SqliteStoreOptions options)
     {
@@ -36,18 +47,13 @@ public sealed partial class SqliteQueueStore : IQueueStore
             Directory.CreateDirectory(dir);
         }
 
-        var cs = new SqliteConnectionStringBuilder
-        {
-            DataSource = options.Path ?? ":memory:",
-            Mode = options.Path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString();
-        var connection = new SqliteConnection(cs);
+        var connection = new SqliteConnection(ConnectionString(options));
         connection.Open();
         using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = $"""
                 PRAGMA journal_mode=WAL;
+                PRAGMA wal_autocheckpoint={(options.Path is null ? 1000 : 0)};
                 PRAGMA synchronous={(options.FsyncEachCommit ? "FULL" : "NORMAL")};
                 PRAGMA temp_store=MEMORY;
                 PRAGMA cache_size=-65536;
@@ -153,6 +159,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 }
 
                 _writer.Execute("COMMIT");
+                _checkpointer?.Committed();
                 foreach (var op in batch)
                 {
                     op.Complete();
@@ -181,6 +188,11 @@ public sealed partial class SqliteQueueStore : IQueueStore
     {
         _channel.Writer.TryComplete();
         await _loop;
+        if (_checkpointer is not null)
+        {
+            await _checkpointer.DisposeAsync();
+        }
+
         _writer.Dispose();
         await _connection.DisposeAsync();
     }
