@@ -8,9 +8,7 @@ namespace Gatehouse.Storage.Sqlite;
 /// <see cref="IQueueStore"/> over one SQLite database. Every operation runs in a single writer loop;
 /// the operations waiting when a transaction starts are committed together (group commit: one fsync for many
 /// requests), and each caller is answered only after that commit (INVARIANT durability). Each operation runs
-/// inside its own savepoint so one that fails leaves the others' changes in the transaction. Checkpoints (copying
-/// the write-ahead log back into the database file, with its fsyncs) run on a connection of their own in the
-/// background, so a commit never waits for one.
+/// inside its own savepoint so one that fails leaves the others' changes in the transaction.
 /// </summary>
 public sealed partial class SqliteQueueStore : IQueueStore
 {
@@ -19,7 +17,6 @@ public sealed partial class SqliteQueueStore : IQueueStore
     private readonly SqliteConnection _connection;
     private readonly Writer _writer;
     private readonly int _maxBatch;
-    private readonly Checkpointer? _checkpointer;
 
     public string Description { get; }
 
@@ -29,15 +26,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
         _writer = new Writer(connection);
         _maxBatch = options.MaxBatch;
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
-        _checkpointer = options.Path is null ? null : new Checkpointer(ConnectionString(options), options.CheckpointInterval);
     }
-
-    private static string ConnectionString(SqliteStoreOptions options) => new SqliteConnectionStringBuilder
-    {
-        DataSource = options.Path ?? ":memory:",
-        Mode = options.Path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
-        Pooling = false,
-    }.ToString();
 
     public static SqliteQueueStore Open(SqliteStoreOptions options)
     {
@@ -47,13 +36,26 @@ public sealed partial class SqliteQueueStore : IQueueStore
             Directory.CreateDirectory(dir);
         }
 
-        var connection = new SqliteConnection(ConnectionString(options));
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = options.Path ?? ":memory:",
+            Mode = options.Path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString();
+        var connection = new SqliteConnection(cs);
         connection.Open();
+        // One process owns the database: exclusive locking keeps SQLite's lock and shared-memory bookkeeping out of
+        // every transaction (fewer system calls per commit) and makes a second server on the same data directory
+        // fail at start instead of sharing it. The write-ahead log is checkpointed by the writer every 4,000 pages
+        // (16 MiB), fewer and cheaper checkpoints than SQLite's default of 1,000 for the same hot pages.
         using (var cmd = connection.CreateCommand())
         {
+            cmd.CommandTimeout = 2;
             cmd.CommandText = $"""
+                PRAGMA locking_mode=EXCLUSIVE;
                 PRAGMA journal_mode=WAL;
-                PRAGMA wal_autocheckpoint={(options.Path is null ? 1000 : 0)};
+                PRAGMA wal_autocheckpoint=4000;
+                PRAGMA journal_size_limit=67108864;
                 PRAGMA synchronous={(options.FsyncEachCommit ? "FULL" : "NORMAL")};
                 PRAGMA temp_store=MEMORY;
                 PRAGMA cache_size=-65536;
@@ -61,13 +63,37 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 {Schema.Create}
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
                 """;
-            cmd.ExecuteNonQuery();
+            try
+            {
+                cmd.ExecuteNonQuery();
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+            {
+                connection.Dispose();
+                throw InUse(options, ex);
+            }
         }
 
         var store = new SqliteQueueStore(connection, options);
+        try
+        {
+            // Take the write lock now, so that a database another process holds fails here and not on first use.
+            store._writer.Execute("BEGIN IMMEDIATE");
+            store._writer.Execute("COMMIT");
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+        {
+            store._writer.Dispose();
+            connection.Dispose();
+            throw InUse(options, ex);
+        }
+
         store._loop = Task.Run(store.LoopAsync);
         return store;
     }
+
+    private static InvalidOperationException InUse(SqliteStoreOptions options, SqliteException ex) => new(
+        $"The database {options.Path} is in use by another process (is another Gatehouse running on this data directory?).", ex);
 
     private abstract class Operation
     {
@@ -159,7 +185,6 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 }
 
                 _writer.Execute("COMMIT");
-                _checkpointer?.Committed();
                 foreach (var op in batch)
                 {
                     op.Complete();
@@ -188,11 +213,6 @@ public sealed partial class SqliteQueueStore : IQueueStore
     {
         _channel.Writer.TryComplete();
         await _loop;
-        if (_checkpointer is not null)
-        {
-            await _checkpointer.DisposeAsync();
-        }
-
         _writer.Dispose();
         await _connection.DisposeAsync();
     }

@@ -12,10 +12,6 @@ public sealed record SqliteStoreOptions
     /// </summary>
     public bool FsyncEachCommit { get; init; }
 
-    /// <summary>How often the background checkpointer copies committed pages from the write-ahead log into the
-    /// database file (only when something was committed since the last time).</summary>
-    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(250);
-
     /// <summary>How many queued operations one transaction may take (group commit).</summary>
     public int MaxBatch { get; init; } = 512;
 }

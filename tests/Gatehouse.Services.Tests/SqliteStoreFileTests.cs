@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using Gatehouse.Services.Sqs;
+using Gatehouse.Storage.Sqlite;
+
+namespace Gatehouse.Services.Tests;
+
+/// <summary>The store on a real file: ownership of the database and what survives reopening it.</summary>
+public sealed class SqliteStoreFileTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-store-").FullName;
+
+    private string DbPath => Path.Combine(_dir, "gatehouse.db");
+
+    private static QueueRecord NewQueue(string name) => new()
+    {
+        Id = 0,
+        AccountId = "000000000000",
+        Region = "us-east-1",
+        Name = name,
+        Attributes = ImmutableSortedDictionary<string, string>.Empty,
+        Tags = ImmutableSortedDictionary<string, string>.Empty,
+        CreatedTimestamp = 1,
+        LastModifiedTimestamp = 1,
+    };
+
+    private static NewMessage Message(string body, long now) =>
+        new(Uuids.NewV4(), body, [], null, "AIDAEXAMPLE", now, now, null, null, null, 0);
+
+    [Fact]
+    public async Task A_second_store_on_the_same_file_is_refused_at_open_with_a_clear_message()
+    {
+        await using var first = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath });
+        var ex = Assert.Throws<InvalidOperationException>(() => SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath }));
+        Assert.Contains("in use by another process", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(DbPath, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Messages_and_receives_survive_reopening_and_the_log_is_checkpointed_as_it_grows()
+    {
+        long queueId;
+        var body = new string('b', 2000);
+        await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath }))
+        {
+            queueId = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+
+            // ~40 MB of messages: more than two automatic checkpoints' worth of log.
+            for (var i = 0; i < 2000; i++)
+            {
+                await store.SendAsync(queueId, false, [.. Enumerable.Range(0, 10).Select(_ => Message(body, 1000))]);
+            }
+
+            // The log is checkpointed and started over as it goes: it does not hold the whole history.
+            var walBytes = new FileInfo(DbPath + "-wal").Length;
+            Assert.True(walBytes < 32L * 1024 * 1024, $"write-ahead log is {walBytes} bytes after ~40 MB of writes");
+
+            var received = await store.ReceiveAsync(new ReceiveCommand(queueId, false, 2000, 10, 60_000, 0, null, null, 0));
+            Assert.Equal(10, received.Messages.Count);
+        }
+
+        // Reopening works once the first store is closed, and sees everything that was acknowledged.
+        await using (var reopened = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath }))
+        {
+            var counts = await reopened.CountAsync(queueId, 3000, 0);
+            Assert.Equal(19_990, counts.Visible);
+            Assert.Equal(10, counts.NotVisible);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
