@@ -11,6 +11,12 @@ public sealed partial class SqliteQueueStore
     public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default) =>
         Run<IReadOnlyList<SendOutcome>>(w =>
         {
+            if (!isFifo && messages.All(m => m.DeduplicationId is null))
+            {
+                InsertStandard(w, queueId, messages);
+                return [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];
+            }
+
             // Standard queues need no sequence numbers: skipping the counter keeps a send to one row and its index.
             var seq = isFifo ? w.Scalar("SELECT next_seq FROM queues WHERE id = $p0", queueId) : 0;
             if (isFifo && seq == 0)
@@ -55,6 +61,38 @@ public sealed partial class SqliteQueueStore
 
             return outcomes;
         });
+
+    private const string InsertColumns = "INSERT INTO messages(queue_id, message_id, body, attributes, trace, sender, sent_ms, visible_ms) VALUES ";
+    private const int InsertValues = 8;
+    private static readonly string[] InsertStatements = [.. Enumerable.Range(0, 11).Select(InsertSql)];
+
+    private static string InsertSql(int rows) => rows == 0 ? "" : InsertColumns + string.Join(", ", Enumerable.Range(0, rows).Select(r =>
+        "(" + string.Join(", ", Enumerable.Range(r * InsertValues, InsertValues).Select(i => "$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")"));
+
+    /// <summary>A standard queue's messages, up to ten rows per statement (a batch is one statement, not ten).</summary>
+    private static void InsertStandard(Writer w, long queueId, IReadOnlyList<NewMessage> messages)
+    {
+        for (var start = 0; start < messages.Count; start += 10)
+        {
+            var rows = Math.Min(10, messages.Count - start);
+            var values = new object?[rows * InsertValues];
+            for (var r = 0; r < rows; r++)
+            {
+                var m = messages[start + r];
+                var at = r * InsertValues;
+                values[at] = queueId;
+                values[at + 1] = m.MessageId;
+                values[at + 2] = m.Body;
+                values[at + 3] = AttributeCodec.Encode(m.Attributes);
+                values[at + 4] = m.AwsTraceHeader;
+                values[at + 5] = m.SenderId;
+                values[at + 6] = m.SentMs;
+                values[at + 7] = m.VisibleAtMs;
+            }
+
+            w.Execute(InsertStatements[rows], values);
+        }
+    }
 
     private static StoredMessage ReadMessage(Writer.Rows r, int nonce, int receiveCount, long firstReceive) => new(
         r.GetInt64(0),

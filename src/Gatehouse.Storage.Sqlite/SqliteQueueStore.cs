@@ -7,8 +7,9 @@ namespace Gatehouse.Storage.Sqlite;
 /// <summary>
 /// <see cref="IQueueStore"/> over one SQLite database. Every operation runs in a single writer loop;
 /// the operations waiting when a transaction starts are committed together (group commit: one fsync for many
-/// requests), and each caller is answered only after that commit (INVARIANT durability). Each operation runs
-/// inside its own savepoint so one that fails leaves the others' changes in the transaction.
+/// requests), and each caller is answered only after that commit (INVARIANT durability). When one operation of a
+/// group fails, the group is rolled back and each operation runs again in a transaction of its own, so only the
+/// failing one fails (failures are rare: the fast path pays for no savepoints).
 /// </summary>
 public sealed partial class SqliteQueueStore : IQueueStore
 {
@@ -97,8 +98,12 @@ public sealed partial class SqliteQueueStore : IQueueStore
 
     private abstract class Operation
     {
-        public abstract void Execute(Writer w);
+        /// <summary>Runs the body; false when it threw (the error is kept for <see cref="Complete"/>).</summary>
+        public abstract bool TryExecute(Writer w);
 
+        public abstract void SetFailed(Exception ex);
+
+        /// <summary>Hands the caller its result or error.</summary>
         public abstract void Complete();
 
         public abstract void Fail(Exception ex);
@@ -112,19 +117,22 @@ public sealed partial class SqliteQueueStore : IQueueStore
 
         public Task<T> Task => _tcs.Task;
 
-        public override void Execute(Writer w)
+        public override bool TryExecute(Writer w)
         {
             _error = null;
             try
             {
                 _result = body(w);
+                return true;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 _error = ex;
-                throw;
+                return false;
             }
         }
+
+        public override void SetFailed(Exception ex) => _error = ex;
 
         public override void Complete()
         {
@@ -166,46 +174,70 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 batch.Add(op);
             }
 
-            try
+            if (!TryCommitTogether(batch))
             {
-                _writer.Execute("BEGIN IMMEDIATE");
+                // One of them failed: its partial changes went with the rollback. Run each alone, so that only
+                // the failing one fails and the others still commit.
                 foreach (var op in batch)
                 {
-                    _writer.Execute("SAVEPOINT op");
-                    try
-                    {
-                        op.Execute(_writer);
-                        _writer.Execute("RELEASE op");
-                    }
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-                    {
-                        _writer.Execute("ROLLBACK TO op");
-                        _writer.Execute("RELEASE op");
-                    }
-                }
-
-                _writer.Execute("COMMIT");
-                foreach (var op in batch)
-                {
-                    op.Complete();
+                    TryCommitTogether([op]);
                 }
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                try
-                {
-                    _writer.Execute("ROLLBACK");
-                }
-                catch (SqliteException)
-                {
-                    // The transaction is already gone.
-                }
 
-                foreach (var op in batch)
-                {
-                    op.Fail(ex);
-                }
+            foreach (var op in batch)
+            {
+                op.Complete();
             }
+        }
+    }
+
+    /// <summary>Runs the operations in one transaction and commits it. False when an operation threw: the
+    /// transaction is rolled back and nothing is recorded as done. A failure of the transaction itself fails every
+    /// operation in it.</summary>
+    private bool TryCommitTogether(List<Operation> ops)
+    {
+        try
+        {
+            _writer.Execute("BEGIN IMMEDIATE");
+        }
+        catch (SqliteException ex)
+        {
+            ops.ForEach(op => op.SetFailed(ex));
+            return true;
+        }
+
+        foreach (var op in ops)
+        {
+            if (!op.TryExecute(_writer))
+            {
+                // Alone, the operation simply failed (its error is kept); in a group, the others run again.
+                Rollback();
+                return ops.Count == 1;
+            }
+        }
+
+        try
+        {
+            _writer.Execute("COMMIT");
+        }
+        catch (SqliteException ex)
+        {
+            Rollback();
+            ops.ForEach(op => op.SetFailed(ex));
+        }
+
+        return true;
+    }
+
+    private void Rollback()
+    {
+        try
+        {
+            _writer.Execute("ROLLBACK");
+        }
+        catch (SqliteException)
+        {
+            // The transaction is already gone.
         }
     }
 

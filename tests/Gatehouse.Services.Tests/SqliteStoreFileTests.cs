@@ -67,5 +67,24 @@ public sealed class SqliteStoreFileTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task An_operation_that_fails_inside_a_group_commit_fails_alone()
+    {
+        await using var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath });
+        var queueId = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+
+        // Issued together, these land in the same transactions; the FIFO send to a queue that does not exist
+        // throws inside the store after the others have written.
+        var good = Enumerable.Range(0, 200).Select(i => store.SendAsync(queueId, false, [Message("m" + i, 1000)])).ToList();
+        var bad = store.SendAsync(queueId + 1000, true, [Message("orphan", 1000)]);
+        var more = Enumerable.Range(0, 200).Select(i => store.SendAsync(queueId, false, [Message("n" + i, 1000)])).ToList();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
+        var outcomes = await Task.WhenAll(good.Concat(more));
+        Assert.All(outcomes, o => Assert.Single(o));
+        Assert.Equal(400, (await store.CountAsync(queueId, 2000, 0)).Visible);
+        Assert.Equal(0, (await store.CountAsync(queueId + 1000, 2000, 0)).Visible);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
