@@ -63,6 +63,34 @@ public class ValidationTests
     }
 
     [Fact]
+    public void Receipt_handles_with_any_changed_field_are_rejected()
+    {
+        var text = new ReceiptHandle(3, 42, 7).Encode();
+        var bytes = Convert.FromBase64String(text[4..]);
+        for (var i = 1; i < bytes.Length; i++)
+        {
+            var changed = (byte[])bytes.Clone();
+            changed[i] ^= 0x01;
+            Assert.False(ReceiptHandle.TryDecode("AQEB" + Convert.ToBase64String(changed), out _), $"byte {i} changed");
+        }
+    }
+
+    [Fact]
+    public void Receipt_handles_from_earlier_builds_still_decode()
+    {
+        // Version 1: the same fields, checksummed with the first eight bytes of their SHA-256.
+        var payload = new byte[21];
+        payload[0] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload.AsSpan(1), 3);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload.AsSpan(9), 42);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(17), 7);
+        var v1 = "AQEB" + Convert.ToBase64String([.. payload, .. System.Security.Cryptography.SHA256.HashData(payload)[..8]]);
+        Assert.True(ReceiptHandle.TryDecode(v1, out var back));
+        Assert.Equal(new ReceiptHandle(3, 42, 7), back);
+        Assert.False(ReceiptHandle.TryDecode(v1[..^4] + "AAAA", out _));
+    }
+
+    [Fact]
     public void Sequence_numbers_are_twenty_digits_and_increase()
     {
         var a = SqsService.FormatSequenceNumber(1);
