@@ -47,16 +47,16 @@ public sealed partial class SqliteQueueStore : IQueueStore
         connection.Open();
         // One process owns the database: exclusive locking keeps SQLite's lock and shared-memory bookkeeping out of
         // every transaction (fewer system calls per commit) and makes a second server on the same data directory
-        // fail at start instead of sharing it. The write-ahead log is checkpointed by the writer every 4,000 pages
-        // (16 MiB), fewer and cheaper checkpoints than SQLite's default of 1,000 for the same hot pages.
+        // fail at start instead of sharing it. The writer checkpoints the write-ahead log every CheckpointPages
+        // pages; the log file is cut back to 128 MiB after a checkpoint that let it grow past that.
         using (var cmd = connection.CreateCommand())
         {
             cmd.CommandTimeout = 2;
             cmd.CommandText = $"""
                 PRAGMA locking_mode=EXCLUSIVE;
                 PRAGMA journal_mode=WAL;
-                PRAGMA wal_autocheckpoint=4000;
-                PRAGMA journal_size_limit=67108864;
+                PRAGMA wal_autocheckpoint={options.CheckpointPages};
+                PRAGMA journal_size_limit=134217728;
                 PRAGMA synchronous={(options.FsyncEachCommit ? "FULL" : "NORMAL")};
                 PRAGMA temp_store=MEMORY;
                 PRAGMA cache_size=-65536;

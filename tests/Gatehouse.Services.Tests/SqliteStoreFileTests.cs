@@ -40,11 +40,11 @@ public sealed class SqliteStoreFileTests : IDisposable
     {
         long queueId;
         var body = new string('b', 2000);
-        await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath }))
+        await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath, CheckpointPages = 2000 }))
         {
             queueId = (await store.CreateQueueAsync(NewQueue("q"))).Id;
 
-            // ~40 MB of messages: more than two automatic checkpoints' worth of log.
+            // ~40 MB of messages: several checkpoints' worth of log at 2,000 pages (8 MiB) each.
             for (var i = 0; i < 2000; i++)
             {
                 await store.SendAsync(queueId, false, [.. Enumerable.Range(0, 10).Select(_ => Message(body, 1000))]);
@@ -52,7 +52,7 @@ public sealed class SqliteStoreFileTests : IDisposable
 
             // The log is checkpointed and started over as it goes: it does not hold the whole history.
             var walBytes = new FileInfo(DbPath + "-wal").Length;
-            Assert.True(walBytes < 32L * 1024 * 1024, $"write-ahead log is {walBytes} bytes after ~40 MB of writes");
+            Assert.True(walBytes < 16L * 1024 * 1024, $"write-ahead log is {walBytes} bytes after ~40 MB of writes");
 
             var received = await store.ReceiveAsync(new ReceiveCommand(queueId, false, 2000, 10, 60_000, 0, null, null, 0));
             Assert.Equal(10, received.Messages.Count);
