@@ -7,6 +7,7 @@ internal sealed record FillRow(
     double? FillRate,
     long? Rss,
     long? PeakRss,
+    long? AnonymousRss,
     long? Disk,
     ScenarioResult Send,
     ScenarioResult SendBatch,
@@ -43,6 +44,7 @@ internal static class FillBench
 
                 var rss = target.ResidentBytes();
                 var peak = target.PeakResidentBytes();
+                var anonymous = target.AnonymousResidentBytes();
                 var disk = target.DiskBytes();
                 Report.Progress($"queue holds {queued}; RSS {rss / 1048576.0:0} MiB, disk {disk / 1048576.0:0} MiB");
 
@@ -58,7 +60,7 @@ internal static class FillBench
                 var send = await Probe("send", LoadRun.SendAsync, o.Producers);
                 var batch = await Probe("send-batch", LoadRun.SendBatchAsync, o.Producers);
                 var receive = await Probe("recv-delete", LoadRun.ReceiveDeleteAsync, o.Consumers);
-                rows.Add(new FillRow(checkpoint, queued, fillRate, rss, peak, disk, send, batch, receive));
+                rows.Add(new FillRow(checkpoint, queued, fillRate, rss, peak, anonymous, disk, send, batch, receive));
             }
 
             return Report.Fill(o, args, rows);

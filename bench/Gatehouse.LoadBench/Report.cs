@@ -98,14 +98,14 @@ internal static class Report
         md.AppendLine();
         AppendEnvironment(md, o, args);
         md.AppendLine(string.Create(Inv,
-            $"One standard queue filled with batched sends ({o.Producers * 2} concurrent); at each size, {o.FillProbeSeconds:0.#} s probes of each scenario ({o.Producers} producers / {o.Consumers} consumers, {o.BodySize}-byte bodies). RSS is the server's VmRSS right after filling; peak is VmHWM."));
+            $"One standard queue filled with batched sends ({o.Producers * 2} concurrent); at each size, {o.FillProbeSeconds:0.#} s probes of each scenario ({o.Producers} producers / {o.Consumers} consumers, {o.BodySize}-byte bodies). RSS is the server's VmRSS right after filling, of which \"anonymous\" (RssAnon) is heap and stacks and the rest mostly the memory-mapped database file; peak is VmHWM."));
         md.AppendLine();
-        md.AppendLine("| Queue size | Queued (measured) | Fill msg/s | send msg/s (p99 ms) | send-batch msg/s (p99 ms) | recv-delete msg/s (p99 ms) | RSS MiB | Peak RSS MiB | Data on disk MiB |");
-        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| Queue size | Queued (measured) | Fill msg/s | send msg/s (p99 ms) | send-batch msg/s (p99 ms) | recv-delete msg/s (p99 ms) | RSS MiB | of it anonymous MiB | Peak RSS MiB | Data on disk MiB |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             md.AppendLine(string.Create(Inv,
-                $"| {Count(row.Checkpoint)} | {row.Queued:N0} | {(row.FillRate is { } f ? f.ToString("0", Inv) : "–")} | {Probe(row.Send)} | {Probe(row.SendBatch)} | {Probe(row.ReceiveDelete)} | {MiB(row.Rss)} | {MiB(row.PeakRss)} | {MiB(row.Disk)} |"));
+                $"| {Count(row.Checkpoint)} | {row.Queued:N0} | {(row.FillRate is { } f ? f.ToString("0", Inv) : "–")} | {Probe(row.Send)} | {Probe(row.SendBatch)} | {Probe(row.ReceiveDelete)} | {MiB(row.Rss)} | {MiB(row.AnonymousRss)} | {MiB(row.PeakRss)} | {MiB(row.Disk)} |"));
         }
 
         AppendNotes(md, rows.SelectMany(r => new[] { r.Send, r.SendBatch, r.ReceiveDelete }).ToList());

@@ -43,6 +43,9 @@ internal sealed class Target : IDisposable
     /// <summary>Peak resident set size (VmHWM), or null.</summary>
     public long? PeakResidentBytes() => StatusBytes("VmHWM:");
 
+    /// <summary>The anonymous part of the RSS (heaps and stacks; RssAnon), without memory-mapped files, or null.</summary>
+    public long? AnonymousResidentBytes() => StatusBytes("RssAnon:");
+
     private long? StatusBytes(string field)
     {
         try
