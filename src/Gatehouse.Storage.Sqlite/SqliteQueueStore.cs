@@ -200,7 +200,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
         {
             _writer.Execute("BEGIN IMMEDIATE");
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             ops.ForEach(op => op.SetFailed(ex));
             return true;
@@ -220,7 +220,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
         {
             _writer.Execute("COMMIT");
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Rollback();
             ops.ForEach(op => op.SetFailed(ex));
