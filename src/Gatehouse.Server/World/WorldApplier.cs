@@ -126,18 +126,7 @@ internal static class WorldApplier
                 registry.UpdateUser(id, user.Name, null, user.IamPath);
             }
 
-            registry.Tag(IamEntityKind.User, id, user.Name, [.. user.Tags.Select(t => new IamTag(t.Key, t.Value))]);
-            if (user.Boundary is { } b)
-            {
-                at = b.Path;
-                registry.PutPermissionsBoundary(IamEntityKind.User, id, user.Name, Resolve(b.Reference));
-            }
-            else
-            {
-                registry.DeletePermissionsBoundary(IamEntityKind.User, id, user.Name);
-            }
-
-            ApplyPolicies(registry, IamEntityKind.User, id, user.Name, user.Policies, Resolve, ref at);
+            ApplyPrincipal(registry, IamEntityKind.User, id, user.Name, user.Tags, user.Boundary, user.Policies, Resolve, ref at);
             foreach (var group in user.Groups)
             {
                 at = user.Path + ".groups";
@@ -165,19 +154,28 @@ internal static class WorldApplier
                 registry.UpdateRole(id, role.Name, role.Description, role.MaxSessionDuration);
             }
 
-            registry.Tag(IamEntityKind.Role, id, role.Name, [.. role.Tags.Select(t => new IamTag(t.Key, t.Value))]);
-            if (role.Boundary is { } b)
-            {
-                at = b.Path;
-                registry.PutPermissionsBoundary(IamEntityKind.Role, id, role.Name, Resolve(b.Reference));
-            }
-            else
-            {
-                registry.DeletePermissionsBoundary(IamEntityKind.Role, id, role.Name);
-            }
-
-            ApplyPolicies(registry, IamEntityKind.Role, id, role.Name, role.Policies, Resolve, ref at);
+            ApplyPrincipal(registry, IamEntityKind.Role, id, role.Name, role.Tags, role.Boundary, role.Policies, Resolve, ref at);
         }
+    }
+
+    /// <summary>What users and roles share: tags, permissions boundary (removed when the file names none) and
+    /// policies.</summary>
+    private static void ApplyPrincipal(IdentityRegistry registry, IamEntityKind kind, string account, string name,
+        IReadOnlyList<(string Key, string Value)> tags, (string Path, string Reference)? boundary, WorldPolicies policies,
+        Func<string, string> resolve, ref string at)
+    {
+        registry.Tag(kind, account, name, [.. tags.Select(t => new IamTag(t.Key, t.Value))]);
+        if (boundary is { } b)
+        {
+            at = b.Path;
+            registry.PutPermissionsBoundary(kind, account, name, resolve(b.Reference));
+        }
+        else
+        {
+            registry.DeletePermissionsBoundary(kind, account, name);
+        }
+
+        ApplyPolicies(registry, kind, account, name, policies, resolve, ref at);
     }
 
     private static void ApplyPolicies(IdentityRegistry registry, IamEntityKind kind, string account, string name, WorldPolicies policies,
