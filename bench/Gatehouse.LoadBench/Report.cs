@@ -34,7 +34,7 @@ internal static class Report
         Console.Error.WriteLine(string.Create(Inv, $"[{TimeProvider.System.GetLocalNow():HH:mm:ss}] {line}"));
 
     public static string OneLine(ScenarioResult r) => string.Create(Inv,
-        $"{r.Target,-9} {r.Scenario,-16} {r.RequestsPerSecond,9:0} req/s {r.MessagesPerSecond,9:0} msg/s  p50 {r.P50Ms:0.00} p99 {r.P99Ms:0.00} ms  errors {r.Errors}{(r.Note is null ? "" : "  (" + r.Note + ")")}");
+        $"{r.Target,-9} {r.Scenario,-16} {r.RequestsPerSecond,9:0} req/s {r.MessagesPerSecond,9:0} msg/s  p50 {r.P50Ms:0.00} p99 {r.P99Ms:0.00} ms  cpu {Cpu(r.ServerCpuUsPerMessage)}/{Cpu(r.ClientCpuUsPerMessage)} µs/msg  errors {r.Errors}{(r.Note is null ? "" : "  (" + r.Note + ")")}");
 
     public static string SideBySide(
         BenchOptions o, IReadOnlyList<string> args, IReadOnlyList<ScenarioResult> results,

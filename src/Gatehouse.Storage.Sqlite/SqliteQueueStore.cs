@@ -15,44 +15,33 @@ public sealed partial class SqliteQueueStore : IQueueStore
 {
     private readonly Channel<Operation> _channel = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private Task _loop = Task.CompletedTask;
-    private readonly SqliteConnection _connection;
     private readonly Writer _writer;
     private readonly int _maxBatch;
 
     public string Description { get; }
 
-    private SqliteQueueStore(SqliteConnection connection, SqliteStoreOptions options)
+    private SqliteQueueStore(Writer writer, SqliteStoreOptions options)
     {
-        _connection = connection;
-        _writer = new Writer(connection);
+        _writer = writer;
         _maxBatch = options.MaxBatch;
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
     }
 
     public static SqliteQueueStore Open(SqliteStoreOptions options)
     {
-        SQLitePCL.Batteries_V2.Init();
         if (options.Path is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
         {
             Directory.CreateDirectory(dir);
         }
 
-        var cs = new SqliteConnectionStringBuilder
-        {
-            DataSource = options.Path ?? ":memory:",
-            Mode = options.Path is null ? SqliteOpenMode.Memory : SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString();
-        var connection = new SqliteConnection(cs);
-        connection.Open();
+        var writer = Writer.Open(options.Path, busyTimeoutMs: 2000);
         // One process owns the database: exclusive locking keeps SQLite's lock and shared-memory bookkeeping out of
         // every transaction (fewer system calls per commit) and makes a second server on the same data directory
         // fail at start instead of sharing it. The writer checkpoints the write-ahead log every CheckpointPages
         // pages; the log file is cut back to 128 MiB after a checkpoint that let it grow past that.
-        using (var cmd = connection.CreateCommand())
+        try
         {
-            cmd.CommandTimeout = 2;
-            cmd.CommandText = $"""
+            writer.ExecuteScript($"""
                 PRAGMA locking_mode=EXCLUSIVE;
                 PRAGMA journal_mode=WAL;
                 PRAGMA wal_autocheckpoint={options.CheckpointPages};
@@ -63,32 +52,24 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 PRAGMA mmap_size=268435456;
                 {Schema.Create}
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
-                """;
-            try
-            {
-                cmd.ExecuteNonQuery();
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
-            {
-                connection.Dispose();
-                throw InUse(options, ex);
-            }
-        }
+                """);
 
-        var store = new SqliteQueueStore(connection, options);
-        try
-        {
             // Take the write lock now, so that a database another process holds fails here and not on first use.
-            store._writer.Execute("BEGIN IMMEDIATE");
-            store._writer.Execute("COMMIT");
+            writer.Execute("BEGIN IMMEDIATE");
+            writer.Execute("COMMIT");
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED)
+        catch (SqliteException ex) when (ex.SqliteErrorCode is Native.Busy or Native.Locked)
         {
-            store._writer.Dispose();
-            connection.Dispose();
+            writer.Dispose();
             throw InUse(options, ex);
         }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
 
+        var store = new SqliteQueueStore(writer, options);
         store._loop = Task.Run(store.LoopAsync);
         return store;
     }
@@ -246,6 +227,5 @@ public sealed partial class SqliteQueueStore : IQueueStore
         _channel.Writer.TryComplete();
         await _loop;
         _writer.Dispose();
-        await _connection.DisposeAsync();
     }
 }

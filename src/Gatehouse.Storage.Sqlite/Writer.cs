@@ -1,22 +1,67 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace Gatehouse.Storage.Sqlite;
 
 /// <summary>
-/// The one connection, used only by the store's writer thread. Statements are prepared once, kept for the life
-/// of the store and bound by position: the n-th value goes to the parameter named <c>$p</c>n. This talks to SQLite directly rather
-/// than through ADO.NET commands: per statement, the command layer's name lookups, reader objects and value
-/// conversions cost more than SQLite's own work for the small single-row statements a queue runs
-/// (bench/README.md, "Where the time goes").
+/// The store's one connection, used only by the writer (one thread at a time). Statements are prepared once, kept
+/// for the life of the store and bound by position: the n-th value goes to the parameter named <c>$p</c>n. This
+/// talks to SQLite's C interface directly (<see cref="Native"/>), not through ADO.NET commands: per statement, the
+/// command layer's name lookups, reader objects, value conversions and handle reference counting cost more than
+/// SQLite's own work for the small single-row statements a queue runs (bench/README.md, "Where the time goes").
 /// </summary>
-internal sealed class Writer(SqliteConnection connection) : IDisposable
+internal sealed unsafe class Writer : IDisposable
 {
-    private readonly sqlite3 _db = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
+    private IntPtr _db;
     private readonly Dictionary<string, Prepared> _statements = new(StringComparer.Ordinal);
 
+    private Writer(IntPtr db) => _db = db;
+
     /// <summary>A prepared statement and, for each <c>$pN</c>, its SQLite parameter index (0 when unused).</summary>
-    private sealed record Prepared(sqlite3_stmt Statement, int[] Index);
+    private sealed record Prepared(IntPtr Statement, int[] Index);
+
+    /// <summary>Opens (or creates) the database; <paramref name="path"/> null opens a private in-memory one.
+    /// <paramref name="busyTimeoutMs"/> is how long a lock another process holds is waited for.</summary>
+    public static Writer Open(string? path, int busyTimeoutMs)
+    {
+        var flags = Native.OpenReadWrite | Native.OpenCreate | Native.OpenNoMutex | (path is null ? Native.OpenMemory : 0);
+        var name = Encoding.UTF8.GetBytes((path ?? ":memory:") + "\0");
+        IntPtr db;
+        int rc;
+        fixed (byte* p = name)
+        {
+            rc = Native.Open(p, out db, flags, IntPtr.Zero);
+        }
+
+        var writer = new Writer(db);
+        if (rc != Native.Ok)
+        {
+            var error = writer.Error(rc);
+            writer.Dispose();
+            throw error;
+        }
+
+        _ = Native.BusyTimeout(db, busyTimeoutMs);
+        return writer;
+    }
+
+    /// <summary>Runs a script of statements once (set-up: pragmas and schema).</summary>
+    public void ExecuteScript(string sql)
+    {
+        var bytes = Encoding.UTF8.GetBytes(sql + "\0");
+        fixed (byte* p = bytes)
+        {
+            var rc = Native.Exec(_db, p, IntPtr.Zero, IntPtr.Zero, out var message);
+            if (rc != Native.Ok)
+            {
+                var text = message == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(message);
+                Native.Free(message);
+                throw new SqliteException(text ?? "SQLite error " + rc, rc, Native.ExtendedErrorCode(_db));
+            }
+        }
+    }
 
     /// <summary>Runs a statement to completion and returns the number of rows it changed.</summary>
     public int Execute(string sql, params ReadOnlySpan<object?> values)
@@ -25,16 +70,16 @@ internal sealed class Writer(SqliteConnection connection) : IDisposable
         try
         {
             int rc;
-            while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
+            while ((rc = Native.Step(stmt)) == Native.Row)
             {
             }
 
-            Check(rc, raw.SQLITE_DONE);
-            return raw.sqlite3_changes(_db);
+            Check(rc, Native.Done);
+            return Native.Changes(_db);
         }
         finally
         {
-            raw.sqlite3_reset(stmt);
+            _ = Native.Reset(stmt);
         }
     }
 
@@ -48,24 +93,11 @@ internal sealed class Writer(SqliteConnection connection) : IDisposable
     /// <summary>Starts a query; the caller reads its rows and disposes it (which resets the statement).</summary>
     public Rows Query(string sql, params ReadOnlySpan<object?> values) => new(this, Bind(sql, values));
 
-    private sqlite3_stmt Bind(string sql, ReadOnlySpan<object?> values)
+    private IntPtr Bind(string sql, ReadOnlySpan<object?> values)
     {
         if (!_statements.TryGetValue(sql, out var prepared))
         {
-            Check(raw.sqlite3_prepare_v3(_db, sql, raw.SQLITE_PREPARE_PERSISTENT, out var created, out var tail), raw.SQLITE_OK);
-            if (!string.IsNullOrWhiteSpace(tail))
-            {
-                created.Dispose();
-                throw new ArgumentException("One statement at a time: " + sql, nameof(sql));
-            }
-
-            var index = new int[values.Length];
-            for (var i = 0; i < index.Length; i++)
-            {
-                index[i] = raw.sqlite3_bind_parameter_index(created, "$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            prepared = new Prepared(created, index);
+            prepared = Prepare(sql, values.Length);
             _statements[sql] = prepared;
         }
 
@@ -85,66 +117,156 @@ internal sealed class Writer(SqliteConnection connection) : IDisposable
 
             var rc = values[i] switch
             {
-                null => raw.sqlite3_bind_null(stmt, at),
-                long l => raw.sqlite3_bind_int64(stmt, at, l),
-                int n => raw.sqlite3_bind_int64(stmt, at, n),
-                bool b => raw.sqlite3_bind_int64(stmt, at, b ? 1 : 0),
-                string s => raw.sqlite3_bind_text(stmt, at, s),
-                byte[] bytes => raw.sqlite3_bind_blob(stmt, at, bytes),
-                double d => raw.sqlite3_bind_double(stmt, at, d),
+                null => Native.BindNull(stmt, at),
+                long l => Native.BindInt64(stmt, at, l),
+                int n => Native.BindInt64(stmt, at, n),
+                bool b => Native.BindInt64(stmt, at, b ? 1 : 0),
+                string s => BindText(stmt, at, s),
+                byte[] bytes => BindBlob(stmt, at, bytes),
+                double d => Native.BindDouble(stmt, at, d),
                 var other => throw new ArgumentException($"Cannot bind a {other.GetType().Name}.", nameof(values)),
             };
-            Check(rc, raw.SQLITE_OK);
+            Check(rc, Native.Ok);
         }
 
         return stmt;
+    }
+
+    private Prepared Prepare(string sql, int parameters)
+    {
+        var bytes = Encoding.UTF8.GetBytes(sql + "\0");
+        IntPtr created;
+        fixed (byte* p = bytes)
+        {
+            Check(Native.Prepare(_db, p, bytes.Length, Native.PreparePersistent, out created, out var tail), Native.Ok);
+            if (tail != null && !string.IsNullOrWhiteSpace(Marshal.PtrToStringUTF8((IntPtr)tail)))
+            {
+                _ = Native.Finalize(created);
+                throw new ArgumentException("One statement at a time: " + sql, nameof(sql));
+            }
+        }
+
+        var index = new int[parameters];
+        for (var i = 0; i < index.Length; i++)
+        {
+            var name = Encoding.UTF8.GetBytes("$p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\0");
+            fixed (byte* n = name)
+            {
+                index[i] = Native.ParameterIndex(created, n);
+            }
+        }
+
+        return new Prepared(created, index);
+    }
+
+    private static int BindText(IntPtr stmt, int at, string value)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (length <= 1024)
+        {
+            Span<byte> small = stackalloc byte[length];
+            var written = Encoding.UTF8.GetBytes(value, small);
+            fixed (byte* p = small)
+            {
+                return Native.BindText(stmt, at, p, written, Native.Transient);
+            }
+        }
+
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(value, rented);
+            fixed (byte* p = rented)
+            {
+                return Native.BindText(stmt, at, p, written, Native.Transient);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static int BindBlob(IntPtr stmt, int at, byte[] value)
+    {
+        // A zero-length blob still binds a (non-NULL) empty blob: SQLite wants a non-null pointer for that.
+        fixed (byte* p = value.Length == 0 ? [0] : value)
+        {
+            return Native.BindBlob(stmt, at, p, value.Length, Native.Transient);
+        }
     }
 
     private void Check(int rc, int expected)
     {
         if (rc != expected)
         {
-            throw new SqliteException(raw.sqlite3_errmsg(_db).utf8_to_string(), rc, raw.sqlite3_extended_errcode(_db));
+            throw Error(rc);
         }
+    }
+
+    private SqliteException Error(int rc)
+    {
+        var message = _db == IntPtr.Zero ? null : Marshal.PtrToStringUTF8((IntPtr)Native.ErrorMessage(_db));
+        return new SqliteException(message ?? "SQLite error " + rc, rc, _db == IntPtr.Zero ? rc : Native.ExtendedErrorCode(_db));
     }
 
     public void Dispose()
     {
         foreach (var s in _statements.Values)
         {
-            s.Statement.Dispose();
+            _ = Native.Finalize(s.Statement);
         }
 
         _statements.Clear();
+        if (_db != IntPtr.Zero)
+        {
+            _ = Native.Close(_db);
+            _db = IntPtr.Zero;
+        }
     }
 
     /// <summary>The rows of one running query. Column accessors read the current row.</summary>
-    internal readonly struct Rows(Writer writer, sqlite3_stmt stmt) : IDisposable
+    internal readonly struct Rows(Writer writer, IntPtr stmt) : IDisposable
     {
         public bool Read()
         {
-            var rc = raw.sqlite3_step(stmt);
-            if (rc == raw.SQLITE_ROW)
+            var rc = Native.Step(stmt);
+            if (rc == Native.Row)
             {
                 return true;
             }
 
-            writer.Check(rc, raw.SQLITE_DONE);
+            writer.Check(rc, Native.Done);
             return false;
         }
 
-        public bool IsNull(int column) => raw.sqlite3_column_type(stmt, column) == raw.SQLITE_NULL;
+        public bool IsNull(int column) => Native.ColumnType(stmt, column) == Native.Null;
 
-        public long GetInt64(int column) => raw.sqlite3_column_int64(stmt, column);
+        public long GetInt64(int column) => Native.ColumnInt64(stmt, column);
 
-        public int GetInt32(int column) => raw.sqlite3_column_int(stmt, column);
+        public int GetInt32(int column) => (int)Native.ColumnInt64(stmt, column);
 
-        public string GetString(int column) => raw.sqlite3_column_text(stmt, column).utf8_to_string();
+        public string GetString(int column)
+        {
+            var text = Native.ColumnText(stmt, column);
+            return text == null ? "" : Encoding.UTF8.GetString(text, Native.ColumnBytes(stmt, column));
+        }
 
         public string? GetStringOrNull(int column) => IsNull(column) ? null : GetString(column);
 
-        public byte[]? GetBlobOrNull(int column) => IsNull(column) ? null : raw.sqlite3_column_blob(stmt, column).ToArray();
+        public byte[]? GetBlobOrNull(int column)
+        {
+            if (IsNull(column))
+            {
+                return null;
+            }
 
-        public void Dispose() => raw.sqlite3_reset(stmt);
+            var blob = Native.ColumnBlob(stmt, column);
+            var length = Native.ColumnBytes(stmt, column);
+            return blob == null || length == 0 ? [] : new ReadOnlySpan<byte>(blob, length).ToArray();
+        }
+
+        // Reset repeats the last step's error, which Read already reported.
+        public void Dispose() => _ = Native.Reset(stmt);
     }
 }
