@@ -34,7 +34,19 @@ internal static unsafe partial class Native
     public static readonly IntPtr Transient = -1;
 
     [LibraryImport(Library, EntryPoint = "sqlite3_open_v2")]
-    public static partial int Open(byte* filename, out IntPtr db, int flags, IntPtr vfs);
+    public static partial int Open(byte* filename, out IntPtr db, int flags, byte* vfs);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_vfs_find")]
+    public static partial IntPtr VfsFind(byte* name);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_vfs_register")]
+    public static partial int VfsRegister(IntPtr vfs, int makeDefault);
+
+    /// <summary>SQLITE_FCNTL_JOURNAL_POINTER: the database's write-ahead log (or journal) file.</summary>
+    public const int FileControlJournalPointer = 28;
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_file_control")]
+    public static partial int FileControl(IntPtr db, byte* schema, int op, IntPtr* argument);
 
     [LibraryImport(Library, EntryPoint = "sqlite3_close_v2")]
     public static partial int Close(IntPtr db);

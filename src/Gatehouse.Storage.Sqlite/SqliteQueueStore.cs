@@ -20,6 +20,9 @@ public sealed partial class SqliteQueueStore : IQueueStore
 
     public string Description { get; }
 
+    /// <summary>Write-ahead-log writes SQLite asked for and writes that reached the file (read on the writer).</summary>
+    internal Task<(long Received, long Issued)> LogWritesAsync() => Run(w => w.LogWrites);
+
     private SqliteQueueStore(Writer writer, SqliteStoreOptions options)
     {
         _writer = writer;
@@ -57,6 +60,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
             // Take the write lock now, so that a database another process holds fails here and not on first use.
             writer.Execute("BEGIN IMMEDIATE");
             writer.Execute("COMMIT");
+            writer.FlushLog();
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is Native.Busy or Native.Locked)
         {
@@ -200,6 +204,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
         try
         {
             _writer.Execute("COMMIT");
+            _writer.FlushLog();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -28,11 +28,13 @@ internal sealed unsafe class Writer : IDisposable
     {
         var flags = Native.OpenReadWrite | Native.OpenCreate | Native.OpenNoMutex | (path is null ? Native.OpenMemory : 0);
         var name = Encoding.UTF8.GetBytes((path ?? ":memory:") + "\0");
+        var vfs = path is not null && LogVfs.Register() ? Encoding.UTF8.GetBytes(LogVfs.Name + "\0") : null;
         IntPtr db;
         int rc;
         fixed (byte* p = name)
+        fixed (byte* v = vfs)
         {
-            rc = Native.Open(p, out db, flags, IntPtr.Zero);
+            rc = Native.Open(p, out db, flags, v);
         }
 
         var writer = new Writer(db);
@@ -62,6 +64,12 @@ internal sealed unsafe class Writer : IDisposable
             }
         }
     }
+
+    /// <summary>Makes sure the last commit's log writes have reached the operating system (see <see cref="LogVfs"/>).</summary>
+    public void FlushLog() => Check(LogVfs.FlushLog(_db), Native.Ok);
+
+    /// <summary>Log writes SQLite asked for, and writes that reached the file.</summary>
+    public (long Received, long Issued) LogWrites => LogVfs.Counts(_db);
 
     /// <summary>Runs a statement to completion and returns the number of rows it changed.</summary>
     public int Execute(string sql, params ReadOnlySpan<object?> values)
