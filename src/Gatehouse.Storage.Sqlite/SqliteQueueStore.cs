@@ -51,7 +51,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 PRAGMA journal_size_limit=134217728;
                 PRAGMA synchronous={(options.FsyncEachCommit ? "FULL" : "NORMAL")};
                 PRAGMA temp_store=MEMORY;
-                PRAGMA cache_size=-65536;
+                PRAGMA cache_size=-{options.CacheKiB};
                 PRAGMA mmap_size=268435456;
                 {Schema.Create}
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
