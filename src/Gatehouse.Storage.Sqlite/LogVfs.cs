@@ -9,6 +9,7 @@ namespace Gatehouse.Storage.Sqlite;
 /// frames with one system call instead of two per page. SQLite appends a commit as a run of frames, each a 24-byte
 /// header followed by the page, every piece a separate <c>pwrite</c>; on this kind of machine each call costs a few
 /// microseconds of kernel time plus a file-system journal handle, and a commit of nine pages made eighteen of them.
+/// (A commit larger than 64 KiB is handed over in 64 KiB pieces.)
 /// Here the log file's consecutive writes are gathered in memory and handed to the real file in one write when the
 /// commit's last frame (the one whose header records the database size) has been added — before SQLite's commit
 /// call returns, so a committed transaction is in the operating system exactly as before (it survives
@@ -23,6 +24,7 @@ internal static unsafe class LogVfs
     private const int OpenWal = 0x00080000;
     private const int FrameHeaderSize = 24;
     private const int MaxGathered = 8 * 1024 * 1024;
+    private const int MaxWrite = 64 * 1024;
 
     // sqlite3_vfs: offsets of the fields used here (64-bit layout).
     private const int VfsSzOsFile = 4;
@@ -189,10 +191,17 @@ internal static unsafe class LogVfs
             return Native.Ok;
         }
 
+        // In pieces of at most 64 KiB: the default VFS's write takes the size modulo 128 KiB (it is only ever asked for
+        // a page or a frame header), so one larger write would be cut short and reported as a full disk.
         var write = (delegate* unmanaged<IntPtr, byte*, int, long, int>)Slot(state->Real, IoWrite);
-        var rc = write(file, state->Buffer, state->Length, state->Start);
+        var rc = Native.Ok;
+        for (var done = 0; done < state->Length && rc == Native.Ok; done += MaxWrite)
+        {
+            rc = write(file, state->Buffer + done, Math.Min(MaxWrite, state->Length - done), state->Start + done);
+            state->Issued++;
+        }
+
         state->Length = 0;
-        state->Issued++;
         return rc;
     }
 

@@ -113,6 +113,29 @@ public sealed class SqliteStoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_commit_larger_than_one_file_write_is_written_whole()
+    {
+        // A full 1 MiB batch is one commit of about 270 pages: the gathered log is handed over in pieces, because the
+        // default file layer cannot take a single write of 128 KiB or more.
+        long queueId;
+        var bodies = Enumerable.Range(0, 5).Select(i => new string((char)('a' + i), 200_000)).ToList();
+        await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath }))
+        {
+            queueId = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+            for (var round = 0; round < 3; round++)
+            {
+                await store.SendAsync(queueId, false, [.. bodies.Select(b => Message(b, 1000))]);
+            }
+        }
+
+        await using var reopened = SqliteQueueStore.Open(new SqliteStoreOptions { Path = DbPath });
+        var received = await reopened.ReceiveAsync(new ReceiveCommand(queueId, false, 2000, 10, 60_000, 0, null, null, 0));
+        Assert.Equal(10, received.Messages.Count);
+        Assert.All(received.Messages, m => Assert.Contains(m.Body, bodies));
+        Assert.Equal(15, (await reopened.CountAsync(queueId, 2000, 0)) is var c ? c.Visible + c.NotVisible : 0);
+    }
+
+    [Fact]
     public async Task What_a_crash_would_leave_on_disk_holds_every_acknowledged_commit()
     {
         // A copy of the files taken while the store runs is what kill -9 would leave: whatever the server has handed
