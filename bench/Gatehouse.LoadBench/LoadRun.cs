@@ -22,8 +22,13 @@ internal sealed record ScenarioResult(
     string? Note,
     string? FirstError,
     double? ServerCpuUsPerMessage = null,
-    double? ClientCpuUsPerMessage = null)
+    double? ClientCpuUsPerMessage = null,
+    IReadOnlyList<double>? RoundShares = null)
 {
+    /// <summary>The median of the per-round shares of the no-op's messages/s (each round's pair ran back to back),
+    /// when several rounds ran alongside the no-op target.</summary>
+    public double? MedianShare => RoundShares is { Count: > 0 } s ? s.Order().ElementAt(s.Count / 2) : null;
+
     public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
 
     public double MessagesPerSecond => Seconds > 0 ? Messages / Seconds : 0;

@@ -72,9 +72,23 @@ internal static class SideBySideBench
                     }
                 }
 
-                // With several rounds, each target's median round (by messages/s) stands for it.
+                // With several rounds, each target's median round (by messages/s) stands for it; its share of the no-op
+                // is the median of the rounds' shares, each taken against the no-op run right after it (the machine's
+                // speed drifts between rounds, so a share across rounds would mix different machines).
+                rounds.TryGetValue("noop", out var noopRounds);
                 foreach (var target in targets)
-                    results.Add(rounds[target.Name].OrderBy(r => r.MessagesPerSecond).ElementAt(o.Rounds / 2));
+                {
+                    var median = rounds[target.Name].OrderBy(r => r.MessagesPerSecond).ElementAt(o.Rounds / 2);
+                    if (!target.IsNoop && noopRounds is not null)
+                    {
+                        median = median with
+                        {
+                            RoundShares = [.. rounds[target.Name].Zip(noopRounds, (t, n) => n.MessagesPerSecond > 0 ? t.MessagesPerSecond / n.MessagesPerSecond : 0)],
+                        };
+                    }
+
+                    results.Add(median);
+                }
             }
 
             var rss = targets.Where(t => !t.IsNoop)
