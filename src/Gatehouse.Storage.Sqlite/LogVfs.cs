@@ -261,69 +261,46 @@ internal static unsafe class LogVfs
         return Native.Ok;
     }
 
+    // The calls that must see everything SQLite has written: write out what is gathered, then go on to the real method.
+    private static IntPtr RealAfterFlush(IntPtr file, int slot, out int rc)
+    {
+        rc = Flush(file);
+        return Slot(StateOf(file)->Real, slot);
+    }
+
     [UnmanagedCallersOnly]
     private static int Read(IntPtr file, byte* data, int amount, long offset)
     {
-        var rc = Flush(file);
-        if (rc != Native.Ok)
-        {
-            return rc;
-        }
-
-        var read = (delegate* unmanaged<IntPtr, byte*, int, long, int>)Slot(StateOf(file)->Real, IoRead);
-        return read(file, data, amount, offset);
+        var real = (delegate* unmanaged<IntPtr, byte*, int, long, int>)RealAfterFlush(file, IoRead, out var rc);
+        return rc != Native.Ok ? rc : real(file, data, amount, offset);
     }
 
     [UnmanagedCallersOnly]
     private static int Truncate(IntPtr file, long size)
     {
-        var rc = Flush(file);
-        if (rc != Native.Ok)
-        {
-            return rc;
-        }
-
-        var truncate = (delegate* unmanaged<IntPtr, long, int>)Slot(StateOf(file)->Real, IoTruncate);
-        return truncate(file, size);
+        var real = (delegate* unmanaged<IntPtr, long, int>)RealAfterFlush(file, IoTruncate, out var rc);
+        return rc != Native.Ok ? rc : real(file, size);
     }
 
     [UnmanagedCallersOnly]
     private static int Sync(IntPtr file, int flags)
     {
-        var rc = Flush(file);
-        if (rc != Native.Ok)
-        {
-            return rc;
-        }
-
-        var sync = (delegate* unmanaged<IntPtr, int, int>)Slot(StateOf(file)->Real, IoSync);
-        return sync(file, flags);
+        var real = (delegate* unmanaged<IntPtr, int, int>)RealAfterFlush(file, IoSync, out var rc);
+        return rc != Native.Ok ? rc : real(file, flags);
     }
 
     [UnmanagedCallersOnly]
     private static int FileSize(IntPtr file, long* size)
     {
-        var rc = Flush(file);
-        if (rc != Native.Ok)
-        {
-            return rc;
-        }
-
-        var fileSize = (delegate* unmanaged<IntPtr, long*, int>)Slot(StateOf(file)->Real, IoFileSize);
-        return fileSize(file, size);
+        var real = (delegate* unmanaged<IntPtr, long*, int>)RealAfterFlush(file, IoFileSize, out var rc);
+        return rc != Native.Ok ? rc : real(file, size);
     }
 
     [UnmanagedCallersOnly]
     private static int FileControl(IntPtr file, int op, IntPtr argument)
     {
-        var rc = Flush(file);
-        if (rc != Native.Ok)
-        {
-            return rc;
-        }
-
-        var control = (delegate* unmanaged<IntPtr, int, IntPtr, int>)Slot(StateOf(file)->Real, IoFileControl);
-        return control(file, op, argument);
+        var real = (delegate* unmanaged<IntPtr, int, IntPtr, int>)RealAfterFlush(file, IoFileControl, out var rc);
+        return rc != Native.Ok ? rc : real(file, op, argument);
     }
 
     [UnmanagedCallersOnly]
