@@ -47,5 +47,15 @@ internal static class Schema
             seq INTEGER NOT NULL,
             expires_ms INTEGER NOT NULL,
             PRIMARY KEY(queue_id, scope, dedup_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS move_tasks(
+            id TEXT PRIMARY KEY,
+            source_arn TEXT NOT NULL,
+            destination_arn TEXT,
+            rate INTEGER,
+            to_move INTEGER NOT NULL,
+            started_ms INTEGER NOT NULL,
+            moved INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            failure_reason TEXT) WITHOUT ROWID;
         """;
 }

@@ -45,6 +45,32 @@ public sealed partial class SqliteQueueStore
         w.Execute("UPDATE queues SET attributes = $p0, tags = $p1, modified = $p2 WHERE id = $p3",
             Json(queue.Attributes), Json(queue.Tags), queue.LastModifiedTimestamp, queue.Id));
 
+    public Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default) => Run(w =>
+    {
+        w.Execute(
+            "INSERT OR REPLACE INTO move_tasks(id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason) " +
+            "VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8)",
+            task.Id, task.SourceArn, task.DestinationArn, task.Rate, task.ToMove, task.StartedMs, task.Moved, task.Status, task.FailureReason);
+        return w.Execute(
+            "DELETE FROM move_tasks WHERE source_arn = $p0 AND id NOT IN (SELECT id FROM move_tasks WHERE source_arn = $p0 ORDER BY started_ms DESC, id LIMIT 10)",
+            task.SourceArn);
+    });
+
+    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => Run<IReadOnlyList<MoveTaskRecord>>(w =>
+    {
+        var list = new List<MoveTaskRecord>();
+        using var r = w.Query(
+            "SELECT id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason FROM move_tasks ORDER BY started_ms DESC, id");
+        while (r.Read())
+        {
+            list.Add(new MoveTaskRecord(
+                r.GetString(0), r.GetString(1), r.GetStringOrNull(2), r.IsNull(3) ? null : r.GetInt32(3), r.GetInt64(4), r.GetInt64(5),
+                r.GetInt64(6), r.GetString(7), r.GetStringOrNull(8)));
+        }
+
+        return list;
+    });
+
     public Task DeleteQueueAsync(long queueId, CancellationToken ct = default) => Run(w =>
     {
         w.Execute("DELETE FROM messages WHERE queue_id = $p0", queueId);

@@ -38,6 +38,90 @@ public sealed class SqsServiceTests : IAsyncLifetime
         (await _sqs.ReceiveMessageAsync(q, new ReceiveMessageRequest(q.Name, ["All"], null, ["All"], max, visibility, wait, null))).Messages;
 
     [Fact]
+    public async Task A_running_move_task_survives_a_restart_and_goes_on_where_it_stopped()
+    {
+        var dir = Directory.CreateTempSubdirectory("gatehouse-move-").FullName;
+        var path = Path.Combine(dir, "gatehouse.db");
+        try
+        {
+            string handle;
+            string dlqArn;
+            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var sqs = await SqsService.StartAsync(store, _time))
+            {
+                async Task<QueueRecord> CreateIn(string name, params (string Key, string Value)[] attributes)
+                {
+                    await sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name, [.. attributes.Select(a => new KeyValuePair<string, string>(a.Key, a.Value))], null));
+                    return sqs.Find(_caller.AccountId, _caller.Region, name)!;
+                }
+
+                var dlq = await CreateIn("dlq");
+                dlqArn = dlq.Arn;
+                await CreateIn("src", ("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}"""));
+                var dest = await CreateIn("dest");
+                for (var i = 0; i < 5; i++)
+                {
+                    await sqs.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
+                }
+
+                // One message a second: the first moves at once, the rest wait for the (fake) clock.
+                handle = (await sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 1))).TaskHandle;
+                var first = await WaitForTask(sqs, dlq.Arn, t => t.ApproximateNumberOfMessagesMoved >= 1, advance: false);
+                Assert.Equal("RUNNING", first.Status);
+            }
+
+            // A new server on the same data: the task is still listed, still running, and finishes the job.
+            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var sqs = await SqsService.StartAsync(store, _time))
+            {
+                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                Assert.Equal(handle, listed.TaskHandle);
+                Assert.Equal(5, listed.ApproximateNumberOfMessagesToMove);
+
+                var done = await WaitForTask(sqs, dlqArn, t => t.Status == "COMPLETED", advance: true);
+                Assert.Equal(5, done.ApproximateNumberOfMessagesMoved);
+                var dest = sqs.Find(_caller.AccountId, _caller.Region, "dest")!;
+                var moved = (await sqs.ReceiveMessageAsync(dest, new ReceiveMessageRequest(dest.Name, null, null, null, 10, null, 0, null))).Messages;
+                Assert.Equal(["m0", "m1", "m2", "m3", "m4"], moved.Select(m => m.Body).Order());
+            }
+
+            // And once more: a finished task stays in the history, not running again.
+            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var sqs = await SqsService.StartAsync(store, _time))
+            {
+                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                Assert.Equal("COMPLETED", listed.Status);
+                Assert.Null(listed.TaskHandle);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private async Task<MessageMoveTaskEntry> WaitForTask(SqsService sqs, string sourceArn, Func<MessageMoveTaskEntry, bool> until, bool advance)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            var entry = sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0];
+            if (until(entry))
+            {
+                return entry;
+            }
+
+            if (advance)
+            {
+                _time.Advance(TimeSpan.FromSeconds(1));
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException("The move task did not get there: " + sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0]);
+    }
+
+    [Fact]
     public async Task A_received_message_is_invisible_until_its_timeout_ends()
     {
         var q = await Create("vis");

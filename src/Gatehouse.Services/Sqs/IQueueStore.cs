@@ -45,7 +45,25 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>Deletes messages older than their queue's retention period and deduplication entries whose window
     /// has passed.</summary>
     Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default);
+
+    /// <summary>Records a message move task (inserted or updated by id); the ten newest of its source queue are kept.</summary>
+    Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default);
+
+    /// <summary>Every recorded move task, newest first.</summary>
+    Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default);
 }
+
+/// <summary>A message move task as recorded, so that a restart neither forgets nor stops it.</summary>
+public sealed record MoveTaskRecord(
+    string Id,
+    string SourceArn,
+    string? DestinationArn,
+    int? Rate,
+    long ToMove,
+    long StartedMs,
+    long Moved,
+    string Status,
+    string? FailureReason);
 
 /// <summary>A message about to be stored.</summary>
 public sealed record NewMessage(

@@ -34,6 +34,47 @@ public sealed partial class SqsService
         public string? FailureReason;
 
         public string Handle => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Id}|{SourceArn}"));
+
+        public MoveTaskRecord ToRecord() =>
+            new(Id, SourceArn, DestinationArn, Rate, ToMove, StartedMs, Interlocked.Read(ref Moved), Status, FailureReason);
+
+        public static MoveTask From(MoveTaskRecord r) => new()
+        {
+            Id = r.Id,
+            SourceArn = r.SourceArn,
+            DestinationArn = r.DestinationArn,
+            Rate = r.Rate,
+            ToMove = r.ToMove,
+            StartedMs = r.StartedMs,
+            Moved = r.Moved,
+            Status = r.Status,
+            FailureReason = r.FailureReason,
+        };
+    }
+
+    /// <summary>Takes up the recorded move tasks after a restart: running ones go on where they stopped, and one that
+    /// was being cancelled is cancelled.</summary>
+    private async Task ResumeMoveTasksAsync(CancellationToken ct)
+    {
+        foreach (var record in await _store.LoadMoveTasksAsync(ct))
+        {
+            var task = MoveTask.From(record);
+            var tasks = _moveTasks.GetOrAdd(task.SourceArn, _ => []);
+            lock (tasks)
+            {
+                tasks.Add(task);
+            }
+
+            if (task.Status == "CANCELLING")
+            {
+                task.Status = "CANCELLED";
+                await _store.SaveMoveTaskAsync(task.ToRecord(), ct);
+            }
+            else if (task.Status == "RUNNING")
+            {
+                _ = Task.Run(() => RunMoveTaskAsync(task), CancellationToken.None);
+            }
+        }
     }
 
     public async Task<StartMessageMoveTaskResponse> StartMessageMoveTaskAsync(StartMessageMoveTaskRequest r, CancellationToken ct = default)
@@ -93,6 +134,7 @@ public sealed partial class SqsService
             tasks.Insert(0, task);
         }
 
+        await _store.SaveMoveTaskAsync(task.ToRecord(), ct);
         _ = Task.Run(() => RunMoveTaskAsync(task), CancellationToken.None);
         return new StartMessageMoveTaskResponse(task.Handle);
     }
@@ -110,22 +152,21 @@ public sealed partial class SqsService
                     destinationId = FindByArn(task.DestinationArn)?.Id;
                     if (destinationId is null)
                     {
-                        task.FailureReason = "AWS.SimpleQueueService.NonExistentQueue";
-                        task.Status = "FAILED";
+                        await FailAsync(task, "AWS.SimpleQueueService.NonExistentQueue");
                         return;
                     }
                 }
 
                 if (source is null)
                 {
-                    task.FailureReason = "AWS.SimpleQueueService.NonExistentQueue";
-                    task.Status = "FAILED";
+                    await FailAsync(task, "AWS.SimpleQueueService.NonExistentQueue");
                     return;
                 }
 
                 var batch = (int)Math.Min(task.Rate ?? DefaultMoveRatePerSecond, task.ToMove - Interlocked.Read(ref task.Moved));
                 var moved = await _store.MoveMessagesAsync(source.Id, destinationId, arn => FindByArn(arn)?.Id, batch, NowMs, _stopping.Token);
                 Interlocked.Add(ref task.Moved, moved);
+                await _store.SaveMoveTaskAsync(task.ToRecord(), _stopping.Token);
                 if (destinationId is { } d)
                 {
                     Signal(d).Pulse();
@@ -140,6 +181,7 @@ public sealed partial class SqsService
             }
 
             task.Status = task.Status == "CANCELLING" ? "CANCELLED" : "COMPLETED";
+            await _store.SaveMoveTaskAsync(task.ToRecord(), _stopping.Token);
         }
         catch (OperationCanceledException)
         {
@@ -147,8 +189,21 @@ public sealed partial class SqsService
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            task.FailureReason = "AWS.SimpleQueueService.InternalError";
-            task.Status = "FAILED";
+            await FailAsync(task, "AWS.SimpleQueueService.InternalError");
+        }
+    }
+
+    private async Task FailAsync(MoveTask task, string reason)
+    {
+        task.FailureReason = reason;
+        task.Status = "FAILED";
+        try
+        {
+            await _store.SaveMoveTaskAsync(task.ToRecord(), _stopping.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
+        {
+            // Stopping, or the store is failing: the task is failed in memory either way.
         }
     }
 
@@ -172,6 +227,7 @@ public sealed partial class SqsService
         var task = _moveTasks.GetValueOrDefault(parts.SourceArn)?.FirstOrDefault(t => t.Id == parts.TaskId && t.Status == "RUNNING")
             ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("Task does not exist."));
         task.Status = "CANCELLING";
+        _ = _store.SaveMoveTaskAsync(task.ToRecord());
         return new CancelMessageMoveTaskResponse(Interlocked.Read(ref task.Moved));
     }
 

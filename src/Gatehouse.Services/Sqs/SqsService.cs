@@ -69,6 +69,7 @@ public sealed partial class SqsService : IAsyncDisposable
             service._queues[(q.AccountId, q.Region, q.Name)] = q;
         }
 
+        await service.ResumeMoveTasksAsync(ct);
         return service;
     }
 
