@@ -9,13 +9,13 @@ namespace Gatehouse.Storage.Sqlite;
 /// frames with one system call instead of two per page. SQLite appends a commit as a run of frames, each a 24-byte
 /// header followed by the page, every piece a separate <c>pwrite</c>; on this kind of machine each call costs a few
 /// microseconds of kernel time plus a file-system journal handle, and a commit of nine pages made eighteen of them.
-/// (A commit larger than 64 KiB is handed over in 64 KiB pieces.)
 /// Here the log file's consecutive writes are gathered in memory and handed to the real file in one write when the
 /// commit's last frame (the one whose header records the database size) has been added — before SQLite's commit
 /// call returns, so a committed transaction is in the operating system exactly as before (it survives
 /// <c>kill -9</c>). Anything else that touches the log (a read, sync, truncation, size query, file control or
 /// close) first writes out what is gathered, so SQLite never sees a difference. Only the log file is wrapped: the
-/// database file keeps the default file methods untouched.
+/// database file keeps the default file methods untouched. A commit larger than 64 KiB is handed over in 64 KiB
+/// pieces: the default layer's write only takes sizes below 128 KiB.
 /// </summary>
 internal static unsafe class LogVfs
 {
