@@ -23,6 +23,7 @@ internal static unsafe class LogVfs
 
     private const int OpenWal = 0x00080000;
     private const int FrameHeaderSize = 24;
+    /// <summary>Gathered bytes are written out before they would pass this (SQLite's own writes are a page at most).</summary>
     private const int MaxGathered = 8 * 1024 * 1024;
     private const int MaxWrite = 64 * 1024;
 
@@ -219,20 +220,13 @@ internal static unsafe class LogVfs
             }
         }
 
-        if (amount > MaxGathered)
-        {
-            var write = (delegate* unmanaged<IntPtr, byte*, int, long, int>)Slot(state->Real, IoWrite);
-            state->Issued++;
-            return write(file, data, amount, offset);
-        }
-
         if (state->Length + amount > state->Capacity)
         {
             var capacity = Math.Max(64 * 1024, Math.Max(state->Capacity * 2, state->Length + amount));
             var grown = (byte*)NativeMemory.Realloc(state->Buffer, (nuint)capacity);
             if (grown == null)
             {
-                return 7; // SQLITE_NOMEM
+                return Native.NoMemory;
             }
 
             state->Buffer = grown;

@@ -15,10 +15,10 @@ internal static unsafe partial class Native
     public const int Ok = 0;
     public const int Busy = 5;
     public const int Locked = 6;
+    public const int NoMemory = 7;
     public const int Row = 100;
     public const int Done = 101;
 
-    public const int Integer = 1;
     public const int Null = 5;
 
     public const int OpenReadWrite = 0x02;

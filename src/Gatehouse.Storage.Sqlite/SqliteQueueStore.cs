@@ -6,8 +6,8 @@ namespace Gatehouse.Storage.Sqlite;
 
 /// <summary>
 /// <see cref="IQueueStore"/> over one SQLite database. Every operation runs in a single writer loop;
-/// the operations waiting when a transaction starts are committed together (group commit: one fsync for many
-/// requests), and each caller is answered only after that commit (INVARIANT durability). When one operation of a
+/// the operations waiting when a transaction starts are committed together (group commit: one log write for
+/// many requests, one fsync with <see cref="SqliteStoreOptions.FsyncEachCommit"/>), and each caller is answered only after that commit (INVARIANT durability). When one operation of a
 /// group fails, the group is rolled back and each operation runs again in a transaction of its own, so only the
 /// failing one fails (failures are rare: the fast path pays for no savepoints).
 /// </summary>

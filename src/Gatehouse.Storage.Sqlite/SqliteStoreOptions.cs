@@ -24,8 +24,9 @@ public sealed record SqliteStoreOptions
     /// SQLite's own page cache, in KiB. Small on purpose: the database file is memory-mapped (up to 256 MiB), so
     /// pages already checkpointed into it are read from the OS page cache without a copy, and SQLite's cache holds
     /// only pages still in the log. At every commit SQLite looks through its cache for pages past the end of the
-    /// database, and in a profile that walk over a 64 MiB cache was the costliest SQLite function (load benchmark: 2 MiB instead of 64 MiB gave receive + delete 2–16% more
-    /// throughput, and 37 instead of 102 MiB of heap with a million messages queued).
+    /// database, and in a profile that walk over a 64 MiB cache was the costliest SQLite function (load benchmark:
+    /// 2 MiB instead of 64 MiB gave receive + delete 2–16% more throughput, and 36 instead of 102 MiB of heap with a
+    /// million messages queued).
     /// </summary>
     public int CacheKiB { get; init; } = 2048;
 

@@ -49,20 +49,8 @@ public sealed class SqsServiceTests : IAsyncLifetime
             await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
             await using (var sqs = await SqsService.StartAsync(store, _time))
             {
-                async Task<QueueRecord> CreateIn(string name, params (string Key, string Value)[] attributes)
-                {
-                    await sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name, [.. attributes.Select(a => new KeyValuePair<string, string>(a.Key, a.Value))], null));
-                    return sqs.Find(_caller.AccountId, _caller.Region, name)!;
-                }
-
-                var dlq = await CreateIn("dlq");
+                var (dlq, dest) = await DeadLetterQueueWithFive(sqs);
                 dlqArn = dlq.Arn;
-                await CreateIn("src", ("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}"""));
-                var dest = await CreateIn("dest");
-                for (var i = 0; i < 5; i++)
-                {
-                    await sqs.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
-                }
 
                 // One message a second: the first moves at once, the rest wait for the (fake) clock.
                 handle = (await sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 1))).TaskHandle;
@@ -98,6 +86,63 @@ public sealed class SqsServiceTests : IAsyncLifetime
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_cancelled_move_task_stays_cancelled_after_a_restart()
+    {
+        var dir = Directory.CreateTempSubdirectory("gatehouse-move-").FullName;
+        var path = Path.Combine(dir, "gatehouse.db");
+        try
+        {
+            string dlqArn;
+            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var sqs = await SqsService.StartAsync(store, _time))
+            {
+                var (dlq, dest) = await DeadLetterQueueWithFive(sqs);
+                dlqArn = dlq.Arn;
+                var handle = (await sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 1))).TaskHandle;
+                await WaitForTask(sqs, dlq.Arn, t => t.ApproximateNumberOfMessagesMoved >= 1, advance: false);
+                await sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(handle));
+            }
+
+            // Stopped right after the cancel, before the task itself noticed it: after the restart it is cancelled
+            // and moves nothing more.
+            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var sqs = await SqsService.StartAsync(store, _time))
+            {
+                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                Assert.Equal("CANCELLED", listed.Status);
+                Assert.Null(listed.TaskHandle);
+                _time.Advance(TimeSpan.FromSeconds(10));
+                await Task.Delay(50);
+                Assert.Equal(1, Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results).ApproximateNumberOfMessagesMoved);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A dead-letter queue (of "src") holding five messages, and an empty queue "dest" to move them to.</summary>
+    private async Task<(QueueRecord DeadLetterQueue, QueueRecord Destination)> DeadLetterQueueWithFive(SqsService sqs)
+    {
+        async Task<QueueRecord> CreateIn(string name, params (string Key, string Value)[] attributes)
+        {
+            await sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name, [.. attributes.Select(a => new KeyValuePair<string, string>(a.Key, a.Value))], null));
+            return sqs.Find(_caller.AccountId, _caller.Region, name)!;
+        }
+
+        var dlq = await CreateIn("dlq");
+        await CreateIn("src", ("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}"""));
+        var dest = await CreateIn("dest");
+        for (var i = 0; i < 5; i++)
+        {
+            await sqs.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
+        }
+
+        return (dlq, dest);
     }
 
     private async Task<MessageMoveTaskEntry> WaitForTask(SqsService sqs, string sourceArn, Func<MessageMoveTaskEntry, bool> until, bool advance)

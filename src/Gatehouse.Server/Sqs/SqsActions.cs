@@ -224,10 +224,10 @@ internal static class SqsActions
             accountLevel: true),
         SqsAction.Define("CancelMessageMoveTask", "sqs:CancelMessageMoveTask",
             r => new CancelMessageMoveTaskRequest(r.GetString("TaskHandle")),
-            (c, q) =>
+            async (c, q) =>
             {
-                var result = c.Service.CancelMessageMoveTask(q);
-                return Task.FromResult(Output(w => w.Number("ApproximateNumberOfMessagesMoved", result.ApproximateNumberOfMessagesMoved)));
+                var result = await c.Service.CancelMessageMoveTaskAsync(q, c.Aborted);
+                return Output(w => w.Number("ApproximateNumberOfMessagesMoved", result.ApproximateNumberOfMessagesMoved));
             },
             accountLevel: true),
         SqsAction.Define("ListMessageMoveTasks", "sqs:ListMessageMoveTasks",

@@ -207,7 +207,7 @@ public sealed partial class SqsService
         }
     }
 
-    public CancelMessageMoveTaskResponse CancelMessageMoveTask(CancelMessageMoveTaskRequest r)
+    public async Task<CancelMessageMoveTaskResponse> CancelMessageMoveTaskAsync(CancelMessageMoveTaskRequest r, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(r.TaskHandle))
         {
@@ -227,7 +227,8 @@ public sealed partial class SqsService
         var task = _moveTasks.GetValueOrDefault(parts.SourceArn)?.FirstOrDefault(t => t.Id == parts.TaskId && t.Status == "RUNNING")
             ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("Task does not exist."));
         task.Status = "CANCELLING";
-        _ = _store.SaveMoveTaskAsync(task.ToRecord());
+        // Recorded before answering, so that a restart right after still cancels it.
+        await _store.SaveMoveTaskAsync(task.ToRecord(), ct);
         return new CancelMessageMoveTaskResponse(Interlocked.Read(ref task.Moved));
     }
 
