@@ -1,5 +1,8 @@
 using System.Globalization;
+using Gatehouse.Server.Admin;
 using Gatehouse.Server.Iam;
+using Gatehouse.Server.Pipeline;
+using Gatehouse.Server.Sqs;
 using Gatehouse.Server.Sts;
 using Gatehouse.Server.World;
 using Gatehouse.Services.Authorization;
@@ -56,13 +59,17 @@ public static class GatehouseApp
         builder.Services.AddSingleton<ICredentialDirectory>(identity);
         builder.Services.AddSingleton<IIdentityPolicySource>(identity);
         builder.Services.AddSingleton<StsService>();
-        builder.Services.AddSingleton<IQueryApi, IamQueryApi>();
-        builder.Services.AddSingleton<IQueryApi, StsQueryApi>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.TryAddSingleton<IIdentityPolicySource, NoIdentityPolicies>();
         builder.Services.AddSingleton(new AuthorizerOptions { Mode = options.Enforcement, LegacySqsMessage = options.LegacyAccessDeniedMessage });
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
+        // The service modules: each AWS service (and Gatehouse's own diagnostics) is one; the pipeline names none.
+        builder.Services.AddSingleton(_ => SqsModule.Create(sqs, options));
+        builder.Services.AddSingleton(sp => IamQueryApi.Create(identity));
+        builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
+        builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
+        builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
 
         configureServices?.Invoke(builder.Services);

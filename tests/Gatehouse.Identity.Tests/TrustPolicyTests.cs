@@ -1,4 +1,5 @@
 using Gatehouse.Protocol;
+using Gatehouse.Services.Authorization;
 using Gatehouse.Services.Iam;
 using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sts;
@@ -6,20 +7,36 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Gatehouse.Identity.Tests;
 
-/// <summary>STS's own trust-policy evaluation (used when no authorizer is registered) and session expiry, with a
-/// fake clock.</summary>
+/// <summary>Trust-policy evaluation through the one authorizer (as the request pipeline runs it: STS's
+/// authorization queries, then the session) and session expiry, with a fake clock.</summary>
 public sealed class TrustPolicyTests
 {
     private const string Account = "111111111111";
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly IdentityRegistry _registry;
     private readonly StsService _sts;
+    private readonly Authorizer _authorizer;
 
     public TrustPolicyTests()
     {
         _registry = new IdentityRegistry(new InMemoryIdentityStore(), new SecretProtector(SecretProtector.NewKey()), _time,
             new IdentityOptions(Account, "root-key", "root-secret"));
-        _sts = new StsService(_registry, []);
+        _sts = new StsService(_registry);
+        _authorizer = new Authorizer(_registry, new AuthorizerOptions(), _time);
+    }
+
+    /// <summary>AssumeRole as the pipeline runs it: every query through the authorizer, then the session.</summary>
+    private async Task<AssumeRoleOutput> AssumeAsync(Principal caller, AssumeRoleInput input)
+    {
+        foreach (var query in _sts.AssumeRoleAuthorization(caller, input))
+        {
+            if ((await _authorizer.AuthorizeAsync(query)).Refused)
+            {
+                throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, query.Action, query.ResourceArn));
+            }
+        }
+
+        return _sts.AssumeRole(caller, input);
     }
 
     private async Task<Principal> UserAsync(string name)
@@ -40,11 +57,11 @@ public sealed class TrustPolicyTests
             {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"USER"},"Action":"sts:AssumeRole",
               "Condition":{"StringEquals":{"sts:ExternalId":"ext-123"}}}]}
             """.Replace("USER", user.Arn, StringComparison.Ordinal));
-        var denied = await Assert.ThrowsAsync<AwsErrorException>(() => _sts.AssumeRoleAsync(user, Input(role.Arn)));
+        var denied = await Assert.ThrowsAsync<AwsErrorException>(() => AssumeAsync(user, Input(role.Arn)));
         Assert.Equal("AccessDenied", denied.Error.QueryCode);
         Assert.Equal($"User: {user.Arn} is not authorized to perform: sts:AssumeRole on resource: {role.Arn}", denied.Error.Message);
-        await Assert.ThrowsAsync<AwsErrorException>(() => _sts.AssumeRoleAsync(user, Input(role.Arn, "wrong-id")));
-        var ok = await _sts.AssumeRoleAsync(user, Input(role.Arn, "ext-123"));
+        await Assert.ThrowsAsync<AwsErrorException>(() => AssumeAsync(user, Input(role.Arn, "wrong-id")));
+        var ok = await AssumeAsync(user, Input(role.Arn, "ext-123"));
         Assert.Equal($"arn:aws:sts::{Account}:assumed-role/vendor/session-1", ok.AssumedRoleArn);
     }
 
@@ -55,11 +72,11 @@ public sealed class TrustPolicyTests
         var role = _registry.CreateRole(Account, "deploy", "/", $$"""
             {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{Account}}:root"},"Action":"sts:AssumeRole"}]}
             """);
-        await Assert.ThrowsAsync<AwsErrorException>(() => _sts.AssumeRoleAsync(user, Input(role.Arn)));
+        await Assert.ThrowsAsync<AwsErrorException>(() => AssumeAsync(user, Input(role.Arn)));
         _registry.PutInlinePolicy(IamEntityKind.User, Account, "dev", "assume", """
             {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}
             """);
-        Assert.NotNull(await _sts.AssumeRoleAsync(user, Input(role.Arn)));
+        Assert.NotNull(await AssumeAsync(user, Input(role.Arn)));
     }
 
     [Fact]
@@ -71,11 +88,11 @@ public sealed class TrustPolicyTests
         var first = _registry.CreateRole(Account, "first", "/", trust, maxSessionDuration: 43200);
         var second = _registry.CreateRole(Account, "second", "/", trust, maxSessionDuration: 43200);
         _registry.PutInlinePolicy(IamEntityKind.Role, Account, "first", "assume", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}""");
-        var session = await _sts.AssumeRoleAsync(user, Input(first.Arn, duration: 7200));
+        var session = await AssumeAsync(user, Input(first.Arn, duration: 7200));
         var asRole = (await _registry.FindAccessKeyAsync(session.Credentials.AccessKeyId))!.Principal;
-        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sts.AssumeRoleAsync(asRole, Input(second.Arn, duration: 7200)));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => AssumeAsync(asRole, Input(second.Arn, duration: 7200)));
         Assert.Equal("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.", ex.Error.Message);
-        Assert.NotNull(await _sts.AssumeRoleAsync(asRole, Input(second.Arn, duration: 3600)));
+        Assert.NotNull(await AssumeAsync(asRole, Input(second.Arn, duration: 3600)));
     }
 
     [Fact]

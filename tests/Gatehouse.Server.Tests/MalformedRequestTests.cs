@@ -76,10 +76,22 @@ public sealed class MalformedRequestTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task Health_reports_version_and_store()
+    public async Task Health_reports_only_liveness_and_version_to_anyone()
     {
         var json = await Http.GetStringAsync(server.Endpoint + "/_gatehouse/health");
-        Assert.Contains("\"store\":\"sqlite:memory\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"ok\"", json, StringComparison.Ordinal);
         Assert.Contains("\"version\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("store", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("account", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_reports_the_store_to_the_signed_root_user()
+    {
+        using var res = await Http.SendAsync(SignedRequests.Get(server.Endpoint, "/_gatehouse/status", "test", "test"));
+        var json = await res.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        Assert.Contains("\"store\":\"sqlite:memory\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"enforcement\":\"on\"", json, StringComparison.Ordinal);
     }
 }

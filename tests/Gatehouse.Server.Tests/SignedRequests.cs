@@ -32,4 +32,25 @@ public static class SignedRequests
 
         return request;
     }
+
+    /// <summary>A GET of <paramref name="pathAndQuery"/> (Gatehouse's diagnostics API), signed for
+    /// <paramref name="service"/> when a key is given (unsigned otherwise).</summary>
+    public static HttpRequestMessage Get(string endpoint, string pathAndQuery, string? accessKey, string? secret, string service = "gatehouse")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, endpoint + pathAndQuery);
+        if (accessKey is not null && secret is not null)
+        {
+            var q = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+            var headers = new SigV4Headers().Add("Host", new Uri(endpoint).Authority);
+            var signature = SigV4Signer.Sign(
+                new SigV4Request { Method = "GET", RawPath = q < 0 ? pathAndQuery : pathAndQuery[..q], RawQuery = q < 0 ? "" : pathAndQuery[(q + 1)..], Headers = headers },
+                new SigV4SigningCredentials(accessKey, secret), "us-east-1", service, TimeProvider.System.GetUtcNow());
+            foreach (var (name, value) in signature.HeadersToAdd)
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return request;
+    }
 }

@@ -1,4 +1,5 @@
 using Gatehouse.Protocol;
+using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Iam;
 using Gatehouse.Services.Identity;
 
@@ -8,20 +9,21 @@ internal sealed partial class IamQueryApi
 {
     private void RegisterUsers()
     {
-        On("CreateUser", async (call, r) =>
+        On("CreateUser", NewEntity("user", "UserName", "userName"), (call, r) =>
         {
             var name = Required(r, "UserName", "userName");
             var path = r.GetString("Path") ?? "/";
-            await AuthorizeAsync(call, "CreateUser", $"arn:aws:iam::{Account(call)}:user{path}{name}");
             var user = _registry.CreateUser(Account(call), name, path, IamWire.ReadTags(r), r.GetString("PermissionsBoundary"));
             return w => w.Structure("User", u => IamWire.User(u, user));
         });
-        On("GetUser", async (call, r) =>
+        // Without UserName, GetUser describes the caller: checked on the caller's own ARN.
+        On("GetUser", (c, r) => r.GetString("UserName") is null && c.Caller.Kind != PrincipalKind.User
+            ? c.Caller.Arn
+            : EntityArn(c, IamEntityKind.User, r.GetString("UserName") ?? c.Caller.Name!), (call, r) =>
         {
             var name = r.GetString("UserName");
             if (name is null && call.Caller.Kind != PrincipalKind.User)
             {
-                await AuthorizeAsync(call, "GetUser", call.Caller.Arn);
                 if (call.Caller.Kind == PrincipalKind.Root)
                 {
                     // Root's own GetUser: its id and ARN, no name or path.
@@ -37,13 +39,11 @@ internal sealed partial class IamQueryApi
             }
 
             name ??= call.Caller.Name!;
-            await AuthorizeAsync(call, "GetUser", EntityArn(call, IamEntityKind.User, name));
             var user = _registry.GetUser(Account(call), name);
             return w => w.Structure("User", u => IamWire.User(u, user));
         });
-        On("ListUsers", async (call, r) =>
+        On("ListUsers", AccountWide("user"), (call, r) =>
         {
-            await AuthorizeAsync(call, "ListUsers", $"arn:aws:iam::{Account(call)}:user/");
             var (page, trailer) = IamWire.Page(_registry.ListUsers(Account(call), r.GetString("PathPrefix")), r);
             return w =>
             {
@@ -51,25 +51,22 @@ internal sealed partial class IamQueryApi
                 trailer(w);
             };
         });
-        On("UpdateUser", async (call, r) =>
+        On("UpdateUser", Entity(IamEntityKind.User, "UserName", "userName"), (call, r) =>
         {
             var name = Required(r, "UserName", "userName");
-            await AuthorizeAsync(call, "UpdateUser", EntityArn(call, IamEntityKind.User, name));
             _registry.UpdateUser(Account(call), name, r.GetString("NewUserName"), r.GetString("NewPath"));
             return null;
         });
-        On("DeleteUser", async (call, r) =>
+        On("DeleteUser", Entity(IamEntityKind.User, "UserName", "userName"), (call, r) =>
         {
             var name = Required(r, "UserName", "userName");
-            await AuthorizeAsync(call, "DeleteUser", EntityArn(call, IamEntityKind.User, name));
             _registry.DeleteUser(Account(call), name);
             return null;
         });
 
-        On("CreateAccessKey", async (call, r) =>
+        On("CreateAccessKey", (c, r) => EntityArn(c, IamEntityKind.User, KeyUser(c, r)), (call, r) =>
         {
             var name = KeyUser(call, r);
-            await AuthorizeAsync(call, "CreateAccessKey", EntityArn(call, IamEntityKind.User, name));
             var key = _registry.CreateAccessKey(Account(call), name);
             return w => w.Structure("AccessKey", k =>
             {
@@ -80,10 +77,9 @@ internal sealed partial class IamQueryApi
                 k.String("CreateDate", IamWire.Date(key.CreateDate));
             });
         });
-        On("ListAccessKeys", async (call, r) =>
+        On("ListAccessKeys", (c, r) => EntityArn(c, IamEntityKind.User, KeyUser(c, r)), (call, r) =>
         {
             var name = KeyUser(call, r);
-            await AuthorizeAsync(call, "ListAccessKeys", EntityArn(call, IamEntityKind.User, name));
             var (page, trailer) = IamWire.Page(_registry.ListAccessKeys(Account(call), name), r);
             return w =>
             {
@@ -97,19 +93,17 @@ internal sealed partial class IamQueryApi
                 trailer(w);
             };
         });
-        On("UpdateAccessKey", async (call, r) =>
+        On("UpdateAccessKey", (c, r) => EntityArn(c, IamEntityKind.User, r.GetString("UserName") ?? _registry.AccessKeyOwner(Required(r, "AccessKeyId", "accessKeyId")) ?? KeyUser(c, r)), (call, r) =>
         {
             var id = Required(r, "AccessKeyId", "accessKeyId");
             var name = r.GetString("UserName") ?? _registry.AccessKeyOwner(id) ?? KeyUser(call, r);
-            await AuthorizeAsync(call, "UpdateAccessKey", EntityArn(call, IamEntityKind.User, name));
             _registry.UpdateAccessKey(Account(call), r.GetString("UserName"), id, Required(r, "Status", "status"));
             return null;
         });
-        On("DeleteAccessKey", async (call, r) =>
+        On("DeleteAccessKey", (c, r) => EntityArn(c, IamEntityKind.User, r.GetString("UserName") ?? _registry.AccessKeyOwner(Required(r, "AccessKeyId", "accessKeyId")) ?? KeyUser(c, r)), (call, r) =>
         {
             var id = Required(r, "AccessKeyId", "accessKeyId");
             var name = r.GetString("UserName") ?? _registry.AccessKeyOwner(id) ?? KeyUser(call, r);
-            await AuthorizeAsync(call, "DeleteAccessKey", EntityArn(call, IamEntityKind.User, name));
             _registry.DeleteAccessKey(Account(call), r.GetString("UserName"), id);
             return null;
         });
@@ -117,25 +111,23 @@ internal sealed partial class IamQueryApi
     }
 
     /// <summary>The user whose keys an access-key action manages: <c>UserName</c>, or the calling user.</summary>
-    private static string KeyUser(ControlPlaneCall call, IRequestReader r) =>
+    private static string KeyUser(ActionContext call, IRequestReader r) =>
         r.GetString("UserName")
         ?? (call.Caller.Kind == PrincipalKind.User ? call.Caller.Name! : throw new AwsErrorException(
             IamErrors.ValidationError("Must specify userName when calling with non-User credentials")));
 
     private void RegisterGroups()
     {
-        On("CreateGroup", async (call, r) =>
+        On("CreateGroup", NewEntity("group", "GroupName", "groupName"), (call, r) =>
         {
             var name = Required(r, "GroupName", "groupName");
             var path = r.GetString("Path") ?? "/";
-            await AuthorizeAsync(call, "CreateGroup", $"arn:aws:iam::{Account(call)}:group{path}{name}");
             var group = _registry.CreateGroup(Account(call), name, path);
             return w => w.Structure("Group", g => IamWire.Group(g, group));
         });
-        On("GetGroup", async (call, r) =>
+        On("GetGroup", Entity(IamEntityKind.Group, "GroupName", "groupName"), (call, r) =>
         {
             var name = Required(r, "GroupName", "groupName");
-            await AuthorizeAsync(call, "GetGroup", EntityArn(call, IamEntityKind.Group, name));
             var (group, users) = _registry.GetGroup(Account(call), name);
             var (page, trailer) = IamWire.Page(users, r);
             return w =>
@@ -145,9 +137,8 @@ internal sealed partial class IamQueryApi
                 trailer(w);
             };
         });
-        On("ListGroups", async (call, r) =>
+        On("ListGroups", AccountWide("group"), (call, r) =>
         {
-            await AuthorizeAsync(call, "ListGroups", $"arn:aws:iam::{Account(call)}:group/");
             var (page, trailer) = IamWire.Page(_registry.ListGroups(Account(call), r.GetString("PathPrefix")), r);
             return w =>
             {
@@ -155,10 +146,9 @@ internal sealed partial class IamQueryApi
                 trailer(w);
             };
         });
-        On("ListGroupsForUser", async (call, r) =>
+        On("ListGroupsForUser", Entity(IamEntityKind.User, "UserName", "userName"), (call, r) =>
         {
             var name = Required(r, "UserName", "userName");
-            await AuthorizeAsync(call, "ListGroupsForUser", EntityArn(call, IamEntityKind.User, name));
             var (page, trailer) = IamWire.Page(_registry.ListGroupsForUser(Account(call), name), r);
             return w =>
             {
@@ -166,24 +156,21 @@ internal sealed partial class IamQueryApi
                 trailer(w);
             };
         });
-        On("DeleteGroup", async (call, r) =>
+        On("DeleteGroup", Entity(IamEntityKind.Group, "GroupName", "groupName"), (call, r) =>
         {
             var name = Required(r, "GroupName", "groupName");
-            await AuthorizeAsync(call, "DeleteGroup", EntityArn(call, IamEntityKind.Group, name));
             _registry.DeleteGroup(Account(call), name);
             return null;
         });
-        On("AddUserToGroup", async (call, r) =>
+        On("AddUserToGroup", Entity(IamEntityKind.Group, "GroupName", "groupName"), (call, r) =>
         {
             var name = Required(r, "GroupName", "groupName");
-            await AuthorizeAsync(call, "AddUserToGroup", EntityArn(call, IamEntityKind.Group, name));
             _registry.AddUserToGroup(Account(call), name, Required(r, "UserName", "userName"));
             return null;
         });
-        On("RemoveUserFromGroup", async (call, r) =>
+        On("RemoveUserFromGroup", Entity(IamEntityKind.Group, "GroupName", "groupName"), (call, r) =>
         {
             var name = Required(r, "GroupName", "groupName");
-            await AuthorizeAsync(call, "RemoveUserFromGroup", EntityArn(call, IamEntityKind.Group, name));
             _registry.RemoveUserFromGroup(Account(call), name, Required(r, "UserName", "userName"));
             return null;
         });
@@ -192,25 +179,22 @@ internal sealed partial class IamQueryApi
 
     private void RegisterRoles()
     {
-        On("CreateRole", async (call, r) =>
+        On("CreateRole", NewEntity("role", "RoleName", "roleName"), (call, r) =>
         {
             var name = Required(r, "RoleName", "roleName");
             var path = r.GetString("Path") ?? "/";
-            await AuthorizeAsync(call, "CreateRole", $"arn:aws:iam::{Account(call)}:role{path}{name}");
             var role = _registry.CreateRole(Account(call), name, path, r.GetString("AssumeRolePolicyDocument"), r.GetString("Description"),
                 r.GetInt("MaxSessionDuration"), IamWire.ReadTags(r), r.GetString("PermissionsBoundary"));
             return w => w.Structure("Role", x => IamWire.Role(x, role));
         });
-        On("GetRole", async (call, r) =>
+        On("GetRole", Entity(IamEntityKind.Role, "RoleName", "roleName"), (call, r) =>
         {
             var name = Required(r, "RoleName", "roleName");
-            await AuthorizeAsync(call, "GetRole", EntityArn(call, IamEntityKind.Role, name));
             var role = _registry.GetRole(Account(call), name);
             return w => w.Structure("Role", x => IamWire.Role(x, role));
         });
-        On("ListRoles", async (call, r) =>
+        On("ListRoles", AccountWide("role"), (call, r) =>
         {
-            await AuthorizeAsync(call, "ListRoles", $"arn:aws:iam::{Account(call)}:role/");
             var (page, trailer) = IamWire.Page(_registry.ListRoles(Account(call), r.GetString("PathPrefix")), r);
             return w =>
             {
@@ -218,24 +202,21 @@ internal sealed partial class IamQueryApi
                 trailer(w);
             };
         });
-        On("UpdateRole", async (call, r) =>
+        On("UpdateRole", Entity(IamEntityKind.Role, "RoleName", "roleName"), (call, r) =>
         {
             var name = Required(r, "RoleName", "roleName");
-            await AuthorizeAsync(call, "UpdateRole", EntityArn(call, IamEntityKind.Role, name));
             _registry.UpdateRole(Account(call), name, r.GetString("Description"), r.GetInt("MaxSessionDuration"));
             return _ => { };
         });
-        On("UpdateAssumeRolePolicy", async (call, r) =>
+        On("UpdateAssumeRolePolicy", Entity(IamEntityKind.Role, "RoleName", "roleName"), (call, r) =>
         {
             var name = Required(r, "RoleName", "roleName");
-            await AuthorizeAsync(call, "UpdateAssumeRolePolicy", EntityArn(call, IamEntityKind.Role, name));
             _registry.UpdateAssumeRolePolicy(Account(call), name, r.GetString("PolicyDocument"));
             return null;
         });
-        On("DeleteRole", async (call, r) =>
+        On("DeleteRole", Entity(IamEntityKind.Role, "RoleName", "roleName"), (call, r) =>
         {
             var name = Required(r, "RoleName", "roleName");
-            await AuthorizeAsync(call, "DeleteRole", EntityArn(call, IamEntityKind.Role, name));
             _registry.DeleteRole(Account(call), name);
             return null;
         });

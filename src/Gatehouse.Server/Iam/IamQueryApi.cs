@@ -1,58 +1,95 @@
 using Gatehouse.Protocol;
+using Gatehouse.Protocol.Wire;
+using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Iam;
 using Gatehouse.Services.Identity;
 
 namespace Gatehouse.Server.Iam;
 
 /// <summary>
-/// The IAM API over the Query protocol (<c>Version=2010-05-08</c>). Every action first asks the authorizer
-/// (<c>iam:&lt;Action&gt;</c> on the entity's ARN), then changes the registry and writes IAM's XML shapes.
+/// The IAM API as a service module: AWS Query (<c>Version=2010-05-08</c>), signing name <c>iam</c>, no anonymous
+/// callers. Each action is registered with the resource its <c>iam:&lt;Action&gt;</c> permission is checked on (the
+/// entity's ARN); the pipeline authorizes, then the handler changes the registry and writes IAM's XML shapes.
+/// Tags sent with a request are its <c>aws:RequestTag/*</c> and <c>aws:TagKeys</c> condition keys.
 /// </summary>
-internal sealed partial class IamQueryApi : IQueryApi
+internal sealed partial class IamQueryApi
 {
-    private readonly IdentityRegistry _registry;
-    private readonly IAuthorizer? _authorizer;
-    private readonly Dictionary<string, Func<ControlPlaneCall, IRequestReader, Task<Action<IResponseWriter>?>>> _actions;
+    public const string XmlNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
 
-    public IamQueryApi(IdentityRegistry registry, IEnumerable<IAuthorizer> authorizers)
+    private readonly IdentityRegistry _registry;
+    private readonly Dictionary<string, ActionSpec> _actions = new(StringComparer.Ordinal);
+
+    private IamQueryApi(IdentityRegistry registry)
     {
         _registry = registry;
-        _authorizer = authorizers.FirstOrDefault();
-        _actions = new(StringComparer.Ordinal);
         RegisterUsers();
         RegisterGroups();
         RegisterRoles();
         RegisterPolicies();
     }
 
-    public string SigningName => "iam";
-
-    public string Version => "2010-05-08";
-
-    public string XmlNamespace => "https://iam.amazonaws.com/doc/2010-05-08/";
-
-    public Task<Action<IResponseWriter>?> HandleAsync(ControlPlaneCall call, string action, IRequestReader request) =>
-        _actions.TryGetValue(action, out var handler)
-            ? handler(call, request)
-            : throw new AwsErrorException(CommonErrors.InvalidAction(action));
-
-    private void On(string action, Func<ControlPlaneCall, IRequestReader, Task<Action<IResponseWriter>?>> handler) => _actions[action] = handler;
-
-    private async Task AuthorizeAsync(ControlPlaneCall call, string action, string resourceArn)
+    public static ServiceModule Create(IdentityRegistry registry) => new()
     {
-        if (_authorizer is { } authorizer)
+        Name = "iam",
+        SigningName = "iam",
+        QueryVersion = "2010-05-08",
+        QueryProtocol = new AwsQueryProtocol(XmlNamespace),
+        Actions = new IamQueryApi(registry)._actions,
+    };
+
+    /// <summary>Registers an action: <paramref name="resource"/> names the ARN <c>iam:{action}</c> is checked on.</summary>
+    private void On(string action, Func<ActionContext, IRequestReader, string> resource, Func<ActionContext, IRequestReader, Action<IResponseWriter>?> handler) =>
+        _actions[action] = new ActionSpec
         {
-            await authorizer.AuthorizeAsync(new AuthorizationQuery("iam", call.Caller, "iam:" + action, resourceArn, call.Caller.AccountId), call.Aborted);
+            Name = action,
+            IamActions = ["iam:" + action],
+            Decode = r => r,
+            Authorize = (c, request) => [Query(c, action, resource(c, (IRequestReader)request), (IRequestReader)request)],
+            Handle = (c, request) => Task.FromResult(handler(c, (IRequestReader)request)),
+        };
+
+    private static AuthorizationQuery Query(ActionContext c, string action, string resourceArn, IRequestReader r)
+    {
+        var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var tags = action.StartsWith("Untag", StringComparison.Ordinal) ? [] : IamWire.ReadTags(r);
+        foreach (var tag in tags)
+        {
+            context["aws:RequestTag/" + tag.Key] = [tag.Value];
         }
+
+        var keys = action.StartsWith("Untag", StringComparison.Ordinal)
+            ? r.GetStringList("TagKeys", "TagKeys.member") ?? []
+            : [.. tags.Select(t => t.Key)];
+        if (keys.Count > 0)
+        {
+            context["aws:TagKeys"] = keys;
+        }
+
+        return c.Query("iam:" + action, resourceArn, c.Caller.AccountId, context: context.Count > 0 ? context : null);
     }
+
+    /// <summary>An existing entity named by a request member.</summary>
+    private Func<ActionContext, IRequestReader, string> Entity(IamEntityKind kind, string member, string camelMember) =>
+        (c, r) => EntityArn(c, kind, Required(r, member, camelMember));
+
+    /// <summary>The entity a Create action makes, with the request's path.</summary>
+    private static Func<ActionContext, IRequestReader, string> NewEntity(string kind, string member, string camelMember) =>
+        (c, r) => $"arn:aws:iam::{Account(c)}:{kind}{r.GetString("Path") ?? "/"}{Required(r, member, camelMember)}";
+
+    /// <summary>A List action over every entity of a kind in the account.</summary>
+    private static Func<ActionContext, IRequestReader, string> AccountWide(string kind) =>
+        (c, _) => $"arn:aws:iam::{Account(c)}:{kind}/";
+
+    /// <summary>A managed policy named by <c>PolicyArn</c>.</summary>
+    private static readonly Func<ActionContext, IRequestReader, string> PolicyArnMember = (_, r) => Required(r, "PolicyArn", "policyArn");
 
     private static string Required(IRequestReader r, string name, string member) =>
         r.GetString(name) ?? throw new AwsErrorException(IamErrors.MissingParameter(member));
 
-    private static string Account(ControlPlaneCall call) => call.Caller.AccountId;
+    private static string Account(ActionContext call) => call.Caller.AccountId;
 
     /// <summary>An entity's ARN for authorization: with its real path when it exists, else the root path.</summary>
-    private string EntityArn(ControlPlaneCall call, IamEntityKind kind, string name)
+    private string EntityArn(ActionContext call, IamEntityKind kind, string name)
     {
         try
         {
@@ -89,18 +126,16 @@ internal sealed partial class IamQueryApi : IQueryApi
     {
         var k = kind.ToString();
         var nameMember = NameMember(kind);
-        On($"Put{k}Policy", async (call, r) =>
+        On($"Put{k}Policy", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Put{k}Policy", EntityArn(call, kind, name));
             _registry.PutInlinePolicy(kind, Account(call), name, Required(r, "PolicyName", "policyName"), r.GetString("PolicyDocument"));
             return null;
         });
-        On($"Get{k}Policy", async (call, r) =>
+        On($"Get{k}Policy", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
             var policyName = Required(r, "PolicyName", "policyName");
-            await AuthorizeAsync(call, $"Get{k}Policy", EntityArn(call, kind, name));
             var document = _registry.GetInlinePolicy(kind, Account(call), name, policyName);
             return w =>
             {
@@ -109,10 +144,9 @@ internal sealed partial class IamQueryApi : IQueryApi
                 w.String("PolicyDocument", IamWire.Document(document));
             };
         });
-        On($"List{k}Policies", async (call, r) =>
+        On($"List{k}Policies", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"List{k}Policies", EntityArn(call, kind, name));
             var (page, trailer) = IamWire.Page(_registry.ListInlinePolicies(kind, Account(call), name), r);
             return w =>
             {
@@ -120,31 +154,27 @@ internal sealed partial class IamQueryApi : IQueryApi
                 trailer(w);
             };
         });
-        On($"Delete{k}Policy", async (call, r) =>
+        On($"Delete{k}Policy", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Delete{k}Policy", EntityArn(call, kind, name));
             _registry.DeleteInlinePolicy(kind, Account(call), name, Required(r, "PolicyName", "policyName"));
             return null;
         });
-        On($"Attach{k}Policy", async (call, r) =>
+        On($"Attach{k}Policy", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Attach{k}Policy", EntityArn(call, kind, name));
             _registry.AttachPolicy(kind, Account(call), name, Required(r, "PolicyArn", "policyArn"));
             return null;
         });
-        On($"Detach{k}Policy", async (call, r) =>
+        On($"Detach{k}Policy", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Detach{k}Policy", EntityArn(call, kind, name));
             _registry.DetachPolicy(kind, Account(call), name, Required(r, "PolicyArn", "policyArn"));
             return null;
         });
-        On($"ListAttached{k}Policies", async (call, r) =>
+        On($"ListAttached{k}Policies", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"ListAttached{k}Policies", EntityArn(call, kind, name));
             var (page, trailer) = IamWire.Page(_registry.ListAttachedPolicies(kind, Account(call), name), r);
             return w =>
             {
@@ -161,38 +191,33 @@ internal sealed partial class IamQueryApi : IQueryApi
             return;
         }
 
-        On($"Put{k}PermissionsBoundary", async (call, r) =>
+        On($"Put{k}PermissionsBoundary", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Put{k}PermissionsBoundary", EntityArn(call, kind, name));
             _registry.PutPermissionsBoundary(kind, Account(call), name, Required(r, "PermissionsBoundary", "permissionsBoundary"));
             return null;
         });
-        On($"Delete{k}PermissionsBoundary", async (call, r) =>
+        On($"Delete{k}PermissionsBoundary", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Delete{k}PermissionsBoundary", EntityArn(call, kind, name));
             _registry.DeletePermissionsBoundary(kind, Account(call), name);
             return null;
         });
-        On($"Tag{k}", async (call, r) =>
+        On($"Tag{k}", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Tag{k}", EntityArn(call, kind, name));
             _registry.Tag(kind, Account(call), name, IamWire.ReadTags(r));
             return null;
         });
-        On($"Untag{k}", async (call, r) =>
+        On($"Untag{k}", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"Untag{k}", EntityArn(call, kind, name));
             _registry.Untag(kind, Account(call), name, r.GetStringList("TagKeys", "TagKeys.member") ?? []);
             return null;
         });
-        On($"List{k}Tags", async (call, r) =>
+        On($"List{k}Tags", Entity(kind, nameMember, CamelMember(kind)), (call, r) =>
         {
             var name = Required(r, nameMember, CamelMember(kind));
-            await AuthorizeAsync(call, $"List{k}Tags", EntityArn(call, kind, name));
             var (page, trailer) = IamWire.Page(_registry.ListTags(kind, Account(call), name), r);
             return w =>
             {

@@ -1,4 +1,5 @@
 using Gatehouse.Protocol;
+using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sqs;
 
@@ -25,26 +26,19 @@ internal static class SqsAuthorization
 
     public const string NonExistentOrNoAccessMessage = "The specified queue does not exist or you do not have access to it.";
 
-    public static async Task AuthorizeAsync(IAuthorizer authorizer, SqsService sqs, SqsAction action, object request, SqsCaller caller, Principal principal, RequestFacts facts, CancellationToken ct)
-    {
-        foreach (var q in Queries(sqs, action, request, caller, principal, facts))
-        {
-            try
-            {
-                await authorizer.AuthorizeAsync(q, ct);
-            }
-            catch (AwsErrorException ex) when (GetQueueUrlHidesDenial && request is GetQueueUrlRequest && ex.Error.QueryCode == "AccessDenied")
-            {
-                throw new AwsErrorException(SqsErrors.QueueDoesNotExist(caller.QueryProtocol) with { Message = NonExistentOrNoAccessMessage });
-            }
-        }
-    }
+    /// <summary>The error for a refused SQS query: AccessDenied with the authorizer's text, except GetQueueUrl,
+    /// which does not reveal whether the queue exists.</summary>
+    public static AwsError DeniedError(object request, AuthorizationDecision decision, bool queryProtocol) =>
+        GetQueueUrlHidesDenial && request is GetQueueUrlRequest
+            ? SqsErrors.QueueDoesNotExist(queryProtocol) with { Message = NonExistentOrNoAccessMessage }
+            : CommonErrors.AccessDenied(decision.Message!);
 
-    private static IEnumerable<AuthorizationQuery> Queries(SqsService sqs, SqsAction action, object request, SqsCaller caller, Principal principal, RequestFacts facts)
+    /// <summary>The authorization queries of one SQS request, in order.</summary>
+    public static IEnumerable<AuthorizationQuery> Queries(ActionContext c, SqsService sqs, SqsAction action, object request, SqsCaller caller)
     {
         AuthorizationQuery For(string iamAction, string account, string name, QueueRecord? queue, IReadOnlyDictionary<string, IReadOnlyList<string>>? context = null, bool policyOnly = false) =>
-            new("sqs", principal, iamAction, $"arn:aws:sqs:{caller.Region}:{account}:{name}", account,
-                queue?.Attributes.GetValueOrDefault(QueueAttributeNames.Policy), context, queue?.Tags, facts, policyOnly);
+            c.Query(iamAction, $"arn:aws:sqs:{caller.Region}:{account}:{name}", account,
+                queue?.Attributes.GetValueOrDefault(QueueAttributeNames.Policy), context, queue?.Tags, policyOnly);
 
         switch (request)
         {

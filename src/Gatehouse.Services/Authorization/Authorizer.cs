@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Gatehouse.Policy;
-using Gatehouse.Protocol;
 using Gatehouse.Services.Identity;
 
 namespace Gatehouse.Services.Authorization;
@@ -15,7 +14,7 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
     private const int MaxCachedDocuments = 10_000;
 
     private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase) { "aws:TagKeys", "sts:TransitiveTagKeys" };
-    private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), PolicyDocument?> _documents = new();
+    private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), CompiledPolicy> _documents = new();
 
     public DecisionLog Log { get; } = new(options.DecisionLogSize);
 
@@ -24,9 +23,9 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
     /// <summary>Raised for every denial, enforced or not (soft mode logs these).</summary>
     public event Action<DecisionRecord>? Denied;
 
-    public async Task AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default)
+    public async Task<AuthorizationDecision> AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default)
     {
-        var (request, set) = await BuildAsync(query, ct);
+        var (request, set, notes) = await BuildAsync(query, ct);
         var result = PolicyEvaluator.Evaluate(request, set);
         var refused = !result.IsAllowed && options.Mode == EnforcementMode.On;
         string? message = null;
@@ -47,27 +46,27 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             [.. result.DecidingStatements.Select(s => s.ToString())],
             message,
             refused,
-            result.IsAllowed ? [] : result.Trace.Steps);
+            result.IsAllowed ? notes : [.. notes, .. result.Trace.Steps])
+        {
+            RequestId = query.Request?.RequestId,
+        };
         Log.Add(record);
         if (!result.IsAllowed)
         {
             Denied?.Invoke(record);
         }
 
-        if (refused)
-        {
-            throw new AwsErrorException(CommonErrors.AccessDenied(message!));
-        }
+        return new AuthorizationDecision(result, refused, message, notes);
     }
 
     /// <summary>Evaluates without recording or refusing: for callers that branch on the answer.</summary>
     public async Task<AuthorizationResult> EvaluateAsync(AuthorizationQuery query, CancellationToken ct = default)
     {
-        var (request, set) = await BuildAsync(query, ct);
+        var (request, set, _) = await BuildAsync(query, ct);
         return PolicyEvaluator.Evaluate(request, set);
     }
 
-    private async Task<(AuthorizationRequest Request, PolicySet Set)> BuildAsync(AuthorizationQuery query, CancellationToken ct)
+    private async Task<(AuthorizationRequest Request, PolicySet Set, IReadOnlyList<string> Notes)> BuildAsync(AuthorizationQuery query, CancellationToken ct)
     {
         var principal = ToRequestPrincipal(query.Caller);
         var context = new RequestContext().SetTime(time.GetUtcNow());
@@ -83,6 +82,11 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             if (facts.UserAgent is not null)
             {
                 context.Set("aws:UserAgent", facts.UserAgent);
+            }
+
+            if (facts.SourceVpce is not null)
+            {
+                context.Set("aws:SourceVpce", facts.SourceVpce);
             }
         }
 
@@ -123,29 +127,57 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             "sts" => PolicyKind.RoleTrustPolicy,
             _ => PolicyKind.QueuePolicy,
         };
+        var notes = new List<string>();
         var set = new PolicySet
         {
-            IdentityPolicies = [.. gathered.IdentityPolicies.Select(p => Compile(PolicyKind.Identity, p)).OfType<PolicyDocument>()],
-            PermissionsBoundary = gathered.PermissionsBoundary is { } b ? Compile(PolicyKind.PermissionsBoundary, b) : null,
-            SessionPolicies = [.. gathered.SessionPolicies.Select(p => Compile(PolicyKind.Session, p)).OfType<PolicyDocument>()],
-            ResourcePolicy = query.ResourcePolicy is { Length: > 0 } rp ? Compile(resourceKind, new NamedPolicy(query.ResourceArn, rp)) : null,
+            IdentityPolicies = [.. gathered.IdentityPolicies.Select(p => Compile(PolicyKind.Identity, p, notes))],
+            PermissionsBoundary = gathered.PermissionsBoundary is { } b ? Compile(PolicyKind.PermissionsBoundary, b, notes) : null,
+            SessionPolicies = [.. gathered.SessionPolicies.Select(p => Compile(PolicyKind.Session, p, notes))],
+            ResourcePolicy = query.ResourcePolicy is { Length: > 0 } rp ? Compile(resourceKind, new NamedPolicy(query.ResourceArn, rp), notes) : null,
         };
-        return (request, set);
+        return (request, set, notes);
     }
 
-    private PolicyDocument? Compile(PolicyKind kind, NamedPolicy policy)
+    /// <summary>
+    /// A stored policy compiled once and cached by its text. A stored policy that no longer parses (written by an
+    /// older version, or edited in the database) is never dropped: dropping it could make an explicit Deny vanish.
+    /// It takes part as a policy that denies everything (fail closed, docs/architecture.md), and the decision notes
+    /// which policy it was and why it does not parse; fixing or removing the policy restores normal evaluation.
+    /// </summary>
+    private PolicyDocument Compile(PolicyKind kind, NamedPolicy policy, List<string> notes)
     {
         if (_documents.Count > MaxCachedDocuments)
         {
             _documents.Clear();
         }
 
-        return _documents.GetOrAdd((kind, policy.Name, policy.Document), k =>
+        var compiled = _documents.GetOrAdd((kind, policy.Name, policy.Document), k =>
         {
             var parsed = PolicyDocument.Parse(k.Json, k.Kind, new PolicyParseOptions { Name = k.Name });
-            return parsed.IsValid ? parsed.Document : null;
+            return parsed.IsValid
+                ? new CompiledPolicy(parsed.Document!, null)
+                : new CompiledPolicy(DenyEverything(k.Kind, k.Name), string.Join("; ", parsed.Problems));
         });
+        if (compiled.Problems is { } problems)
+        {
+            notes.Add($"The stored {kind} policy {policy.Name} does not parse ({problems}); it is evaluated as denying every action (fail closed). Fix or remove it.");
+        }
+
+        return compiled.Document;
     }
+
+    /// <summary>The policy that stands in for an unparseable one: one statement denying everything.</summary>
+    private static PolicyDocument DenyEverything(PolicyKind kind, string name)
+    {
+        var principal = kind is PolicyKind.Identity or PolicyKind.PermissionsBoundary or PolicyKind.Session ? "" : "\"Principal\":\"*\",";
+        var json = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"{{UnparseablePolicySid}}","Effect":"Deny",{{principal}}"Action":"*","Resource":"*"}]}""";
+        return PolicyDocument.ParseValid(json, kind, name);
+    }
+
+    /// <summary>The statement id of the deny-everything statement that replaces a policy that does not parse.</summary>
+    public const string UnparseablePolicySid = "GatehouseUnparseablePolicyDeniesEverything";
+
+    private sealed record CompiledPolicy(PolicyDocument Document, string? Problems);
 
     private static RequestPrincipal ToRequestPrincipal(Principal p)
     {

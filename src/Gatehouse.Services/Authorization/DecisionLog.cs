@@ -13,7 +13,11 @@ public sealed record DecisionRecord(
     IReadOnlyList<string> DecidingStatements,
     string? Message,
     bool Refused,
-    IReadOnlyList<string> Explanation);
+    IReadOnlyList<string> Explanation)
+{
+    /// <summary>The request id the client was given (<c>x-amzn-RequestId</c>), when the decision came from a request.</summary>
+    public string? RequestId { get; init; }
+}
 
 /// <summary>The most recent decisions, newest last, for the diagnostics endpoint and the explain tooling.</summary>
 public sealed class DecisionLog(int capacity)

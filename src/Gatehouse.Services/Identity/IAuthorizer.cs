@@ -3,11 +3,22 @@ namespace Gatehouse.Services.Identity;
 /// <summary>
 /// The one door (design, house rule 3): every action of every service asks it before doing anything. It gathers
 /// the caller's policies and the resource's policy, evaluates them with the policy engine, records the decision,
-/// and throws the service's AccessDenied error when the request is refused (unless enforcement is off or soft).
+/// and answers with a <see cref="AuthorizationDecision"/> value; it never throws for a denial. The request
+/// pipeline turns a refused decision into the service's AccessDenied error.
 /// </summary>
 public interface IAuthorizer
 {
-    Task AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default);
+    Task<AuthorizationDecision> AuthorizeAsync(AuthorizationQuery query, CancellationToken ct = default);
+}
+
+/// <summary>The answer to one <see cref="AuthorizationQuery"/>.</summary>
+/// <param name="Result">The policy engine's result: decision, deciding policy type and statements, trace.</param>
+/// <param name="Refused">The request must be refused: denied while enforcement is on.</param>
+/// <param name="Message">AWS's access-denied text for a denial (also when not refused); null when allowed.</param>
+/// <param name="Notes">What else the decision rests on, such as a stored policy that no longer parses.</param>
+public sealed record AuthorizationDecision(Gatehouse.Policy.AuthorizationResult Result, bool Refused, string? Message, IReadOnlyList<string> Notes)
+{
+    public bool IsAllowed => Result.IsAllowed;
 }
 
 /// <param name="Service">Which service's conventions shape the denial: <c>sqs</c>, <c>iam</c>, <c>sts</c>, <c>kms</c>.</param>
@@ -32,4 +43,8 @@ public sealed record AuthorizationQuery(
 /// <param name="SourceIp"><c>aws:SourceIp</c>: the client address (after trusted proxies).</param>
 /// <param name="SecureTransport"><c>aws:SecureTransport</c>: true only over HTTPS.</param>
 /// <param name="Region"><c>aws:RequestedRegion</c>: the region of the credential scope.</param>
-public sealed record RequestFacts(string? SourceIp, bool SecureTransport, string Region, string? UserAgent = null);
+/// <param name="UserAgent"><c>aws:UserAgent</c>.</param>
+/// <param name="RequestId">The request id returned to the client (<c>x-amzn-RequestId</c>), so a decision can be
+/// found from an SDK exception.</param>
+/// <param name="SourceVpce"><c>aws:SourceVpce</c>: the VPC endpoint the request arrived through, if any.</param>
+public sealed record RequestFacts(string? SourceIp, bool SecureTransport, string Region, string? UserAgent = null, string? RequestId = null, string? SourceVpce = null);

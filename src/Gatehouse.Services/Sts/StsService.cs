@@ -21,11 +21,12 @@ public sealed record AssumeRoleInput(
 public sealed record AssumeRoleOutput(IssuedCredentials Credentials, string AssumedRoleArn, string AssumedRoleId, int? PackedPolicySize, string? SourceIdentity);
 
 /// <summary>
-/// STS: who is calling, role assumption and session tokens. Trust policies are evaluated by the authorizer when one
-/// is registered (it also applies the caller's identity policies, boundary and SCPs); otherwise here, with the
-/// policy engine and the caller's identity policies from the registry.
+/// STS: who is calling, role assumption and session tokens. STS never authorizes for itself: for AssumeRole it
+/// says what must be authorized (<see cref="AssumeRoleAuthorization"/>: <c>sts:AssumeRole</c> and, when asked for,
+/// <c>sts:TagSession</c> / <c>sts:SetSourceIdentity</c>, each with the role's trust policy as the resource policy),
+/// the request pipeline asks the one authorizer, and only then <see cref="AssumeRole"/> issues the session.
 /// </summary>
-public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IAuthorizer> authorizers)
+public sealed partial class StsService(IdentityRegistry registry)
 {
     public const int MinDuration = 900;
     public const int RoleChainingMaxDuration = 3600;
@@ -36,12 +37,15 @@ public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IA
     [GeneratedRegex(@"^[\w+=,.@:/-]*$")]
     private static partial Regex ExternalIdRegex();
 
-    private IAuthorizer? Authorizer { get; } = authorizers.FirstOrDefault();
-
     /// <summary>GetCallerIdentity needs no permission (an explicit deny is ignored): reference §7.1.</summary>
     public static (string UserId, string Account, string Arn) GetCallerIdentity(Principal caller) => (caller.UserId, caller.AccountId, caller.Arn);
 
-    public async Task<AssumeRoleOutput> AssumeRoleAsync(Principal caller, AssumeRoleInput input, CancellationToken ct = default)
+    /// <summary>
+    /// AssumeRole, steps 1–3: validates the request as STS does, refuses the root user, finds the role, and returns
+    /// the authorization queries. A role that does not exist (or has no trust policy) is refused here with the
+    /// same AccessDenied text as a trust policy that does not allow, so the caller learns nothing about it.
+    /// </summary>
+    public IReadOnlyList<AuthorizationQuery> AssumeRoleAuthorization(Principal caller, AssumeRoleInput input, RequestFacts? facts = null)
     {
         // 1. Validate the request as STS does, before looking at the role.
         var roleArn = input.RoleArn ?? throw new AwsErrorException(StsErrors.Missing("roleArn"));
@@ -66,7 +70,7 @@ public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IA
             throw new AwsErrorException(StsErrors.Constraint(sessionName, "roleSessionName", @"satisfy regular expression pattern: [\w+=,.@-]*"));
         }
 
-        var duration = ValidateDuration(input.DurationSeconds, 43200) ?? 3600;
+        ValidateDuration(input.DurationSeconds, 43200);
         if (input.ExternalId is { } externalId && (externalId.Length is < 2 or > 1224 || !ExternalIdRegex().IsMatch(externalId)))
         {
             throw new AwsErrorException(externalId.Length < 2
@@ -99,8 +103,6 @@ public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IA
         {
             throw new AwsErrorException(StsErrors.AccessDenied("Roles may not be assumed by root accounts."));
         }
-
-        var chained = caller.Kind == PrincipalKind.AssumedRole;
 
         // 3. The role and its trust policy; a missing role is an ordinary denial, as in AWS.
         var role = registry.FindRoleByArn(roleArn);
@@ -138,22 +140,36 @@ public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IA
             context["sts:TransitiveTagKeys"] = [.. input.TransitiveTagKeys];
         }
 
-        var account = role?.Arn.Split(':')[4] ?? roleArn.Split(':')[4];
-        await AuthorizeAsync(caller, "sts:AssumeRole", roleArn, account, role?.AssumeRolePolicyDocument, context, ct);
+        if (role?.AssumeRolePolicyDocument is not { } trustPolicy)
+        {
+            throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, "sts:AssumeRole", roleArn));
+        }
+
+        var account = role.Arn.Split(':')[4];
+        AuthorizationQuery For(string action) => new("sts", caller, action, roleArn, account, trustPolicy, context, Request: facts);
+        var queries = new List<AuthorizationQuery> { For("sts:AssumeRole") };
         if (input.Tags.Count > 0 || input.TransitiveTagKeys.Count > 0)
         {
-            await AuthorizeAsync(caller, "sts:TagSession", roleArn, account, role?.AssumeRolePolicyDocument, context, ct);
+            queries.Add(For("sts:TagSession"));
         }
 
         if (input.SourceIdentity is not null)
         {
-            await AuthorizeAsync(caller, "sts:SetSourceIdentity", roleArn, account, role?.AssumeRolePolicyDocument, context, ct);
+            queries.Add(For("sts:SetSourceIdentity"));
         }
 
-        if (role is null)
-        {
-            throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, "sts:AssumeRole", roleArn));
-        }
+        return queries;
+    }
+
+    /// <summary>AssumeRole, steps 4–6, once every query of <see cref="AssumeRoleAuthorization"/> was allowed:
+    /// duration limits, session policies, and the new session.</summary>
+    public AssumeRoleOutput AssumeRole(Principal caller, AssumeRoleInput input)
+    {
+        var role = registry.FindRoleByArn(input.RoleArn ?? "")
+            ?? throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, "sts:AssumeRole", input.RoleArn ?? ""));
+        var sessionName = input.RoleSessionName!;
+        var duration = ValidateDuration(input.DurationSeconds, 43200) ?? 3600;
+        var chained = caller.Kind == PrincipalKind.AssumedRole;
 
         // 4. Duration limits: the role's maximum, and one hour for role chaining.
         if (chained && duration > RoleChainingMaxDuration)
@@ -274,79 +290,5 @@ public sealed partial class StsService(IdentityRegistry registry, IEnumerable<IA
     {
         var parts = value.Split(':', 6);
         return parts.Length == 6 && parts[0] == "arn" && parts[1].Length > 0 && parts[2].Length > 0;
-    }
-
-    /// <summary>One door: the registered authorizer, or the trust-policy evaluation below when none is.</summary>
-    private async Task AuthorizeAsync(Principal caller, string action, string roleArn, string account, string? trustPolicy,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> context, CancellationToken ct)
-    {
-        if (Authorizer is { } authorizer)
-        {
-            if (trustPolicy is null)
-            {
-                throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, action, roleArn));
-            }
-
-            await authorizer.AuthorizeAsync(new AuthorizationQuery("sts", caller, action, roleArn, account, trustPolicy, context), ct);
-            return;
-        }
-
-        if (trustPolicy is null || !await EvaluateTrustAsync(caller, action, roleArn, account, trustPolicy, context, ct))
-        {
-            throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, action, roleArn));
-        }
-    }
-
-    /// <summary>The trust policy as the resource policy, with the caller's identity policies, boundary and session
-    /// policies (cross-account, or a trust policy naming only the account, needs the identity side too): reference §7.2.</summary>
-    public async Task<bool> EvaluateTrustAsync(Principal caller, string action, string roleArn, string account, string trustPolicy,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> context, CancellationToken ct = default)
-    {
-        var parsed = PolicyDocument.Parse(trustPolicy, PolicyKind.RoleTrustPolicy, new PolicyParseOptions { Name = roleArn });
-        if (!parsed.IsValid)
-        {
-            return false;
-        }
-
-        var policies = await registry.GetPoliciesAsync(caller, ct);
-        PolicyDocument? Compile(NamedPolicy p, PolicyKind kind) =>
-            PolicyDocument.Parse(p.Document, kind, new PolicyParseOptions { Name = p.Name }).Document;
-        var requestContext = new RequestContext().SetTime(registry.Time.GetUtcNow());
-        foreach (var (key, values) in context)
-        {
-            // Only aws:TagKeys and sts:TransitiveTagKeys are multivalued; the others are single strings, which
-            // StringEquals (without ForAnyValue/ForAllValues) compares directly.
-            if (key is "aws:TagKeys" or "sts:TransitiveTagKeys")
-            {
-                requestContext.SetMany(key, values);
-            }
-            else
-            {
-                requestContext.Set(key, values[0]);
-            }
-        }
-
-        var request = new AuthorizationRequest(ToRequestPrincipal(caller), action, roleArn, account, requestContext);
-        var result = PolicyEvaluator.Evaluate(request, new PolicySet
-        {
-            IdentityPolicies = [.. policies.IdentityPolicies.Select(p => Compile(p, PolicyKind.Identity)).OfType<PolicyDocument>()],
-            PermissionsBoundary = policies.PermissionsBoundary is { } b ? Compile(b, PolicyKind.PermissionsBoundary) : null,
-            SessionPolicies = [.. policies.SessionPolicies.Select(p => Compile(p, PolicyKind.Session)).OfType<PolicyDocument>()],
-            ResourcePolicy = parsed.Document,
-        });
-        return result.IsAllowed;
-    }
-
-    private static RequestPrincipal ToRequestPrincipal(Principal p)
-    {
-        var principal = p.Kind switch
-        {
-            PrincipalKind.Root => RequestPrincipal.Root(p.AccountId),
-            PrincipalKind.User => RequestPrincipal.User(p.Arn, p.UserId),
-            PrincipalKind.AssumedRole => RequestPrincipal.AssumedRole(p.PrincipalArn ?? p.Arn, p.Name ?? "", p.EntityId),
-            PrincipalKind.FederatedUser => RequestPrincipal.FederatedUser(p.AccountId, p.Name ?? ""),
-            _ => RequestPrincipal.Anonymous(),
-        };
-        return p.Tags.Count > 0 ? principal.WithTags(p.Tags) : principal;
     }
 }

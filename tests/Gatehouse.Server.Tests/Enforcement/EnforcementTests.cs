@@ -243,9 +243,9 @@ public sealed class EnforcementTests(EnforcementFixture f)
         var (url, arn) = await f.NewQueueAsync();
         await f.As("json", "alice").SendMessage(url, "x");
         using var http = new HttpClient();
-        var json = await http.GetStringAsync(f.Endpoint + "/_gatehouse/decisions");
-        using var doc = System.Text.Json.JsonDocument.Parse(json);
-        var denial = doc.RootElement.EnumerateArray().Last(d => d.GetProperty("resource").GetString() == arn);
+        using var res = await http.SendAsync(SignedRequests.Get(f.Endpoint, "/_gatehouse/decisions", "root-a", "secret-root-a"));
+        using var doc = System.Text.Json.JsonDocument.Parse(await res.Content.ReadAsStringAsync());
+        var denial = doc.RootElement.GetProperty("decisions").EnumerateArray().Last(d => d.GetProperty("resource").GetString() == arn);
         Assert.Equal("ImplicitDeny", denial.GetProperty("decision").GetString());
         Assert.True(denial.GetProperty("refused").GetBoolean());
         Assert.Contains("because no identity-based policy allows", denial.GetProperty("message").GetString(), StringComparison.Ordinal);

@@ -40,7 +40,8 @@ public sealed class SoftModeTests
         Assert.Equal(Gatehouse.Policy.Decision.ImplicitDeny, d.Decision);
         Assert.False(d.Refused);
         using var http = new HttpClient();
-        Assert.Contains("\"enforcement\":\"soft\"", await http.GetStringAsync(endpoint + "/_gatehouse/health"), StringComparison.Ordinal);
+        using var status = await http.SendAsync(SignedRequests.Get(endpoint, "/_gatehouse/status", "root-a", "secret-root-a"));
+        Assert.Contains("\"enforcement\":\"soft\"", await status.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

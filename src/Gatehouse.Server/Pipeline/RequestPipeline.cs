@@ -1,0 +1,196 @@
+using Gatehouse.Protocol;
+using Gatehouse.Protocol.Wire;
+using Gatehouse.Services.Identity;
+
+namespace Gatehouse.Server.Pipeline;
+
+/// <summary>
+/// The one request path (docs/architecture.md). Every request of every service goes through these steps in order:
+/// 1. route (module, protocol, action), 2. authenticate (SigV4 with the module's signing name), 3. decode,
+/// 4. authorize (every query the action names, through the one authorizer), 5. handle, 6. encode. Errors at any
+/// step are rendered by the protocol the request came in. Nothing here names a service: services are
+/// <see cref="ServiceModule"/>s.
+/// </summary>
+internal sealed class RequestPipeline(
+    ServiceRouter router,
+    Authenticator authenticator,
+    IAuthorizer authorizer,
+    GatehouseOptions options,
+    ILogger<RequestPipeline> log)
+{
+    public const string Version = "0.1.0";
+
+    private static readonly AwsError MissingAuthenticationToken = new(
+        "com.amazon.coral.service#MissingAuthenticationTokenException", "MissingAuthenticationToken", 403,
+        "Request is missing Authentication Token");
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var requestId = NewRequestId();
+        http.Response.Headers["x-amzn-RequestId"] = requestId;
+        var target = http.Request.Headers["X-Amz-Target"].FirstOrDefault();
+        var protocol = router.FallbackProtocol(json: target is not null);
+        string? action = null;
+        try
+        {
+            // 1. Route: a path a module owns, the JSON target, or a Query request's credential scope / Version.
+            var body = await HttpRequestParts.ReadBodyAsync(http);
+            var path = http.Request.Path.Value ?? "/";
+            ServiceModule module;
+            IRequestReader reader;
+            if (router.ByPath(path) is { } owner)
+            {
+                module = owner;
+                protocol = module.QueryProtocol!;
+                action = module.PathActions.GetValueOrDefault(path[module.PathPrefix!.Length..])
+                    ?? throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {path}." });
+                reader = new QueryRequestReader(HttpRequestParts.QueryParameters(http, ReadOnlyMemory<byte>.Empty));
+            }
+            else if (target is not null)
+            {
+                module = router.ByTarget(target)
+                    ?? throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {target}.", HttpStatus = 400 });
+                protocol = module.JsonProtocol!;
+                action = target[module.JsonTargetPrefix!.Length..];
+                var contentType = http.Request.ContentType ?? "";
+                if (!contentType.StartsWith("application/x-amz-json", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new AwsErrorException(CommonErrors.UnsupportedMediaType(http.Request.ContentType));
+                }
+
+                reader = JsonRequestReader.Parse(body);
+            }
+            else
+            {
+                var parameters = HttpRequestParts.QueryParameters(http, body);
+                if (!parameters.TryGetValue("Action", out action) || string.IsNullOrEmpty(action))
+                {
+                    if (parameters.Count == 0)
+                    {
+                        // AWS answers a bare GET of a queue URL with a 404 UnknownOperationException document, in XML
+                        // whatever the Accept header says (docs/architecture.md, "Wire protocols").
+                        http.Response.StatusCode = 404;
+                        http.Response.ContentType = "text/xml";
+                        await http.Response.WriteAsync("<UnknownOperationException/>");
+                        return;
+                    }
+
+                    throw new AwsErrorException(CommonErrors.MissingParameter("Action"));
+                }
+
+                module = router.ForQuery(HttpRequestParts.SigningName(http, parameters), parameters.GetValueOrDefault("Version"))
+                    ?? throw new AwsErrorException(CommonErrors.InvalidAction(action));
+                protocol = module.QueryProtocol!;
+                module.PrepareQuery?.Invoke(http, action, parameters);
+                reader = new QueryRequestReader(parameters);
+            }
+
+            if (!module.Actions.TryGetValue(action, out var spec))
+            {
+                throw new AwsErrorException(CommonErrors.InvalidAction(action));
+            }
+
+            // 2. Authenticate: SigV4 with the module's signing name → the calling principal and its region.
+            var (principal, signedRegion) = await authenticator.AuthenticateAsync(http, body, module.SigningName);
+            if (principal.Kind == PrincipalKind.Anonymous && !(spec.AllowsAnonymous ?? module.AllowsAnonymous))
+            {
+                throw new AwsErrorException(MissingAuthenticationToken);
+            }
+
+            var region = signedRegion ?? options.DefaultRegion;
+            var context = new ActionContext(http, module, action, principal, region, Facts(http, region, requestId),
+                protocol.Format == WireFormat.Json, UrlBase(http));
+
+            // 3. Decode.
+            var request = spec.Decode(reader);
+
+            // 4. Authorize: every query the action names, through the one door; the first refusal ends the request.
+            foreach (var query in spec.Authorize(context, request))
+            {
+                var decision = await authorizer.AuthorizeAsync(query, http.RequestAborted);
+                if (decision.Refused)
+                {
+                    throw new AwsErrorException(spec.Denied?.Invoke(context, request, query, decision) ?? CommonErrors.AccessDenied(decision.Message!));
+                }
+            }
+
+            // 5. Handle.
+            var write = await spec.Handle(context, request);
+
+            // 6. Encode.
+            await WriteAsync(http, protocol.Success(action, requestId, write, http.Request.Headers.Accept.ToString()));
+        }
+        catch (AwsErrorException ex)
+        {
+            await WriteErrorAsync(http, protocol, requestId, ex.Error);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            log.LogError(ex, "Request {RequestId} ({Action}) failed", requestId, action);
+            await WriteErrorAsync(http, protocol, requestId, CommonErrors.InternalFailure());
+        }
+    }
+
+    /// <summary>Global condition-key facts, gathered once for every service: the client address
+    /// (<c>X-Forwarded-For</c> is believed only from a configured trusted proxy), whether the connection is HTTPS,
+    /// the requested region, the user agent and the request id.</summary>
+    private RequestFacts Facts(HttpContext http, string region, string requestId)
+    {
+        var ip = http.Connection.RemoteIpAddress;
+        var source = ip?.IsIPv4MappedToIPv6 == true ? ip.MapToIPv4().ToString() : ip?.ToString();
+        if (source is not null && options.TrustedProxies.Contains(source)
+            && http.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
+        {
+            // The nearest address not itself a trusted proxy is the client.
+            foreach (var hop in forwarded.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
+                source = hop;
+                if (!options.TrustedProxies.Contains(hop))
+                {
+                    break;
+                }
+            }
+        }
+
+        return new RequestFacts(source, http.Request.IsHttps, region, http.Request.Headers.UserAgent.FirstOrDefault(), requestId);
+    }
+
+    private string UrlBase(HttpContext http) =>
+        options.AdvertisedUrl ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
+
+    private static async Task WriteAsync(HttpContext http, WireResponse response)
+    {
+        try
+        {
+            http.Response.StatusCode = response.Status;
+            http.Response.ContentType = response.ContentType;
+            foreach (var (name, value) in response.Headers)
+            {
+                http.Response.Headers[name] = value;
+            }
+
+            http.Response.ContentLength = response.Body.Length;
+            await http.Response.Body.WriteAsync(response.Body);
+        }
+        finally
+        {
+            response.Owner?.Dispose();
+        }
+    }
+
+    private static async Task WriteErrorAsync(HttpContext http, IWireProtocol protocol, string requestId, AwsError error)
+    {
+        if (!http.Response.HasStarted)
+        {
+            await WriteAsync(http, protocol.Error(error, requestId));
+        }
+    }
+
+    /// <summary>A UUID with the third group starting with 5, the shape every real SQS request id has
+    /// (docs/architecture.md, "Wire protocols").</summary>
+    private static string NewRequestId() => Gatehouse.Services.Uuids.New(5);
+}

@@ -1,0 +1,65 @@
+using Gatehouse.Protocol;
+using Gatehouse.Protocol.Wire;
+using Gatehouse.Server.Pipeline;
+using Gatehouse.Services.Identity;
+using Gatehouse.Services.Sqs;
+
+namespace Gatehouse.Server.Sqs;
+
+/// <summary>
+/// SQS as a service module: AWS JSON 1.0 (<c>AmazonSQS.*</c>, with <c>x-amzn-query-error</c>) and the Query protocol
+/// (<c>Version=2012-11-05</c>, also at queue URLs), signing name <c>sqs</c>. Anonymous requests go on: a queue
+/// policy may allow them. The actions are <see cref="SqsActions"/>; their authorization is <see cref="SqsAuthorization"/>.
+/// </summary>
+internal static class SqsModule
+{
+    public const string XmlNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
+
+    public static ServiceModule Create(SqsService sqs, GatehouseOptions options) => new()
+    {
+        Name = "sqs",
+        SigningName = "sqs",
+        JsonTargetPrefix = "AmazonSQS.",
+        JsonProtocol = AwsJsonProtocol.V10QueryCompatible,
+        QueryVersion = "2012-11-05",
+        QueryProtocol = new AwsQueryProtocol(XmlNamespace, jsonWhenAccepted: true),
+        ClaimsUnmatchedQuery = true,
+        AllowsAnonymous = true,
+        PrepareQuery = (http, action, parameters) => PrepareQuery(http, action, parameters, options),
+        Actions = SqsActions.All.Values.ToDictionary(a => a.Name, a => Spec(a, sqs, options), StringComparer.Ordinal),
+    };
+
+    /// <summary>A Query request sent to a queue URL addresses that queue: its <c>QueueUrl</c> is the URL, and the
+    /// account-level actions are not valid there.</summary>
+    private static void PrepareQuery(HttpContext http, string action, Dictionary<string, string> parameters, GatehouseOptions options)
+    {
+        var parts = (http.Request.Path.Value ?? "/").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2)
+        {
+            return;
+        }
+
+        if (action is "CreateQueue" or "ListQueues")
+        {
+            throw new AwsErrorException(CommonErrors.InvalidAction(action));
+        }
+
+        var urlBase = options.AdvertisedUrl ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
+        parameters.TryAdd("QueueUrl", $"{urlBase}/{parts[0]}/{parts[1]}");
+    }
+
+    private static ActionSpec Spec(SqsAction action, SqsService sqs, GatehouseOptions options) => new()
+    {
+        Name = action.Name,
+        IamActions = [action.IamAction, .. action.Name == "CreateQueue" ? ["sqs:TagQueue"] : Array.Empty<string>()],
+        Decode = action.Decode,
+        Authorize = (c, request) => SqsAuthorization.Queries(c, sqs, action, request, Caller(c, options)),
+        Handle = (c, request) => action.Handle(new SqsCall(sqs, Caller(c, options), c.Http), request),
+        Denied = (c, request, _, decision) => SqsAuthorization.DeniedError(request, decision, !c.Json),
+    };
+
+    /// <summary>Anonymous callers address queues by URL; what they may do is the queue policy's to say.</summary>
+    private static SqsCaller Caller(ActionContext c, GatehouseOptions options) => new(
+        c.Caller.Kind == PrincipalKind.Anonymous ? options.AccountId : c.Caller.AccountId,
+        c.Region, c.Caller.UserId, c.UrlBase, QueryProtocol: !c.Json);
+}

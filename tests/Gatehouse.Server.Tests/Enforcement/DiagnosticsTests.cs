@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.SQS;
+
+namespace Gatehouse.Server.Tests.Enforcement;
+
+/// <summary>The diagnostics API is behind the same door as every AWS action: signed, authorized as
+/// <c>gatehouse:&lt;Action&gt;</c> in the management account, recorded, refused in AWS's shapes.</summary>
+[Collection("enforcement")]
+public sealed class DiagnosticsTests(EnforcementFixture f)
+{
+    private static readonly HttpClient Http = new();
+
+    private async Task<(HttpStatusCode Status, JsonElement Body, string? ErrorType)> GetDecisions(string? key)
+    {
+        using var res = await Http.SendAsync(SignedRequests.Get(f.Endpoint, "/_gatehouse/decisions", key, key is null ? null : "secret-" + key));
+        using var doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync());
+        return (res.StatusCode, doc.RootElement.Clone(), res.Headers.TryGetValues("x-amzn-ErrorType", out var t) ? t.First() : null);
+    }
+
+    [Fact]
+    public async Task An_unsigned_read_of_the_decision_log_is_refused()
+    {
+        var (status, body, errorType) = await GetDecisions(null);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("MissingAuthenticationTokenException", body.GetProperty("__type").GetString());
+        Assert.Equal("MissingAuthenticationTokenException", errorType);
+        Assert.False(body.TryGetProperty("decisions", out _));
+    }
+
+    [Theory]
+    [InlineData("bob")] // allowed sqs:* only
+    [InlineData("root-b")] // another account's root user
+    public async Task A_principal_without_the_gatehouse_permission_is_refused_and_the_refusal_is_recorded(string key)
+    {
+        var (status, body, errorType) = await GetDecisions(key);
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Equal("AccessDeniedException", errorType);
+        Assert.Contains("is not authorized to perform: gatehouse:ListDecisions on resource: arn:aws:gatehouse:us-east-1:000000000000:server",
+            body.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var (_, log, _) = await GetDecisions("root-a");
+        Assert.Contains(log.GetProperty("decisions").EnumerateArray(), d =>
+            d.GetProperty("action").GetString() == "gatehouse:ListDecisions" && d.GetProperty("refused").GetBoolean()
+            && d.GetProperty("principal").GetString()!.Contains(key == "bob" ? "user/bob" : "111111111111:root", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_iam_user_allowed_the_action_reads_the_log()
+    {
+        var (status, body, _) = await GetDecisions("admin");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(JsonValueKind.Array, body.GetProperty("decisions").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_denial_is_found_by_the_request_id_the_sdk_reports()
+    {
+        var (url, _) = await f.NewQueueAsync();
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("alice", "secret-alice"),
+            new AmazonSQSConfig { ServiceURL = f.Endpoint, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        var denied = await Assert.ThrowsAsync<AmazonSQSException>(() => sqs.SendMessageAsync(url, "x"));
+        Assert.False(string.IsNullOrEmpty(denied.RequestId));
+
+        var (_, log, _) = await GetDecisions("root-a");
+        var record = Assert.Single(log.GetProperty("decisions").EnumerateArray(), d => d.GetProperty("requestId").GetString() == denied.RequestId);
+        Assert.Equal("sqs:SendMessage", record.GetProperty("action").GetString());
+        Assert.Equal("ImplicitDeny", record.GetProperty("decision").GetString());
+    }
+}
