@@ -13,6 +13,13 @@ namespace Gatehouse.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteQueueStore : IQueueStore
 {
+    /// <summary>One process owns the database (exclusive locking), so nothing else changes it: no change notices.</summary>
+    public event Action<QueueChange>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
+
     private readonly Channel<Operation> _channel = Channel.CreateUnbounded<Operation>(new UnboundedChannelOptions { SingleReader = true });
     private Task _loop = Task.CompletedTask;
     private readonly Writer _writer;

@@ -13,9 +13,19 @@ public interface IIdentityStore : IDisposable
     void Put(string kind, string key, string json);
 
     void Delete(string kind, string key);
+
+    /// <summary>
+    /// Raised when another process changed a row of a store that several Gatehouse nodes share, so each node's
+    /// registry takes the change in (the PostgreSQL store raises it from its change notifications). A store that
+    /// only this process writes never raises it: its own changes are already in memory.
+    /// </summary>
+    event Action<IdentityChange>? ChangedElsewhere;
 }
 
 public sealed record IdentityRow(string Kind, string Key, string Json);
+
+/// <summary>One row changed by another node: its new JSON, or null when it was deleted.</summary>
+public sealed record IdentityChange(string Kind, string Key, string? Json);
 
 /// <summary>Nothing survives a restart (<c>--in-memory</c>, tests).</summary>
 public sealed class InMemoryIdentityStore : IIdentityStore
@@ -24,6 +34,13 @@ public sealed class InMemoryIdentityStore : IIdentityStore
     private readonly Lock _gate = new();
 
     public string Description => "memory";
+
+    /// <summary>Only this process writes it: no change notices.</summary>
+    public event Action<IdentityChange>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
 
     public IReadOnlyList<IdentityRow> LoadAll()
     {

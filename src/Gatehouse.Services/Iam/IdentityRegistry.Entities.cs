@@ -43,7 +43,7 @@ public sealed partial class IdentityRegistry
     {
         IamValidation.Name(name, "userName", 64);
         path = IamValidation.Path(path);
-        lock (_gate)
+        using (Writing())
         {
             if (_users.ContainsKey(Key(account, name)))
             {
@@ -85,7 +85,7 @@ public sealed partial class IdentityRegistry
 
     public void UpdateUser(string account, string name, string? newName, string? newPath)
     {
-        lock (_gate)
+        using (Writing())
         {
             var user = User(account, name);
             if (newName is not null && !string.Equals(newName, name, StringComparison.Ordinal))
@@ -119,7 +119,7 @@ public sealed partial class IdentityRegistry
 
     public void DeleteUser(string account, string name)
     {
-        lock (_gate)
+        using (Writing())
         {
             var user = User(account, name);
             if (_keys.Values.Any(k => k.Account == account && k.UserName == user.Name))
@@ -153,7 +153,7 @@ public sealed partial class IdentityRegistry
     {
         IamValidation.Name(name, "groupName", 128);
         path = IamValidation.Path(path);
-        lock (_gate)
+        using (Writing())
         {
             if (_groups.ContainsKey(Key(account, name)))
             {
@@ -200,7 +200,7 @@ public sealed partial class IdentityRegistry
 
     public void DeleteGroup(string account, string name)
     {
-        lock (_gate)
+        using (Writing())
         {
             var group = Group(account, name);
             if (GroupMembers(group).Any())
@@ -225,7 +225,7 @@ public sealed partial class IdentityRegistry
 
     public void AddUserToGroup(string account, string groupName, string userName)
     {
-        lock (_gate)
+        using (Writing())
         {
             var group = Group(account, groupName);
             var user = User(account, userName);
@@ -244,7 +244,7 @@ public sealed partial class IdentityRegistry
 
     public void RemoveUserFromGroup(string account, string groupName, string userName)
     {
-        lock (_gate)
+        using (Writing())
         {
             var group = Group(account, groupName);
             var user = User(account, userName);
@@ -276,7 +276,7 @@ public sealed partial class IdentityRegistry
             throw Error(IamErrors.Constraint(description, "description", "have length less than or equal to 1000"));
         }
 
-        lock (_gate)
+        using (Writing())
         {
             if (_roles.ContainsKey(Key(account, name)))
             {
@@ -351,7 +351,7 @@ public sealed partial class IdentityRegistry
     public void UpdateRole(string account, string name, string? description, int? maxSessionDuration)
     {
         var max = ValidateMaxSessionDuration(maxSessionDuration);
-        lock (_gate)
+        using (Writing())
         {
             var role = Role(account, name);
             role.Description = description ?? role.Description;
@@ -368,7 +368,7 @@ public sealed partial class IdentityRegistry
         }
 
         ValidatePolicy(document, PolicyKind.RoleTrustPolicy);
-        lock (_gate)
+        using (Writing())
         {
             var role = Role(account, name);
             role.AssumeRolePolicyDocument = document;
@@ -378,7 +378,7 @@ public sealed partial class IdentityRegistry
 
     public void DeleteRole(string account, string name)
     {
-        lock (_gate)
+        using (Writing())
         {
             var role = Role(account, name);
             if (role.InlinePolicies.Count > 0)
@@ -400,7 +400,7 @@ public sealed partial class IdentityRegistry
 
     public void Tag(IamEntityKind kind, string account, string name, IReadOnlyList<IamTag> tags)
     {
-        lock (_gate)
+        using (Writing())
         {
             switch (Entity(kind, account, name))
             {
@@ -420,7 +420,7 @@ public sealed partial class IdentityRegistry
 
     public void Untag(IamEntityKind kind, string account, string name, IReadOnlyList<string> keys)
     {
-        lock (_gate)
+        using (Writing())
         {
             bool Drop(IamTag t) => keys.Contains(t.Key, StringComparer.OrdinalIgnoreCase);
             switch (Entity(kind, account, name))

@@ -26,7 +26,7 @@ public sealed partial class IdentityRegistry
     /// <summary>CreateAccessKey; <paramref name="given"/> lets the world file declare the key id and secret.</summary>
     public AccessKeyInfo CreateAccessKey(string account, string userName, (string Id, string Secret, string Status)? given = null)
     {
-        lock (_gate)
+        using (Writing())
         {
             var user = User(account, userName);
             if (given is { } g && _keys.TryGetValue(g.Id, out var existing))
@@ -95,7 +95,7 @@ public sealed partial class IdentityRegistry
             throw Error(IamErrors.Constraint(status, "status", "satisfy enum value set: [Active, Inactive, Expired]"));
         }
 
-        lock (_gate)
+        using (Writing())
         {
             var key = AccessKey(account, userName, accessKeyId);
             key.Status = status;
@@ -105,11 +105,11 @@ public sealed partial class IdentityRegistry
 
     public void DeleteAccessKey(string account, string? userName, string accessKeyId)
     {
-        lock (_gate)
+        using (Writing())
         {
             var key = AccessKey(account, userName, accessKeyId);
             _keys.Remove(key.AccessKeyId);
-            _store.Delete("key", key.AccessKeyId);
+            Delete("key", key.AccessKeyId);
         }
     }
 
@@ -147,12 +147,12 @@ public sealed partial class IdentityRegistry
         };
         session.ProtectedSecret = _protector.Protect(session.Secret);
         session.ProtectedToken = _protector.Protect(session.Token);
-        lock (_gate)
+        using (Writing())
         {
             foreach (var stale in _sessions.Values.Where(s => s.Expiration < issued - TimeSpan.FromDays(1)).ToList())
             {
                 _sessions.Remove(stale.AccessKeyId);
-                _store.Delete("session", stale.AccessKeyId);
+                Delete("session", stale.AccessKeyId);
             }
 
             _sessions[session.AccessKeyId] = session;

@@ -26,7 +26,7 @@ public sealed partial class IdentityRegistry
         }
 
         ValidatePolicy(document, PolicyKind.Identity);
-        lock (_gate)
+        using (Writing())
         {
             var entity = Entity(kind, account, entityName);
             var i = entity.InlinePolicies.FindIndex(p => p.Name == policyName);
@@ -63,7 +63,7 @@ public sealed partial class IdentityRegistry
 
     public void DeleteInlinePolicy(IamEntityKind kind, string account, string entityName, string policyName)
     {
-        lock (_gate)
+        using (Writing())
         {
             var entity = Entity(kind, account, entityName);
             if (entity.InlinePolicies.RemoveAll(p => p.Name == policyName) == 0)
@@ -130,7 +130,7 @@ public sealed partial class IdentityRegistry
         }
 
         ValidatePolicy(document, PolicyKind.Identity);
-        lock (_gate)
+        using (Writing())
         {
             if (_policies.ContainsKey(PolicyKey(account, name)))
             {
@@ -183,7 +183,7 @@ public sealed partial class IdentityRegistry
 
     public void DeletePolicy(string account, string arn)
     {
-        lock (_gate)
+        using (Writing())
         {
             var policy = OwnPolicy(account, arn);
             if (AllEntities().Any(e => e.AttachedPolicyArns.Contains(policy.Arn)))
@@ -198,7 +198,7 @@ public sealed partial class IdentityRegistry
             }
 
             _policies.Remove(PolicyKey(policy.Account, policy.Name));
-            _store.Delete("policy", PolicyKey(policy.Account, policy.Name));
+            Delete("policy", PolicyKey(policy.Account, policy.Name));
         }
     }
 
@@ -222,7 +222,7 @@ public sealed partial class IdentityRegistry
         }
 
         ValidatePolicy(document, PolicyKind.Identity);
-        lock (_gate)
+        using (Writing())
         {
             var policy = OwnPolicy(account, arn);
             if (policy.Versions.Count >= 5)
@@ -273,7 +273,7 @@ public sealed partial class IdentityRegistry
 
     public void SetDefaultPolicyVersion(string account, string arn, string versionId)
     {
-        lock (_gate)
+        using (Writing())
         {
             var policy = OwnPolicy(account, arn);
             if (policy.Versions.All(v => v.VersionId != versionId))
@@ -288,7 +288,7 @@ public sealed partial class IdentityRegistry
 
     public void DeletePolicyVersion(string account, string arn, string versionId)
     {
-        lock (_gate)
+        using (Writing())
         {
             var policy = OwnPolicy(account, arn);
             if (policy.Versions.All(v => v.VersionId != versionId))
@@ -310,7 +310,7 @@ public sealed partial class IdentityRegistry
 
     public void AttachPolicy(IamEntityKind kind, string account, string entityName, string arn)
     {
-        lock (_gate)
+        using (Writing())
         {
             var entity = Entity(kind, account, entityName);
             var policy = AttachablePolicy(account, arn);
@@ -331,7 +331,7 @@ public sealed partial class IdentityRegistry
 
     public void DetachPolicy(IamEntityKind kind, string account, string entityName, string arn)
     {
-        lock (_gate)
+        using (Writing())
         {
             var entity = Entity(kind, account, entityName);
             if (!entity.AttachedPolicyArns.Remove(arn))
@@ -366,7 +366,7 @@ public sealed partial class IdentityRegistry
 
     public void PutPermissionsBoundary(IamEntityKind kind, string account, string entityName, string arn)
     {
-        lock (_gate)
+        using (Writing())
         {
             var entity = Entity(kind, account, entityName);
             var policy = AttachablePolicy(account, arn);
@@ -388,7 +388,7 @@ public sealed partial class IdentityRegistry
 
     public void DeletePermissionsBoundary(IamEntityKind kind, string account, string entityName)
     {
-        lock (_gate)
+        using (Writing())
         {
             var entity = Entity(kind, account, entityName);
             switch (entity)

@@ -38,6 +38,7 @@ public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPo
         _time = time;
         Options = options;
         Load();
+        _store.ChangedElsewhere += OnChangedElsewhere;
         foreach (var policy in AwsManagedPolicies.Entities)
         {
             _policies[PolicyKey(policy.Account, policy.Name)] = policy;
@@ -62,53 +63,144 @@ public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPo
         var now = _time.GetUtcNow();
         foreach (var row in _store.LoadAll())
         {
-            switch (row.Kind)
+            if (row.Kind == "session" && JsonSerializer.Deserialize<StsSession>(row.Json, Json)!.Expiration < now - TimeSpan.FromDays(1))
             {
-                case "account":
-                    var account = JsonSerializer.Deserialize<IamAccount>(row.Json, Json)!;
-                    account.RootSecret = account.ProtectedRootSecret is { } s ? _protector.Unprotect(s) : null;
-                    _accounts[account.Id] = account;
-                    break;
-                case "user":
-                    var user = JsonSerializer.Deserialize<IamUser>(row.Json, Json)!;
-                    _users[Key(user.Account, user.Name)] = user;
-                    break;
-                case "group":
-                    var group = JsonSerializer.Deserialize<IamGroup>(row.Json, Json)!;
-                    _groups[Key(group.Account, group.Name)] = group;
-                    break;
-                case "role":
-                    var role = JsonSerializer.Deserialize<IamRole>(row.Json, Json)!;
-                    _roles[Key(role.Account, role.Name)] = role;
-                    break;
-                case "policy":
-                    var policy = JsonSerializer.Deserialize<IamManagedPolicy>(row.Json, Json)!;
-                    _policies[PolicyKey(policy.Account, policy.Name)] = policy;
-                    break;
-                case "key":
-                    var key = JsonSerializer.Deserialize<IamAccessKey>(row.Json, Json)!;
-                    key.Secret = _protector.Unprotect(key.ProtectedSecret);
-                    _keys[key.AccessKeyId] = key;
-                    break;
-                case "session":
-                    var session = JsonSerializer.Deserialize<StsSession>(row.Json, Json)!;
-                    if (session.Expiration < now - TimeSpan.FromDays(1))
-                    {
-                        _store.Delete("session", row.Key);
-                        break;
-                    }
+                _store.Delete("session", row.Key);
+                continue;
+            }
 
-                    session.Secret = _protector.Unprotect(session.ProtectedSecret);
-                    session.Token = _protector.Unprotect(session.ProtectedToken);
-                    _sessions[session.AccessKeyId] = session;
-                    break;
-                default:
-                    break;
+            Apply(row);
+        }
+    }
+
+    /// <summary>Takes one stored row into memory (at start-up, and when another node changed it).</summary>
+    private void Apply(IdentityRow row)
+    {
+        switch (row.Kind)
+        {
+            case "account":
+                var account = JsonSerializer.Deserialize<IamAccount>(row.Json, Json)!;
+                account.RootSecret = account.ProtectedRootSecret is { } s ? _protector.Unprotect(s) : null;
+                _accounts[account.Id] = account;
+                break;
+            case "user":
+                var user = JsonSerializer.Deserialize<IamUser>(row.Json, Json)!;
+                _users[Key(user.Account, user.Name)] = user;
+                break;
+            case "group":
+                var group = JsonSerializer.Deserialize<IamGroup>(row.Json, Json)!;
+                _groups[Key(group.Account, group.Name)] = group;
+                break;
+            case "role":
+                var role = JsonSerializer.Deserialize<IamRole>(row.Json, Json)!;
+                _roles[Key(role.Account, role.Name)] = role;
+                break;
+            case "policy":
+                var policy = JsonSerializer.Deserialize<IamManagedPolicy>(row.Json, Json)!;
+                _policies[PolicyKey(policy.Account, policy.Name)] = policy;
+                break;
+            case "key":
+                var key = JsonSerializer.Deserialize<IamAccessKey>(row.Json, Json)!;
+                key.Secret = _protector.Unprotect(key.ProtectedSecret);
+                _keys[key.AccessKeyId] = key;
+                break;
+            case "session":
+                var session = JsonSerializer.Deserialize<StsSession>(row.Json, Json)!;
+                session.Secret = _protector.Unprotect(session.ProtectedSecret);
+                session.Token = _protector.Unprotect(session.ProtectedToken);
+                _sessions[session.AccessKeyId] = session;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>A change another node made to the shared store (the store's change notice): the row is taken in,
+    /// or forgotten when it was deleted, so the next signature check or policy lookup sees it.</summary>
+    private void OnChangedElsewhere(IdentityChange change)
+    {
+        lock (_gate)
+        {
+            if (change.Json is { } json)
+            {
+                Apply(new IdentityRow(change.Kind, change.Key, json));
+                return;
+            }
+
+            _ = change.Kind switch
+            {
+                "account" => _accounts.Remove(change.Key),
+                "user" => _users.Remove(change.Key),
+                "group" => _groups.Remove(change.Key),
+                "role" => _roles.Remove(change.Key),
+                "policy" => _policies.Remove(change.Key),
+                "key" => _keys.Remove(change.Key),
+                "session" => _sessions.Remove(change.Key),
+                _ => false,
+            };
+        }
+    }
+
+    // Changes are made in memory under _gate and queued, in order, for the store; the queue is written after _gate is
+    // released (WriteScope), so a slow store write (an fsync per IAM change) never holds up the signature checks and
+    // policy lookups that take _gate. INVARIANT (identity write order): rows reach the store in the order the changes
+    // were made, because only one writer drains the queue at a time (_storeGate) and it drains from the front.
+    private readonly Lock _storeGate = new();
+    private readonly Queue<(string Kind, string Key, string? Json)> _pending = new();
+
+    /// <summary>Enters the registry for a change; leaving writes the queued rows to the store before the caller
+    /// returns, so an acknowledged IAM or STS change is durable.</summary>
+    private WriteScope Writing()
+    {
+        _gate.Enter();
+        return new WriteScope(this);
+    }
+
+    private readonly ref struct WriteScope(IdentityRegistry registry)
+    {
+        public void Dispose()
+        {
+            registry._gate.Exit();
+            if (!registry._gate.IsHeldByCurrentThread)
+            {
+                // Not nested in another change: write the queue now (a nested scope leaves it to the outer one).
+                registry.FlushPending();
             }
         }
     }
 
-    private void Save(IamAccount a) => _store.Put("account", a.Id, JsonSerializer.Serialize(a, Json));
+    private void FlushPending()
+    {
+        lock (_storeGate)
+        {
+            while (true)
+            {
+                (string Kind, string Key, string? Json) row;
+                lock (_gate)
+                {
+                    if (!_pending.TryDequeue(out row))
+                    {
+                        return;
+                    }
+                }
+
+                if (row.Json is null)
+                {
+                    _store.Delete(row.Kind, row.Key);
+                }
+                else
+                {
+                    _store.Put(row.Kind, row.Key, row.Json);
+                }
+            }
+        }
+    }
+
+    private void Put(string kind, string key, string json) => _pending.Enqueue((kind, key, json));
+
+    private void Delete(string kind, string key) => _pending.Enqueue((kind, key, null));
+
+    private void Save(IamAccount a) => Put("account", a.Id, JsonSerializer.Serialize(a, Json));
 
     private void Save(IamEntity e)
     {
@@ -120,23 +212,23 @@ public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPo
             IamRole r => JsonSerializer.Serialize(r, Json),
             _ => throw new InvalidOperationException(),
         };
-        _store.Put(kind, Key(e.Account, e.Name), json);
+        Put(kind, Key(e.Account, e.Name), json);
     }
 
-    private void Remove(IamEntity e) => _store.Delete(e.Kind.ToString().ToLowerInvariant(), Key(e.Account, e.Name));
+    private void Remove(IamEntity e) => Delete(e.Kind.ToString().ToLowerInvariant(), Key(e.Account, e.Name));
 
-    private void Save(IamManagedPolicy p) => _store.Put("policy", PolicyKey(p.Account, p.Name), JsonSerializer.Serialize(p, Json));
+    private void Save(IamManagedPolicy p) => Put("policy", PolicyKey(p.Account, p.Name), JsonSerializer.Serialize(p, Json));
 
-    private void Save(IamAccessKey k) => _store.Put("key", k.AccessKeyId, JsonSerializer.Serialize(k, Json));
+    private void Save(IamAccessKey k) => Put("key", k.AccessKeyId, JsonSerializer.Serialize(k, Json));
 
-    private void Save(StsSession s) => _store.Put("session", s.AccessKeyId, JsonSerializer.Serialize(s, Json));
+    private void Save(StsSession s) => Put("session", s.AccessKeyId, JsonSerializer.Serialize(s, Json));
 
     // ---- Accounts ----
 
     /// <summary>Creates the account if it is new; sets (or replaces) its root credentials when given.</summary>
     public void EnsureAccount(string accountId, string? rootAccessKeyId = null, string? rootSecret = null)
     {
-        lock (_gate)
+        using (Writing())
         {
             if (!_accounts.TryGetValue(accountId, out var account))
             {

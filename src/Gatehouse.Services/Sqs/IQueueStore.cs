@@ -51,7 +51,18 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>Every recorded move task, newest first.</summary>
     Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Raised when another process changed a store that several Gatehouse nodes share: a queue created, changed
+    /// (attributes, the queue policy that authorization reads, tags) or deleted, or messages that became receivable,
+    /// so this node's catalogue and long polls follow at once. A store that only this process writes never raises it.
+    /// </summary>
+    event Action<QueueChange>? ChangedElsewhere;
 }
+
+/// <summary>What another node changed: a queue's new definition (<see cref="Queue"/>), its deletion, or messages that
+/// arrived in it.</summary>
+public sealed record QueueChange(long QueueId, QueueRecord? Queue, bool Deleted = false, bool MessagesArrived = false);
 
 /// <summary>A message move task as recorded, so that a restart neither forgets nor stops it.</summary>
 public sealed record MoveTaskRecord(

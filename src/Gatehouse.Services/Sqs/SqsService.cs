@@ -30,6 +30,32 @@ public sealed partial class SqsService : IAsyncDisposable
         _store = store;
         _time = time;
         _sweeper = time.CreateTimer(_ => _ = SweepAsync(), null, SweepInterval, SweepInterval);
+        store.ChangedElsewhere += OnChangedElsewhere;
+    }
+
+    /// <summary>Another node changed the shared store: the catalogue (and with it the queue policy authorization
+    /// reads) follows, and long polls on a queue that received messages wake.</summary>
+    private void OnChangedElsewhere(QueueChange change)
+    {
+        if (change.Queue is { } queue)
+        {
+            Replace(queue);
+        }
+        else if (change.Deleted)
+        {
+            lock (_queuesLock)
+            {
+                foreach (var (key, q) in _queues.Where(kv => kv.Value.Id == change.QueueId).ToList())
+                {
+                    _queues.Remove(key);
+                }
+            }
+        }
+
+        if (change.MessagesArrived || change.Deleted)
+        {
+            Signal(change.QueueId).Pulse();
+        }
     }
 
     /// <summary>Removes what retention and the deduplication window have expired, queue by queue.</summary>

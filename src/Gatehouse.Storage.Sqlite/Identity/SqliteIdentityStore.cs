@@ -21,6 +21,13 @@ public sealed class SqliteIdentityStore : IIdentityStore
 
     public string Description { get; }
 
+    /// <summary>One process owns the data directory, so no other node changes this file: no change notices.</summary>
+    public event Action<IdentityChange>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
+
     public static SqliteIdentityStore Open(string path)
     {
         SQLitePCL.Batteries_V2.Init();

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using Gatehouse.Services.Iam;
+using Gatehouse.Services.Identity;
+using Gatehouse.Services.Sqs;
+using Gatehouse.Storage.Sqlite;
+
+namespace Gatehouse.Services.Tests;
+
+/// <summary>
+/// Two nodes over one shared store: each node's view of the store raises the change notices a shared store
+/// (PostgreSQL's LISTEN/NOTIFY) raises for what the other node wrote. The catalogue, the queue policy that
+/// authorization reads, long polls and the identity registry follow at once.
+/// </summary>
+public sealed class SharedStoreNodesTests
+{
+    private const string Account = "000000000000";
+    private readonly SqsCaller _caller = new(Account, "us-east-1", "AIDAEXAMPLE", "http://localhost:4566", QueryProtocol: false);
+
+    [Fact]
+    public async Task Queue_catalogue_policy_and_long_polls_follow_the_other_node()
+    {
+        await using var shared = SqliteQueueStore.Open(new SqliteStoreOptions());
+        var a = new QueueNodeView(shared);
+        var b = new QueueNodeView(shared);
+        a.Peers.Add(b);
+        b.Peers.Add(a);
+        await using var nodeA = await SqsService.StartAsync(a, TimeProvider.System);
+        await using var nodeB = await SqsService.StartAsync(b, TimeProvider.System);
+
+        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("shared", [], null));
+        var onB = nodeB.Find(Account, "us-east-1", "shared");
+        Assert.NotNull(onB);
+
+        const string Policy = """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"*"}]}""";
+        await nodeA.SetQueueAttributesAsync(_caller, nodeA.Find(Account, "us-east-1", "shared")!, [new("Policy", Policy)]);
+        Assert.Contains("\"Deny\"", nodeB.Find(Account, "us-east-1", "shared")!.Attributes[QueueAttributeNames.Policy], StringComparison.Ordinal);
+
+        // A long poll on B wakes when A sends, long before its 10 s wait is over.
+        var clock = Stopwatch.StartNew();
+        var poll = nodeB.ReceiveMessageAsync(onB, new ReceiveMessageRequest("shared", null, null, null, 1, null, 10, null));
+        await Task.Delay(300);
+        await nodeA.SendMessageAsync(_caller, nodeA.Find(Account, "us-east-1", "shared")!, new SendMessageRequest("shared", "from A", null, null, null, null, null), null);
+        var received = await poll;
+        Assert.Equal("from A", Assert.Single(received.Messages).Body);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the poll took {clock.Elapsed}");
+
+        await nodeA.DeleteQueueAsync(_caller, nodeA.Find(Account, "us-east-1", "shared")!);
+        Assert.Null(nodeB.Find(Account, "us-east-1", "shared"));
+    }
+
+    [Fact]
+    public async Task Keys_and_policies_made_on_one_node_are_used_by_the_other()
+    {
+        var backing = new InMemoryIdentityStore();
+        var a = new IdentityNodeView(backing);
+        var b = new IdentityNodeView(backing);
+        a.Peers.Add(b);
+        b.Peers.Add(a);
+        var protector = new SecretProtector(SecretProtector.NewKey());
+        var options = new IdentityOptions(Account, "root-key", "root-secret");
+        using var nodeA = new IdentityRegistry(a, protector, TimeProvider.System, options);
+        using var nodeB = new IdentityRegistry(b, protector, TimeProvider.System, options);
+
+        nodeA.CreateUser(Account, "ann", "/");
+        var key = nodeA.CreateAccessKey(Account, "ann");
+        var found = await nodeB.FindAccessKeyAsync(key.AccessKeyId);
+        Assert.NotNull(found);
+        Assert.Equal($"arn:aws:iam::{Account}:user/ann", found.Principal.Arn);
+
+        nodeA.PutInlinePolicy(IamEntityKind.User, Account, "ann", "deny-all",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}""");
+        var policies = await nodeB.GetPoliciesAsync(found.Principal);
+        Assert.Contains(policies.IdentityPolicies, p => p.Document.Contains("\"Deny\"", StringComparison.Ordinal));
+
+        nodeA.DeleteAccessKey(Account, "ann", key.AccessKeyId);
+        Assert.Null(await nodeB.FindAccessKeyAsync(key.AccessKeyId));
+    }
+
+    /// <summary>One node's view of a shared queue store: what it writes is announced to its peers.</summary>
+    private sealed class QueueNodeView(IQueueStore shared) : IQueueStore
+    {
+        public List<QueueNodeView> Peers { get; } = [];
+
+        public event Action<QueueChange>? ChangedElsewhere;
+
+        private void Announce(QueueChange change) => Peers.ForEach(p => p.ChangedElsewhere?.Invoke(change));
+
+        public string Description => shared.Description;
+
+        public Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default) => shared.LoadQueuesAsync(ct);
+
+        public async Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default)
+        {
+            var created = await shared.CreateQueueAsync(queue, ct);
+            Announce(new QueueChange(created.Id, created));
+            return created;
+        }
+
+        public async Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default)
+        {
+            await shared.UpdateQueueAsync(queue, ct);
+            Announce(new QueueChange(queue.Id, queue));
+        }
+
+        public async Task DeleteQueueAsync(long queueId, CancellationToken ct = default)
+        {
+            await shared.DeleteQueueAsync(queueId, ct);
+            Announce(new QueueChange(queueId, null, Deleted: true));
+        }
+
+        public async Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default)
+        {
+            var outcome = await shared.SendAsync(queueId, isFifo, messages, ct);
+            Announce(new QueueChange(queueId, null, MessagesArrived: true));
+            return outcome;
+        }
+
+        public Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default) => shared.ReceiveAsync(command, ct);
+
+        public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default) =>
+            shared.DeleteAsync(queueId, handles, nowMs, isFifo, ct);
+
+        public Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default) =>
+            shared.ChangeVisibilityAsync(queueId, changes, nowMs, isFifo, ct);
+
+        public Task<long> PurgeAsync(long queueId, CancellationToken ct = default) => shared.PurgeAsync(queueId, ct);
+
+        public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default) =>
+            shared.CountAsync(queueId, nowMs, oldestAliveSentMs, ct);
+
+        public Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default) =>
+            shared.MoveMessagesAsync(fromQueueId, destinationQueueId, sourceQueueIdByArn, max, nowMs, ct);
+
+        public Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default) =>
+            shared.ExpireAsync(queueId, oldestAliveSentMs, nowMs, ct);
+
+        public Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default) => shared.SaveMoveTaskAsync(task, ct);
+
+        public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => shared.LoadMoveTasksAsync(ct);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>One node's view of a shared identity store: what it writes is announced to its peers.</summary>
+    private sealed class IdentityNodeView(IIdentityStore shared) : IIdentityStore
+    {
+        public List<IdentityNodeView> Peers { get; } = [];
+
+        public event Action<IdentityChange>? ChangedElsewhere;
+
+        public string Description => shared.Description;
+
+        public IReadOnlyList<IdentityRow> LoadAll() => shared.LoadAll();
+
+        public void Put(string kind, string key, string json)
+        {
+            shared.Put(kind, key, json);
+            Peers.ForEach(p => p.ChangedElsewhere?.Invoke(new IdentityChange(kind, key, json)));
+        }
+
+        public void Delete(string kind, string key)
+        {
+            shared.Delete(kind, key);
+            Peers.ForEach(p => p.ChangedElsewhere?.Invoke(new IdentityChange(kind, key, null)));
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
