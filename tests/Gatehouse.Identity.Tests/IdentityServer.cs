@@ -31,13 +31,18 @@ public sealed class IdentityServer : IAsyncLifetime
 
     public string Endpoint { get; private set; } = "";
 
+    /// <summary>The HTTPS listener's endpoint (self-signed certificate) when the options give an HTTPS port.</summary>
+    public string? HttpsEndpoint { get; private set; }
+
     internal IdentityRegistry Registry => _app!.Services.GetRequiredService<IdentityRegistry>();
 
     public async Task InitializeAsync()
     {
-        _app = await Server.GatehouseApp.BuildAsync(_options(new Server.GatehouseOptions { Port = 0, InMemory = true }), _time);
+        var options = _options(new Server.GatehouseOptions { Port = 0, InMemory = true });
+        HttpsEndpoint = options.HttpsPort is { } httpsPort ? $"https://127.0.0.1:{httpsPort}" : null;
+        _app = await Server.GatehouseApp.BuildAsync(options, _time);
         await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http:", StringComparison.Ordinal));
         Endpoint = address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
     }
 
@@ -65,8 +70,8 @@ public sealed class IdentityServer : IAsyncLifetime
     {
         var prelude = $$"""
             import boto3, json, botocore
-            def client(service, key="test", secret="test", token=None):
-                return boto3.client(service, endpoint_url="{{Endpoint}}", region_name="us-east-1",
+            def client(service, key="test", secret="test", token=None, endpoint="{{Endpoint}}"):
+                return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", verify=False,
                     aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)
             iam = client("iam")
             sts = client("sts")

@@ -10,6 +10,9 @@ namespace Gatehouse.Protocol.Wire;
 /// </summary>
 public sealed class AwsJsonProtocol : IWireProtocol
 {
+    /// <summary>Error texts as AWS writes them: only what JSON requires is escaped (quotes, backslashes, controls).</summary>
+    internal static readonly JsonSerializerOptions ErrorJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly bool _queryCompatibleErrors;
 
     private AwsJsonProtocol(string version, bool queryCompatibleErrors)
@@ -42,7 +45,7 @@ public sealed class AwsJsonProtocol : IWireProtocol
 
     public WireResponse Error(AwsError error, string requestId)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = error.JsonType, ["message"] = error.Message });
+        var body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = error.JsonType, ["message"] = error.Message }, ErrorJson);
         return new WireResponse(error.HttpStatus, ContentType, body)
         {
             Headers = _queryCompatibleErrors

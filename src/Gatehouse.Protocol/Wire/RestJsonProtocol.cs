@@ -22,7 +22,7 @@ public sealed class RestJsonProtocol : IWireProtocol
 
     public WireResponse Error(AwsError error, string requestId)
     {
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = error.ShortType, ["message"] = error.Message });
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["__type"] = error.ShortType, ["message"] = error.Message }, AwsJsonProtocol.ErrorJson);
         return new WireResponse(error.HttpStatus, "application/json", body) { Headers = [new("x-amzn-ErrorType", error.ShortType)] };
     }
 }
