@@ -11,7 +11,9 @@ public sealed partial class SqliteQueueStore
     public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default) =>
         Run<IReadOnlyList<SendOutcome>>(w =>
         {
-            if (!isFifo && messages.All(m => m.DeduplicationId is null))
+            // A standard queue's message may carry a MessageGroupId (fair queues); such a batch takes the general
+            // path below, which stores it.
+            if (!isFifo && messages.All(m => m.DeduplicationId is null && m.MessageGroupId is null))
             {
                 InsertStandard(w, queueId, messages);
                 return [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];

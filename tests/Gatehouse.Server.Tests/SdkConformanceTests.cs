@@ -214,4 +214,65 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("OverLimit", over.ErrorCode);
         Assert.Equal(HttpStatusCode.Forbidden, over.StatusCode);
     }
+
+    [Fact]
+    public async Task Message_attribute_name_prefix_selects_every_name_starting_with_it()
+    {
+        var url = await NewQueue("prefix");
+        await _sqs.SendMessageAsync(new SendMessageRequest
+        {
+            QueueUrl = url,
+            MessageBody = "m",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+            {
+                ["Help.Me"] = new() { DataType = "String", StringValue = "Me" },
+                ["Hello"] = new() { DataType = "String", StringValue = "There" },
+                ["General"] = new() { DataType = "String", StringValue = "Kenobi" },
+            },
+        });
+
+        // AWS: "Hel.*" returns Hello and Help.Me, with the MD5 of exactly those two (recorded from AWS).
+        var m = Assert.Single((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = url,
+            MessageAttributeNames = ["Hel.*"],
+            VisibilityTimeout = 0,
+            WaitTimeSeconds = 1,
+        })).Messages);
+        Assert.Equal(["Hello", "Help.Me"], m.MessageAttributes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("83fee93c1bcd8b9a5a923ffacdc636c7", m.MD5OfMessageAttributes);
+    }
+
+    [Fact]
+    public async Task Fair_queue_MessageGroupId_on_a_standard_queue_is_returned_as_sent()
+    {
+        var url = await NewQueue("fair");
+        await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "single", MessageGroupId = "tenant-A.1" });
+        await _sqs.SendMessageBatchAsync(url, [new SendMessageBatchRequestEntry("a", "batched") { MessageGroupId = "tenant/B" }, new SendMessageBatchRequestEntry("b", "none")]);
+        foreach (var request in new[]
+        {
+            new ReceiveMessageRequest { MessageSystemAttributeNames = ["MessageGroupId"] },
+            new ReceiveMessageRequest { MessageSystemAttributeNames = ["All"] },
+#pragma warning disable CS0618 // the older AttributeNames form is still on the wire and must keep working
+            new ReceiveMessageRequest { AttributeNames = ["MessageGroupId"] },
+#pragma warning restore CS0618
+        })
+        {
+            request.QueueUrl = url;
+            request.MaxNumberOfMessages = 10;
+            request.VisibilityTimeout = 0;
+            var groups = new Dictionary<string, string?>();
+            for (var i = 0; i < 10 && groups.Count < 3; i++)
+            {
+                foreach (var m in (await _sqs.ReceiveMessageAsync(request)).Messages ?? [])
+                {
+                    groups[m.Body] = m.Attributes?.GetValueOrDefault("MessageGroupId");
+                }
+            }
+
+            Assert.Equal("tenant-A.1", groups["single"]);
+            Assert.Equal("tenant/B", groups["batched"]);
+            Assert.Null(groups["none"]);
+        }
+    }
 }
