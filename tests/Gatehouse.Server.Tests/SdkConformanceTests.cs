@@ -8,7 +8,19 @@ namespace Gatehouse.Server.Tests;
 [Collection("server")]
 public sealed class SdkConformanceTests(ServerFixture server)
 {
+    private static readonly HttpClient Http = new();
     private readonly AmazonSQSClient _sqs = server.Client();
+
+    /// <summary>A signed JSON-protocol call, answered with its status and parsed body (the raw wire, not the SDK's view).</summary>
+    private async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> Json(string action, object body)
+    {
+        using var req = SignedRequests.Post(server.Endpoint, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body), "application/x-amz-json-1.0", "test", "test", "AmazonSQS." + action);
+        using var res = await Http.SendAsync(req);
+        var text = await res.Content.ReadAsStringAsync();
+        return (res.StatusCode, System.Text.Json.JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static string[] Members(System.Text.Json.JsonElement e) => [.. e.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
 
     private async Task<string> NewQueue(string prefix, Dictionary<string, string>? attributes = null) =>
         (await _sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = prefix + Guid.NewGuid().ToString("N")[..8], Attributes = attributes })).QueueUrl;
@@ -274,5 +286,43 @@ public sealed class SdkConformanceTests(ServerFixture server)
             Assert.Equal("tenant/B", groups["batched"]);
             Assert.Null(groups["none"]);
         }
+    }
+
+    [Fact]
+    public async Task Json_batch_results_leave_out_empty_lists()
+    {
+        var url = await NewQueue("jsonbatch");
+
+        // All succeed: only Successful (AWS leaves Failed out).
+        var (status, sent) = await Json("SendMessageBatch", new { QueueUrl = url, Entries = new[] { new { Id = "a", MessageBody = "x" }, new { Id = "b", MessageBody = "y" } } });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["Successful"], Members(sent));
+        var sdk = await _sqs.SendMessageBatchAsync(url, [new SendMessageBatchRequestEntry("c", "z")]);
+        Assert.Null(sdk.Failed);
+
+        var handles = new List<string>();
+        for (var i = 0; i < 10 && handles.Count < 3; i++)
+        {
+            handles.AddRange(((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages ?? []).Select(m => m.ReceiptHandle));
+        }
+
+        var (_, changed) = await Json("ChangeMessageVisibilityBatch", new { QueueUrl = url, Entries = handles.Select((h, i) => new { Id = $"v{i}", ReceiptHandle = h, VisibilityTimeout = 60 }) });
+        Assert.Equal(["Successful"], Members(changed));
+
+        // All fail: only Failed.
+        var (_, failed) = await Json("DeleteMessageBatch", new { QueueUrl = url, Entries = new[] { new { Id = "x", ReceiptHandle = "fake-receipt-handle-1" } } });
+        Assert.Equal(["Failed"], Members(failed));
+        var (_, mixed) = await Json("DeleteMessageBatch", new { QueueUrl = url, Entries = new[] { new { Id = "ok", ReceiptHandle = handles[0] }, new { Id = "x", ReceiptHandle = "fake-receipt-handle-1" } } });
+        Assert.Equal(["Failed", "Successful"], Members(mixed));
+        var (_, deleted) = await Json("DeleteMessageBatch", new { QueueUrl = url, Entries = handles.Skip(1).Select((h, i) => new { Id = $"d{i}", ReceiptHandle = h }) });
+        Assert.Equal(["Successful"], Members(deleted));
+
+        // Other responses with nothing to list answer an empty object, as AWS does.
+        var (_, none) = await Json("ReceiveMessage", new { QueueUrl = url });
+        Assert.Empty(Members(none));
+        var (_, tags) = await Json("ListQueueTags", new { QueueUrl = url });
+        Assert.Empty(Members(tags));
+        var (_, queues) = await Json("ListQueues", new { QueueNamePrefix = "no-such-prefix" });
+        Assert.Empty(Members(queues));
     }
 }
