@@ -325,4 +325,19 @@ public sealed class SdkConformanceTests(ServerFixture server)
         var (_, queues) = await Json("ListQueues", new { QueueNamePrefix = "no-such-prefix" });
         Assert.Empty(Members(queues));
     }
+
+    [Fact]
+    public async Task Batch_entry_with_something_that_is_no_receipt_handle_gets_the_single_call_text()
+    {
+        var url = await NewQueue("fakehandle");
+        var other = await NewQueue("otherq");
+        await _sqs.SendMessageAsync(other, "elsewhere");
+        var foreign = Assert.Single((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = other, WaitTimeSeconds = 1 })).Messages).ReceiptHandle;
+        var result = await _sqs.DeleteMessageBatchAsync(url, [new DeleteMessageBatchRequestEntry("fake", "fake-receipt-handle-1"), new DeleteMessageBatchRequestEntry("foreign", foreign)]);
+        var failed = result.Failed.ToDictionary(e => e.Id);
+        Assert.Equal("ReceiptHandleIsInvalid", failed["fake"].Code);
+        Assert.True(failed["fake"].SenderFault);
+        Assert.Equal("The input receipt handle \"fake-receipt-handle-1\" is not a valid receipt handle.", failed["fake"].Message);
+        Assert.Equal($"The receipt handle \"{foreign}\" is not valid for this queue.", failed["foreign"].Message);
+    }
 }
