@@ -239,10 +239,11 @@ public sealed partial class SqliteQueueStore
             foreach (var h in handles)
             {
                 // The common case in one statement: the latest handle of a message that is still in flight
-                // (FIFO), or simply the latest handle (standard).
+                // (FIFO), or any handle the message was received with (standard: AWS deletes the message with an
+                // older handle too, although the developer guide says it might not).
                 var deleted = isFifo
                     ? w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2 AND visible_ms > $p3", h.RowId, queueId, h.Nonce, nowMs)
-                    : w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2", h.RowId, queueId, h.Nonce);
+                    : w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce >= $p2", h.RowId, queueId, h.Nonce);
                 if (deleted == 1)
                 {
                     outcomes.Add(HandleOutcome.Ok);
@@ -259,7 +260,7 @@ public sealed partial class SqliteQueueStore
                 var (nonce, visibleMs, _) = state.Value;
                 if (nonce != h.Nonce)
                 {
-                    // AWS: an older handle "succeeds, but the message might not be deleted".
+                    // FIFO: an older handle no longer deletes (standard queues deleted it above).
                     outcomes.Add(HandleOutcome.Stale);
                     continue;
                 }
@@ -290,8 +291,10 @@ public sealed partial class SqliteQueueStore
                     continue;
                 }
 
+                // Standard queues: an older handle of the message changes its visibility too, as on AWS (a handle
+                // from a later receive than the message's latest cannot exist). FIFO: only the latest.
                 var (nonce, visibleMs, lastReceiveMs) = state.Value;
-                if (nonce != c.Handle.Nonce)
+                if (isFifo ? nonce != c.Handle.Nonce : nonce < c.Handle.Nonce)
                 {
                     outcomes.Add(HandleOutcome.Stale);
                     continue;

@@ -340,4 +340,43 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("The input receipt handle \"fake-receipt-handle-1\" is not a valid receipt handle.", failed["fake"].Message);
         Assert.Equal($"The receipt handle \"{foreign}\" is not valid for this queue.", failed["foreign"].Message);
     }
+
+    [Fact]
+    public async Task Older_receipt_handles_still_work_on_a_standard_queue()
+    {
+        var url = await NewQueue("older");
+        await _sqs.SendMessageAsync(url, "single");
+        await _sqs.SendMessageAsync(url, "batched");
+        async Task<Dictionary<string, string>> ReceiveBoth()
+        {
+            var got = new Dictionary<string, string>();
+            for (var i = 0; i < 20 && got.Count < 2; i++)
+            {
+                foreach (var m in (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10, VisibilityTimeout = 1, WaitTimeSeconds = 1 })).Messages ?? [])
+                {
+                    got[m.Body] = m.ReceiptHandle;
+                }
+            }
+
+            return got;
+        }
+
+        var h1 = await ReceiveBoth();
+        await Task.Delay(1200);
+        var h2 = await ReceiveBoth();
+        Assert.NotEqual(h1["single"], h2["single"]);
+
+        await _sqs.ChangeMessageVisibilityAsync(url, h1["single"], 30);
+        var changed = await _sqs.ChangeMessageVisibilityBatchAsync(url, [new ChangeMessageVisibilityBatchRequestEntry("b", h1["batched"]) { VisibilityTimeout = 30 }]);
+        Assert.Equal("b", Assert.Single(changed.Successful).Id);
+        await Task.Delay(1500);
+        Assert.Empty((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages ?? []);
+
+        await _sqs.DeleteMessageAsync(url, h1["single"]);
+        var deleted = await _sqs.DeleteMessageBatchAsync(url, [new DeleteMessageBatchRequestEntry("b", h1["batched"])]);
+        Assert.Equal("b", Assert.Single(deleted.Successful).Id);
+        var counts = await _sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        Assert.Equal(0, counts.ApproximateNumberOfMessages);
+        Assert.Equal(0, counts.ApproximateNumberOfMessagesNotVisible);
+    }
 }

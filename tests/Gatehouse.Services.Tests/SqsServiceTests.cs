@@ -183,18 +183,64 @@ public sealed class SqsServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deleting_with_a_stale_handle_succeeds_without_deleting()
+    public async Task An_older_handle_deletes_the_message_on_a_standard_queue()
     {
-        var q = await Create("stale");
+        // AWS: a message received twice (h1, then h2) is deleted with h1.
+        var q = await Create("older-delete");
         await Send(q, "m");
-        var old = (await Receive(q, visibility: 1))[0];
+        var h1 = (await Receive(q, visibility: 1))[0].ReceiptHandle;
         _time.Advance(TimeSpan.FromSeconds(2));
-        var fresh = (await Receive(q, visibility: 1))[0];
-        await _sqs.DeleteMessageAsync(q, old.ReceiptHandle);
+        var h2 = (await Receive(q, visibility: 1))[0].ReceiptHandle;
+        Assert.NotEqual(h1, h2);
+        await _sqs.DeleteMessageAsync(q, h1);
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Single(await Receive(q));
+        Assert.Empty(await Receive(q));
+        var counts = await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        Assert.All(counts.Attributes, a => Assert.Equal("0", a.Value));
         await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.DeleteMessageAsync(q, "garbage"));
-        Assert.NotNull(fresh);
+    }
+
+    [Fact]
+    public async Task An_older_handle_changes_visibility_on_a_standard_queue_and_batches_too()
+    {
+        var q = await Create("older-visibility");
+        await Send(q, "a");
+        await Send(q, "b");
+        var first = await Receive(q, visibility: 1);
+        Assert.Equal(2, first.Count);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var second = await Receive(q, visibility: 1);
+        Assert.Equal(2, second.Count);
+        var h1 = first.ToDictionary(m => m.Body, m => m.ReceiptHandle);
+
+        // The older handle takes effect: the message stays hidden for 60 s, not 1 s.
+        await _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, h1["a"], 60));
+        var batch = await _sqs.ChangeMessageVisibilityBatchAsync(q, new ChangeMessageVisibilityBatchRequest(q.Name, [new("b", h1["b"], 60)]));
+        Assert.Equal(["b"], batch.Successful);
+        Assert.Empty(batch.Failed);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Empty(await Receive(q));
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(["a", "b"], (await Receive(q, visibility: 1)).Select(m => m.Body).Order());
+
+        // And the batch delete with the first handles removes both.
+        var deleted = await _sqs.DeleteMessageBatchAsync(q, new DeleteMessageBatchRequest(q.Name, [new("a", h1["a"]), new("b", h1["b"])]));
+        Assert.Equal(2, deleted.Successful.Count);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Empty(await Receive(q));
+    }
+
+    [Fact]
+    public async Task An_older_handle_no_longer_works_on_a_fifo_queue()
+    {
+        var q = await Create("older.fifo", ("FifoQueue", "true"));
+        await Send(q, "m", group: "g", dedup: "d");
+        var h1 = (await Receive(q, visibility: 1))[0].ReceiptHandle;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var h2 = (await Receive(q, visibility: 30))[0].ReceiptHandle;
+        Assert.NotEqual(h1, h2);
+        await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, h1, 0)));
+        await _sqs.DeleteMessageAsync(q, h2);
     }
 
     [Fact]
