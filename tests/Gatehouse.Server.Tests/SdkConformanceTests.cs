@@ -379,4 +379,28 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(0, counts.ApproximateNumberOfMessages);
         Assert.Equal(0, counts.ApproximateNumberOfMessagesNotVisible);
     }
+
+    [Fact]
+    public async Task RedrivePolicy_is_stored_normalised()
+    {
+        var dlqArn = (await _sqs.GetQueueAttributesAsync(await NewQueue("rdlq"), ["QueueArn"])).QueueARN;
+        var url = await NewQueue("rsrc", new() { ["RedrivePolicy"] = $$"""{ "maxReceiveCount" : "1",  "deadLetterTargetArn" : "{{dlqArn}}" }""" });
+        var stored = (await _sqs.GetQueueAttributesAsync(url, ["RedrivePolicy"])).Attributes["RedrivePolicy"];
+        Assert.Equal($$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":1}""", stored);
+    }
+
+    [Fact]
+    public async Task Removing_the_KMS_key_removes_both_KMS_attributes()
+    {
+        var url = await NewQueue("sse");
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["KmsMasterKeyId"] = "alias/aws/sqs", ["KmsDataKeyReusePeriodSeconds"] = "600" });
+        var on = (await _sqs.GetQueueAttributesAsync(url, ["All"])).Attributes;
+        Assert.Equal("alias/aws/sqs", on["KmsMasterKeyId"]);
+        Assert.Equal("600", on["KmsDataKeyReusePeriodSeconds"]);
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["KmsMasterKeyId"] = "" });
+        var off = (await _sqs.GetQueueAttributesAsync(url, ["All"])).Attributes;
+        Assert.DoesNotContain("KmsMasterKeyId", off.Keys);
+        Assert.DoesNotContain("KmsDataKeyReusePeriodSeconds", off.Keys);
+        Assert.Equal("false", off["SqsManagedSseEnabled"]);
+    }
 }

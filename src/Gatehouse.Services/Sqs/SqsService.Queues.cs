@@ -49,7 +49,7 @@ public sealed partial class SqsService
             throw new AwsErrorException(SqsErrors.QueueDeletedRecently());
         }
 
-        await ValidateRedriveTargetAsync(caller, name, fifo, attributes);
+        await ValidateRedriveTargetAsync(caller, name, fifo, attributes, supplied);
         var now = NowSeconds;
         var record = await _store.CreateQueueAsync(new QueueRecord
         {
@@ -102,13 +102,17 @@ public sealed partial class SqsService
         }
     }
 
-    private async Task ValidateRedriveTargetAsync(SqsCaller caller, string queueName, bool fifo, ImmutableSortedDictionary<string, string> attributes)
+    private async Task ValidateRedriveTargetAsync(SqsCaller caller, string queueName, bool fifo, ImmutableSortedDictionary<string, string> attributes,
+        IReadOnlyList<KeyValuePair<string, string>> supplied)
     {
         await Task.CompletedTask;
-        if (!attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var json) || RedrivePolicy.TryParse(json) is not { } policy)
+        if (!attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var stored) || RedrivePolicy.TryParse(stored) is not { } policy)
         {
             return;
         }
+
+        // Errors echo the policy as the caller wrote it, not as it is stored (normalised).
+        var json = supplied.LastOrDefault(a => a.Key == QueueAttributeNames.RedrivePolicy).Value ?? stored;
 
         var target = FindByArn(policy.DeadLetterTargetArn);
         if (target is null || target.AccountId != caller.AccountId || target.Region != caller.Region)
@@ -343,7 +347,7 @@ public sealed partial class SqsService
         }
 
         var updated = QueueAttributeRules.Apply(queue.Attributes, attributes, queue.IsFifo, creating: false, queue.AccountId);
-        await ValidateRedriveTargetAsync(caller, queue.Name, queue.IsFifo, updated);
+        await ValidateRedriveTargetAsync(caller, queue.Name, queue.IsFifo, updated, attributes);
         var record = queue with { Attributes = updated, LastModifiedTimestamp = NowSeconds };
         await _store.UpdateQueueAsync(record, ct);
         Replace(record);
