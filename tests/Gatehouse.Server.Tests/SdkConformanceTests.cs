@@ -403,4 +403,37 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.DoesNotContain("KmsDataKeyReusePeriodSeconds", off.Keys);
         Assert.Equal("false", off["SqsManagedSseEnabled"]);
     }
+
+    [Fact]
+    public async Task Move_task_handle_format_unknown_task_and_prompt_completion()
+    {
+        var dlqUrl = await NewQueue("mdlq");
+        var dlqArn = (await _sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"])).QueueARN;
+        await NewQueue("msrc", new() { ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":"1"}""" });
+        var dest = await NewQueue("mdest");
+        var destArn = (await _sqs.GetQueueAttributesAsync(dest, ["QueueArn"])).QueueARN;
+        await _sqs.SendMessageBatchAsync(dlqUrl, [.. Enumerable.Range(0, 4).Select(i => new SendMessageBatchRequestEntry($"e{i}", $"d{i}"))]);
+
+        var handle = (await _sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = dlqArn, DestinationArn = destArn })).TaskHandle;
+        using (var doc = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(handle)))
+        {
+            Assert.Equal(["taskId", "sourceArn"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(dlqArn, doc.RootElement.GetProperty("sourceArn").GetString());
+        }
+
+        for (var i = 0; i < 100 && (await _sqs.GetQueueAttributesAsync(dest, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages < 4; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var task = (await _sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = dlqArn })).Results[0];
+        Assert.Equal("COMPLETED", task.Status);
+        Assert.Null(task.TaskHandle);
+        Assert.Equal(4, task.ApproximateNumberOfMessagesMoved);
+
+        var unknown = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($$"""{"taskId":"{{Guid.NewGuid()}}","sourceArn":"{{dlqArn}}"}"""));
+        var ex = await Assert.ThrowsAsync<ResourceNotFoundException>(() => _sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest { TaskHandle = unknown }));
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        Assert.Equal("Task does not exist.", ex.Message);
+    }
 }

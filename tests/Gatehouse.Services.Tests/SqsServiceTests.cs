@@ -125,6 +125,42 @@ public sealed class SqsServiceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Move_task_handles_are_AWS_format_and_a_task_completes_as_soon_as_everything_moved()
+    {
+        var (dlq, dest) = await DeadLetterQueueWithFive(_sqs);
+        var handle = (await _sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, null))).TaskHandle;
+
+        // base64 of {"taskId":"<uuid>","sourceArn":"<arn>"}
+        using (var doc = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(handle)))
+        {
+            Assert.Equal(["taskId", "sourceArn"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.True(Guid.TryParse(doc.RootElement.GetProperty("taskId").GetString(), out _));
+            Assert.Equal(dlq.Arn, doc.RootElement.GetProperty("sourceArn").GetString());
+        }
+
+        // All five fit in one step: COMPLETED with no handle, without the clock moving on.
+        var done = await WaitForTask(_sqs, dlq.Arn, t => t.ApproximateNumberOfMessagesMoved == 5, advance: false);
+        Assert.Equal("COMPLETED", done.Status);
+        Assert.Null(done.TaskHandle);
+
+        // A well-formed handle naming a task that does not exist.
+        var unknown = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($$"""{"taskId":"{{Guid.NewGuid()}}","sourceArn":"{{dlq.Arn}}"}"""));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(unknown)));
+        Assert.Equal(("ResourceNotFoundException", 404, "Task does not exist."), (ex.Error.QueryCode, ex.Error.HttpStatus, ex.Error.Message));
+        var finished = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(handle)));
+        Assert.Equal("Task does not exist.", finished.Error.Message);
+    }
+
+    [Fact]
+    public void Move_task_handles_of_the_earlier_format_still_parse()
+    {
+        var old = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("0b6f7e0e-4c4d-4a55-9b1c-7d5b8d1e2f3a|arn:aws:sqs:us-east-1:000000000000:dlq"));
+        Assert.Equal(("0b6f7e0e-4c4d-4a55-9b1c-7d5b8d1e2f3a", "arn:aws:sqs:us-east-1:000000000000:dlq"), SqsService.ParseTaskHandle(old));
+        Assert.Null(SqsService.ParseTaskHandle("not-a-handle"));
+        Assert.Null(SqsService.ParseTaskHandle(Convert.ToBase64String("{\"taskId\":1}"u8)));
+    }
+
     /// <summary>A dead-letter queue (of "src") holding five messages, and an empty queue "dest" to move them to.</summary>
     private async Task<(QueueRecord DeadLetterQueue, QueueRecord Destination)> DeadLetterQueueWithFive(SqsService sqs)
     {
