@@ -436,4 +436,29 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
         Assert.Equal("Task does not exist.", ex.Message);
     }
+
+    [Fact]
+    public async Task AddPermission_names_refused_actions_with_the_SQS_prefix()
+    {
+        var url = await NewQueue("perm");
+        var owner = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.AddPermissionAsync(new AddPermissionRequest
+        {
+            QueueUrl = url,
+            Label = "p",
+            AWSAccountIds = ["111122223333"],
+            Actions = ["RemovePermission"],
+        }));
+        Assert.Equal("InvalidParameterValue", owner.ErrorCode);
+        Assert.Equal("Value SQS:RemovePermission for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.", owner.Message);
+
+        var unknown = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.AddPermissionAsync(new AddPermissionRequest
+        {
+            QueueUrl = url,
+            Label = "p",
+            AWSAccountIds = ["111122223333"],
+            Actions = ["SendMessageBatch"],
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal("Value SQS:SendMessageBatch for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.", unknown.Message);
+    }
 }
