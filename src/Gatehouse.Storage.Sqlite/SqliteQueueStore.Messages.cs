@@ -119,16 +119,19 @@ public sealed partial class SqliteQueueStore
         var moved = 0;
         var expired = new List<long>();
         var redrive = new List<long>();
-        HashSet<string>? blockedGroups = null;
+        // FIFO: a group is blocked from its first message in flight on (that message and everything after it);
+        // messages ahead of it whose visibility ran out are receivable again. On AWS, with foo, bar, baz of one
+        // group received and only bar's visibility extended, the next receive returns foo alone.
+        Dictionary<string, long>? blockedFrom = null;
         if (c.IsFifo)
         {
-            blockedGroups = new HashSet<string>(StringComparer.Ordinal);
+            blockedFrom = new Dictionary<string, long>(StringComparer.Ordinal);
             using var g = w.Query(
-                "SELECT DISTINCT group_id FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0",
+                "SELECT group_id, MIN(seq) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0 GROUP BY group_id",
                 c.QueueId, c.NowMs);
             while (g.Read())
             {
-                blockedGroups.Add(g.IsNull(0) ? "" : g.GetString(0));
+                blockedFrom[g.IsNull(0) ? "" : g.GetString(0)] = g.GetInt64(1);
             }
         }
 
@@ -156,7 +159,7 @@ public sealed partial class SqliteQueueStore
                 var group = r.IsNull(10) ? "" : r.GetString(10);
                 if (c.IsFifo)
                 {
-                    if (blockedGroups!.Contains(group))
+                    if (blockedFrom!.TryGetValue(group, out var from) && after >= from)
                     {
                         continue;
                     }
@@ -164,7 +167,7 @@ public sealed partial class SqliteQueueStore
                     if (r.GetInt64(14) > c.NowMs)
                     {
                         // Not visible yet (delayed): later messages of its group must wait behind it.
-                        blockedGroups.Add(group);
+                        blockedFrom[group] = after;
                         continue;
                     }
 
@@ -184,7 +187,7 @@ public sealed partial class SqliteQueueStore
                     if (c.IsFifo)
                     {
                         // The group's head moved away; what follows it waits for the next receive.
-                        blockedGroups!.Add(group);
+                        blockedFrom![group] = after;
                     }
 
                     continue;

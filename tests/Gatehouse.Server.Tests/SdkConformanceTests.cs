@@ -461,4 +461,26 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Equal("Value SQS:SendMessageBatch for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.", unknown.Message);
     }
+
+    [Fact]
+    public async Task Fifo_group_is_released_up_to_its_first_message_in_flight()
+    {
+        // AWS: foo, bar, baz received with VisibilityTimeout 1, bar extended to 4 s: 2.5 s later only foo comes back.
+        var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "rel" + Guid.NewGuid().ToString("N")[..8] + ".fifo",
+            Attributes = new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true", ["VisibilityTimeout"] = "1" },
+        })).QueueUrl;
+        foreach (var body in new[] { "foo", "bar", "baz" })
+        {
+            await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = body, MessageGroupId = "g" });
+        }
+
+        var got = (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages;
+        Assert.Equal(["foo", "bar", "baz"], got.Select(m => m.Body));
+        await _sqs.ChangeMessageVisibilityAsync(url, got[1].ReceiptHandle, 4);
+        await Task.Delay(2500);
+        var again = (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages;
+        Assert.Equal(["foo"], again.Select(m => m.Body));
+    }
 }

@@ -426,6 +426,31 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal(["a1", "a2"], rest.Select(m => m.Body));
     }
 
+    [Theory]
+    [InlineData("bar", new[] { "foo" })]
+    [InlineData("baz", new[] { "foo", "bar" })]
+    [InlineData("foo", new string[0])]
+    public async Task Fifo_group_is_blocked_from_its_first_message_in_flight_on(string extended, string[] expected)
+    {
+        // AWS: foo, bar, baz of one group received with VisibilityTimeout 1, one of them extended to 4 s; 2.5 s later
+        // the messages ahead of the first one still in flight are received again, and nothing from it on.
+        var q = await Create($"release-{extended}.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"), ("VisibilityTimeout", "1"));
+        foreach (var body in new[] { "foo", "bar", "baz" })
+        {
+            await Send(q, body, group: "g");
+        }
+
+        var first = await Receive(q);
+        Assert.Equal(["foo", "bar", "baz"], first.Select(m => m.Body));
+        await _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, first.Single(m => m.Body == extended).ReceiptHandle, 4));
+        _time.Advance(TimeSpan.FromMilliseconds(2500));
+        Assert.Equal(expected, (await Receive(q)).Select(m => m.Body));
+
+        // Once nothing is in flight any more, the whole group comes back in order.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(["foo", "bar", "baz"], (await Receive(q)).Select(m => m.Body));
+    }
+
     [Fact]
     public async Task Fifo_deduplicates_within_five_minutes()
     {
