@@ -483,4 +483,19 @@ public sealed class SdkConformanceTests(ServerFixture server)
         var again = (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages;
         Assert.Equal(["foo"], again.Select(m => m.Body));
     }
+
+    [Fact]
+    public async Task Fifo_deduplication_scope_change_is_not_immediate()
+    {
+        var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "scope" + Guid.NewGuid().ToString("N")[..8] + ".fifo",
+            Attributes = new() { ["FifoQueue"] = "true" },
+        })).QueueUrl;
+        var first = await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "a", MessageGroupId = "g1", MessageDeduplicationId = "d" });
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["DeduplicationScope"] = "messageGroup", ["FifoThroughputLimit"] = "perMessageGroupId" });
+        Assert.Equal("messageGroup", (await _sqs.GetQueueAttributesAsync(url, ["DeduplicationScope"])).Attributes["DeduplicationScope"]);
+        var second = await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "b", MessageGroupId = "g2", MessageDeduplicationId = "d" });
+        Assert.Equal(first.MessageId, second.MessageId);
+    }
 }

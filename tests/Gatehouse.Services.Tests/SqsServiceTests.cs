@@ -452,6 +452,35 @@ public sealed class SqsServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fifo_deduplication_scope_change_reaches_sends_after_the_propagation_delay()
+    {
+        var q = await Create("scope.fifo", ("FifoQueue", "true"));
+        var original = await Send(q, "a", group: "g1", dedup: "d");
+        await _sqs.SetQueueAttributesAsync(_caller, q, [new("DeduplicationScope", "messageGroup"), new("FifoThroughputLimit", "perMessageGroupId")]);
+        q = _sqs.Find(_caller.AccountId, _caller.Region, q.Name)!;
+        Assert.Equal("messageGroup", (await _sqs.GetQueueAttributesAsync(q, ["DeduplicationScope"])).Attributes.Single().Value);
+
+        // Right after the change deduplication is still queue-wide (as recorded on AWS).
+        Assert.Equal(original.MessageId, (await Send(q, "b", group: "g2", dedup: "d")).MessageId);
+        _time.Advance(SqsService.AttributePropagationDelay - TimeSpan.FromSeconds(1));
+        Assert.Equal(original.MessageId, (await Send(q, "c", group: "g3", dedup: "d")).MessageId);
+
+        // Once propagated, the same id in another group is a new message; in the same group still a duplicate.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.NotEqual(original.MessageId, (await Send(q, "e", group: "g4", dedup: "d")).MessageId);
+        var again = await Send(q, "f", group: "g4", dedup: "d2");
+        Assert.Equal(again.MessageId, (await Send(q, "f", group: "g4", dedup: "d2")).MessageId);
+    }
+
+    [Fact]
+    public async Task Fifo_deduplication_scope_set_at_creation_applies_at_once()
+    {
+        var q = await Create("scope-new.fifo", ("FifoQueue", "true"), ("DeduplicationScope", "messageGroup"));
+        var first = await Send(q, "a", group: "g1", dedup: "d");
+        Assert.NotEqual(first.MessageId, (await Send(q, "b", group: "g2", dedup: "d")).MessageId);
+    }
+
+    [Fact]
     public async Task Fifo_deduplicates_within_five_minutes()
     {
         var q = await Create("dedup.fifo", ("FifoQueue", "true"));

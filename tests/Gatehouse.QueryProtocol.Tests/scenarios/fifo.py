@@ -117,3 +117,17 @@ def scenario_fifo_group_release_before_first_in_flight(ctx):
     time.sleep(2.5)
     again = ctx.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     eq([m["Body"] for m in again], ["foo", "bar"], "messages ahead of the one still in flight")
+
+
+def scenario_fifo_deduplication_scope_change_is_not_immediate(ctx):
+    # AWS applies attribute changes with a delay (up to 60 s); right after DeduplicationScope changes to
+    # messageGroup, deduplication is still queue-wide. GetQueueAttributes shows the new value at once.
+    url = ctx.create_fifo()
+    first = ctx.sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g1", MessageDeduplicationId="d")
+    ctx.sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "messageGroup",
+                                                           "FifoThroughputLimit": "perMessageGroupId"})
+    attrs = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    eq((attrs["DeduplicationScope"], attrs["FifoThroughputLimit"]), ("messageGroup", "perMessageGroupId"),
+       "new values shown at once")
+    second = ctx.sqs.send_message(QueueUrl=url, MessageBody="b", MessageGroupId="g2", MessageDeduplicationId="d")
+    eq(second["MessageId"], first["MessageId"], "still deduplicated across groups right after the change")
