@@ -243,7 +243,7 @@ public sealed partial class SqliteQueueStore
             {
                 // The common case in one statement: the latest handle of a message that is still in flight
                 // (FIFO), or any handle the message was received with (standard: AWS deletes the message with an
-                // older handle too, although the developer guide says it might not).
+                // older handle too, although the DeleteMessage API reference asks for the most recent one).
                 var deleted = isFifo
                     ? w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2 AND visible_ms > $p3", h.RowId, queueId, h.Nonce, nowMs)
                     : w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce >= $p2", h.RowId, queueId, h.Nonce);
