@@ -11,7 +11,9 @@ public sealed partial class SqliteQueueStore
     public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default) =>
         Run<IReadOnlyList<SendOutcome>>(w =>
         {
-            if (!isFifo && messages.All(m => m.DeduplicationId is null))
+            // A standard queue's message may carry a MessageGroupId (fair queues); such a batch takes the general
+            // path below, which stores it.
+            if (!isFifo && messages.All(m => m.DeduplicationId is null && m.MessageGroupId is null))
             {
                 InsertStandard(w, queueId, messages);
                 return [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];
@@ -117,16 +119,19 @@ public sealed partial class SqliteQueueStore
         var moved = 0;
         var expired = new List<long>();
         var redrive = new List<long>();
-        HashSet<string>? blockedGroups = null;
+        // FIFO: a group is blocked from its first message in flight on (that message and everything after it);
+        // messages ahead of it whose visibility ran out are receivable again. On AWS, with foo, bar, baz of one
+        // group received and only bar's visibility extended, the next receive returns foo alone.
+        Dictionary<string, long>? blockedFrom = null;
         if (c.IsFifo)
         {
-            blockedGroups = new HashSet<string>(StringComparer.Ordinal);
+            blockedFrom = new Dictionary<string, long>(StringComparer.Ordinal);
             using var g = w.Query(
-                "SELECT DISTINCT group_id FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0",
+                "SELECT group_id, MIN(seq) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0 GROUP BY group_id",
                 c.QueueId, c.NowMs);
             while (g.Read())
             {
-                blockedGroups.Add(g.IsNull(0) ? "" : g.GetString(0));
+                blockedFrom[g.IsNull(0) ? "" : g.GetString(0)] = g.GetInt64(1);
             }
         }
 
@@ -154,7 +159,7 @@ public sealed partial class SqliteQueueStore
                 var group = r.IsNull(10) ? "" : r.GetString(10);
                 if (c.IsFifo)
                 {
-                    if (blockedGroups!.Contains(group))
+                    if (blockedFrom!.TryGetValue(group, out var from) && after >= from)
                     {
                         continue;
                     }
@@ -162,7 +167,7 @@ public sealed partial class SqliteQueueStore
                     if (r.GetInt64(14) > c.NowMs)
                     {
                         // Not visible yet (delayed): later messages of its group must wait behind it.
-                        blockedGroups.Add(group);
+                        blockedFrom[group] = after;
                         continue;
                     }
 
@@ -182,7 +187,7 @@ public sealed partial class SqliteQueueStore
                     if (c.IsFifo)
                     {
                         // The group's head moved away; what follows it waits for the next receive.
-                        blockedGroups!.Add(group);
+                        blockedFrom![group] = after;
                     }
 
                     continue;
@@ -237,10 +242,11 @@ public sealed partial class SqliteQueueStore
             foreach (var h in handles)
             {
                 // The common case in one statement: the latest handle of a message that is still in flight
-                // (FIFO), or simply the latest handle (standard).
+                // (FIFO), or any handle the message was received with (standard: AWS deletes the message with an
+                // older handle too, although the DeleteMessage API reference asks for the most recent one).
                 var deleted = isFifo
                     ? w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2 AND visible_ms > $p3", h.RowId, queueId, h.Nonce, nowMs)
-                    : w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce = $p2", h.RowId, queueId, h.Nonce);
+                    : w.Execute("DELETE FROM messages WHERE id = $p0 AND queue_id = $p1 AND nonce >= $p2", h.RowId, queueId, h.Nonce);
                 if (deleted == 1)
                 {
                     outcomes.Add(HandleOutcome.Ok);
@@ -257,7 +263,7 @@ public sealed partial class SqliteQueueStore
                 var (nonce, visibleMs, _) = state.Value;
                 if (nonce != h.Nonce)
                 {
-                    // AWS: an older handle "succeeds, but the message might not be deleted".
+                    // FIFO: an older handle no longer deletes (standard queues deleted it above).
                     outcomes.Add(HandleOutcome.Stale);
                     continue;
                 }
@@ -288,8 +294,10 @@ public sealed partial class SqliteQueueStore
                     continue;
                 }
 
+                // Standard queues: an older handle of the message changes its visibility too, as on AWS (a handle
+                // from a later receive than the message's latest cannot exist). FIFO: only the latest.
                 var (nonce, visibleMs, lastReceiveMs) = state.Value;
-                if (nonce != c.Handle.Nonce)
+                if (isFifo ? nonce != c.Handle.Nonce : nonce < c.Handle.Nonce)
                 {
                     outcomes.Add(HandleOutcome.Stale);
                     continue;

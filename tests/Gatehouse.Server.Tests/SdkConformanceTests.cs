@@ -8,7 +8,19 @@ namespace Gatehouse.Server.Tests;
 [Collection("server")]
 public sealed class SdkConformanceTests(ServerFixture server)
 {
+    private static readonly HttpClient Http = new();
     private readonly AmazonSQSClient _sqs = server.Client();
+
+    /// <summary>A signed JSON-protocol call, answered with its status and parsed body (the raw wire, not the SDK's view).</summary>
+    private async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> Json(string action, object body)
+    {
+        using var req = SignedRequests.Post(server.Endpoint, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body), "application/x-amz-json-1.0", "test", "test", "AmazonSQS." + action);
+        using var res = await Http.SendAsync(req);
+        var text = await res.Content.ReadAsStringAsync();
+        return (res.StatusCode, System.Text.Json.JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static string[] Members(System.Text.Json.JsonElement e) => [.. e.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
 
     private async Task<string> NewQueue(string prefix, Dictionary<string, string>? attributes = null) =>
         (await _sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = prefix + Guid.NewGuid().ToString("N")[..8], Attributes = attributes })).QueueUrl;
@@ -213,5 +225,277 @@ public sealed class SdkConformanceTests(ServerFixture server)
             _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["Policy"] = $$"""{"Version":"2012-10-17","Statement":[{{statements}}]}""" }));
         Assert.Equal("OverLimit", over.ErrorCode);
         Assert.Equal(HttpStatusCode.Forbidden, over.StatusCode);
+    }
+
+    [Fact]
+    public async Task Message_attribute_name_prefix_selects_every_name_starting_with_it()
+    {
+        var url = await NewQueue("prefix");
+        await _sqs.SendMessageAsync(new SendMessageRequest
+        {
+            QueueUrl = url,
+            MessageBody = "m",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+            {
+                ["Help.Me"] = new() { DataType = "String", StringValue = "Me" },
+                ["Hello"] = new() { DataType = "String", StringValue = "There" },
+                ["General"] = new() { DataType = "String", StringValue = "Kenobi" },
+            },
+        });
+
+        // AWS: "Hel.*" returns Hello and Help.Me, with the MD5 of exactly those two (recorded from AWS).
+        var m = Assert.Single((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = url,
+            MessageAttributeNames = ["Hel.*"],
+            VisibilityTimeout = 0,
+            WaitTimeSeconds = 1,
+        })).Messages);
+        Assert.Equal(["Hello", "Help.Me"], m.MessageAttributes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("83fee93c1bcd8b9a5a923ffacdc636c7", m.MD5OfMessageAttributes);
+    }
+
+    [Fact]
+    public async Task Fair_queue_MessageGroupId_on_a_standard_queue_is_returned_as_sent()
+    {
+        var url = await NewQueue("fair");
+        await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "single", MessageGroupId = "tenant-A.1" });
+        await _sqs.SendMessageBatchAsync(url, [new SendMessageBatchRequestEntry("a", "batched") { MessageGroupId = "tenant/B" }, new SendMessageBatchRequestEntry("b", "none")]);
+        foreach (var request in new[]
+        {
+            new ReceiveMessageRequest { MessageSystemAttributeNames = ["MessageGroupId"] },
+            new ReceiveMessageRequest { MessageSystemAttributeNames = ["All"] },
+#pragma warning disable CS0618 // the older AttributeNames form is still on the wire and must keep working
+            new ReceiveMessageRequest { AttributeNames = ["MessageGroupId"] },
+#pragma warning restore CS0618
+        })
+        {
+            request.QueueUrl = url;
+            request.MaxNumberOfMessages = 10;
+            request.VisibilityTimeout = 0;
+            var groups = new Dictionary<string, string?>();
+            for (var i = 0; i < 10 && groups.Count < 3; i++)
+            {
+                foreach (var m in (await _sqs.ReceiveMessageAsync(request)).Messages ?? [])
+                {
+                    groups[m.Body] = m.Attributes?.GetValueOrDefault("MessageGroupId");
+                }
+            }
+
+            Assert.Equal("tenant-A.1", groups["single"]);
+            Assert.Equal("tenant/B", groups["batched"]);
+            Assert.Null(groups["none"]);
+        }
+    }
+
+    [Fact]
+    public async Task Json_batch_results_leave_out_empty_lists()
+    {
+        var url = await NewQueue("jsonbatch");
+
+        // All succeed: only Successful (AWS leaves Failed out).
+        var (status, sent) = await Json("SendMessageBatch", new { QueueUrl = url, Entries = new[] { new { Id = "a", MessageBody = "x" }, new { Id = "b", MessageBody = "y" } } });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["Successful"], Members(sent));
+        var sdk = await _sqs.SendMessageBatchAsync(url, [new SendMessageBatchRequestEntry("c", "z")]);
+        Assert.Null(sdk.Failed);
+
+        var handles = new List<string>();
+        for (var i = 0; i < 10 && handles.Count < 3; i++)
+        {
+            handles.AddRange(((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages ?? []).Select(m => m.ReceiptHandle));
+        }
+
+        var (_, changed) = await Json("ChangeMessageVisibilityBatch", new { QueueUrl = url, Entries = handles.Select((h, i) => new { Id = $"v{i}", ReceiptHandle = h, VisibilityTimeout = 60 }) });
+        Assert.Equal(["Successful"], Members(changed));
+
+        // All fail: only Failed.
+        var (_, failed) = await Json("DeleteMessageBatch", new { QueueUrl = url, Entries = new[] { new { Id = "x", ReceiptHandle = "fake-receipt-handle-1" } } });
+        Assert.Equal(["Failed"], Members(failed));
+        var (_, mixed) = await Json("DeleteMessageBatch", new { QueueUrl = url, Entries = new[] { new { Id = "ok", ReceiptHandle = handles[0] }, new { Id = "x", ReceiptHandle = "fake-receipt-handle-1" } } });
+        Assert.Equal(["Failed", "Successful"], Members(mixed));
+        var (_, deleted) = await Json("DeleteMessageBatch", new { QueueUrl = url, Entries = handles.Skip(1).Select((h, i) => new { Id = $"d{i}", ReceiptHandle = h }) });
+        Assert.Equal(["Successful"], Members(deleted));
+
+        // Other responses with nothing to list answer an empty object, as AWS does.
+        var (_, none) = await Json("ReceiveMessage", new { QueueUrl = url });
+        Assert.Empty(Members(none));
+        var (_, tags) = await Json("ListQueueTags", new { QueueUrl = url });
+        Assert.Empty(Members(tags));
+        var (_, queues) = await Json("ListQueues", new { QueueNamePrefix = "no-such-prefix" });
+        Assert.Empty(Members(queues));
+    }
+
+    [Fact]
+    public async Task Batch_entry_with_something_that_is_no_receipt_handle_gets_the_single_call_text()
+    {
+        var url = await NewQueue("fakehandle");
+        var other = await NewQueue("otherq");
+        await _sqs.SendMessageAsync(other, "elsewhere");
+        var foreign = Assert.Single((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = other, WaitTimeSeconds = 1 })).Messages).ReceiptHandle;
+        var result = await _sqs.DeleteMessageBatchAsync(url, [new DeleteMessageBatchRequestEntry("fake", "fake-receipt-handle-1"), new DeleteMessageBatchRequestEntry("foreign", foreign)]);
+        var failed = result.Failed.ToDictionary(e => e.Id);
+        Assert.Equal("ReceiptHandleIsInvalid", failed["fake"].Code);
+        Assert.True(failed["fake"].SenderFault);
+        Assert.Equal("The input receipt handle \"fake-receipt-handle-1\" is not a valid receipt handle.", failed["fake"].Message);
+        Assert.Equal($"The receipt handle \"{foreign}\" is not valid for this queue.", failed["foreign"].Message);
+    }
+
+    [Fact]
+    public async Task Older_receipt_handles_still_work_on_a_standard_queue()
+    {
+        var url = await NewQueue("older");
+        await _sqs.SendMessageAsync(url, "single");
+        await _sqs.SendMessageAsync(url, "batched");
+        async Task<Dictionary<string, string>> ReceiveBoth()
+        {
+            var got = new Dictionary<string, string>();
+            for (var i = 0; i < 20 && got.Count < 2; i++)
+            {
+                foreach (var m in (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10, VisibilityTimeout = 1, WaitTimeSeconds = 1 })).Messages ?? [])
+                {
+                    got[m.Body] = m.ReceiptHandle;
+                }
+            }
+
+            return got;
+        }
+
+        var h1 = await ReceiveBoth();
+        await Task.Delay(1200);
+        var h2 = await ReceiveBoth();
+        Assert.NotEqual(h1["single"], h2["single"]);
+
+        await _sqs.ChangeMessageVisibilityAsync(url, h1["single"], 30);
+        var changed = await _sqs.ChangeMessageVisibilityBatchAsync(url, [new ChangeMessageVisibilityBatchRequestEntry("b", h1["batched"]) { VisibilityTimeout = 30 }]);
+        Assert.Equal("b", Assert.Single(changed.Successful).Id);
+        await Task.Delay(1500);
+        Assert.Empty((await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages ?? []);
+
+        await _sqs.DeleteMessageAsync(url, h1["single"]);
+        var deleted = await _sqs.DeleteMessageBatchAsync(url, [new DeleteMessageBatchRequestEntry("b", h1["batched"])]);
+        Assert.Equal("b", Assert.Single(deleted.Successful).Id);
+        var counts = await _sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        Assert.Equal(0, counts.ApproximateNumberOfMessages);
+        Assert.Equal(0, counts.ApproximateNumberOfMessagesNotVisible);
+    }
+
+    [Fact]
+    public async Task RedrivePolicy_is_stored_normalised()
+    {
+        var dlqArn = (await _sqs.GetQueueAttributesAsync(await NewQueue("rdlq"), ["QueueArn"])).QueueARN;
+        var url = await NewQueue("rsrc", new() { ["RedrivePolicy"] = $$"""{ "maxReceiveCount" : "1",  "deadLetterTargetArn" : "{{dlqArn}}" }""" });
+        var stored = (await _sqs.GetQueueAttributesAsync(url, ["RedrivePolicy"])).Attributes["RedrivePolicy"];
+        Assert.Equal($$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":1}""", stored);
+    }
+
+    [Fact]
+    public async Task Removing_the_KMS_key_removes_both_KMS_attributes()
+    {
+        var url = await NewQueue("sse");
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["KmsMasterKeyId"] = "alias/aws/sqs", ["KmsDataKeyReusePeriodSeconds"] = "600" });
+        var on = (await _sqs.GetQueueAttributesAsync(url, ["All"])).Attributes;
+        Assert.Equal("alias/aws/sqs", on["KmsMasterKeyId"]);
+        Assert.Equal("600", on["KmsDataKeyReusePeriodSeconds"]);
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["KmsMasterKeyId"] = "" });
+        var off = (await _sqs.GetQueueAttributesAsync(url, ["All"])).Attributes;
+        Assert.DoesNotContain("KmsMasterKeyId", off.Keys);
+        Assert.DoesNotContain("KmsDataKeyReusePeriodSeconds", off.Keys);
+        Assert.Equal("false", off["SqsManagedSseEnabled"]);
+    }
+
+    [Fact]
+    public async Task Move_task_handle_format_unknown_task_and_prompt_completion()
+    {
+        var dlqUrl = await NewQueue("mdlq");
+        var dlqArn = (await _sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"])).QueueARN;
+        await NewQueue("msrc", new() { ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":"1"}""" });
+        var dest = await NewQueue("mdest");
+        var destArn = (await _sqs.GetQueueAttributesAsync(dest, ["QueueArn"])).QueueARN;
+        await _sqs.SendMessageBatchAsync(dlqUrl, [.. Enumerable.Range(0, 4).Select(i => new SendMessageBatchRequestEntry($"e{i}", $"d{i}"))]);
+
+        var handle = (await _sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest { SourceArn = dlqArn, DestinationArn = destArn })).TaskHandle;
+        using (var doc = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(handle)))
+        {
+            Assert.Equal(["taskId", "sourceArn"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(dlqArn, doc.RootElement.GetProperty("sourceArn").GetString());
+        }
+
+        for (var i = 0; i < 100 && (await _sqs.GetQueueAttributesAsync(dest, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages < 4; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var task = (await _sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = dlqArn })).Results[0];
+        Assert.Equal("COMPLETED", task.Status);
+        Assert.Null(task.TaskHandle);
+        Assert.Equal(4, task.ApproximateNumberOfMessagesMoved);
+
+        var unknown = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($$"""{"taskId":"{{Guid.NewGuid()}}","sourceArn":"{{dlqArn}}"}"""));
+        var ex = await Assert.ThrowsAsync<ResourceNotFoundException>(() => _sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest { TaskHandle = unknown }));
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        Assert.Equal("Task does not exist.", ex.Message);
+    }
+
+    [Fact]
+    public async Task AddPermission_names_refused_actions_with_the_SQS_prefix()
+    {
+        var url = await NewQueue("perm");
+        var owner = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.AddPermissionAsync(new AddPermissionRequest
+        {
+            QueueUrl = url,
+            Label = "p",
+            AWSAccountIds = ["111122223333"],
+            Actions = ["RemovePermission"],
+        }));
+        Assert.Equal("InvalidParameterValue", owner.ErrorCode);
+        Assert.Equal("Value SQS:RemovePermission for parameter ActionName is invalid. Reason: Only the queue owner is allowed to invoke this action.", owner.Message);
+
+        var unknown = await Assert.ThrowsAsync<AmazonSQSException>(() => _sqs.AddPermissionAsync(new AddPermissionRequest
+        {
+            QueueUrl = url,
+            Label = "p",
+            AWSAccountIds = ["111122223333"],
+            Actions = ["SendMessageBatch"],
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal("Value SQS:SendMessageBatch for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.", unknown.Message);
+    }
+
+    [Fact]
+    public async Task Fifo_group_is_released_up_to_its_first_message_in_flight()
+    {
+        // AWS: foo, bar, baz received with VisibilityTimeout 1, bar extended to 4 s: 2.5 s later only foo comes back.
+        var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "rel" + Guid.NewGuid().ToString("N")[..8] + ".fifo",
+            Attributes = new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true", ["VisibilityTimeout"] = "1" },
+        })).QueueUrl;
+        foreach (var body in new[] { "foo", "bar", "baz" })
+        {
+            await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = body, MessageGroupId = "g" });
+        }
+
+        var got = (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages;
+        Assert.Equal(["foo", "bar", "baz"], got.Select(m => m.Body));
+        await _sqs.ChangeMessageVisibilityAsync(url, got[1].ReceiptHandle, 4);
+        await Task.Delay(2500);
+        var again = (await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10 })).Messages;
+        Assert.Equal(["foo"], again.Select(m => m.Body));
+    }
+
+    [Fact]
+    public async Task Fifo_deduplication_scope_change_is_not_immediate()
+    {
+        var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "scope" + Guid.NewGuid().ToString("N")[..8] + ".fifo",
+            Attributes = new() { ["FifoQueue"] = "true" },
+        })).QueueUrl;
+        var first = await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "a", MessageGroupId = "g1", MessageDeduplicationId = "d" });
+        await _sqs.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["DeduplicationScope"] = "messageGroup", ["FifoThroughputLimit"] = "perMessageGroupId" });
+        Assert.Equal("messageGroup", (await _sqs.GetQueueAttributesAsync(url, ["DeduplicationScope"])).Attributes["DeduplicationScope"]);
+        var second = await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "b", MessageGroupId = "g2", MessageDeduplicationId = "d" });
+        Assert.Equal(first.MessageId, second.MessageId);
     }
 }

@@ -125,6 +125,42 @@ public sealed class SqsServiceTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Move_task_handles_are_AWS_format_and_a_task_completes_as_soon_as_everything_moved()
+    {
+        var (dlq, dest) = await DeadLetterQueueWithFive(_sqs);
+        var handle = (await _sqs.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, null))).TaskHandle;
+
+        // base64 of {"taskId":"<uuid>","sourceArn":"<arn>"}
+        using (var doc = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(handle)))
+        {
+            Assert.Equal(["taskId", "sourceArn"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.True(Guid.TryParse(doc.RootElement.GetProperty("taskId").GetString(), out _));
+            Assert.Equal(dlq.Arn, doc.RootElement.GetProperty("sourceArn").GetString());
+        }
+
+        // All five fit in one step: COMPLETED with no handle, without the clock moving on.
+        var done = await WaitForTask(_sqs, dlq.Arn, t => t.ApproximateNumberOfMessagesMoved == 5, advance: false);
+        Assert.Equal("COMPLETED", done.Status);
+        Assert.Null(done.TaskHandle);
+
+        // A well-formed handle naming a task that does not exist.
+        var unknown = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($$"""{"taskId":"{{Guid.NewGuid()}}","sourceArn":"{{dlq.Arn}}"}"""));
+        var ex = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(unknown)));
+        Assert.Equal(("ResourceNotFoundException", 404, "Task does not exist."), (ex.Error.QueryCode, ex.Error.HttpStatus, ex.Error.Message));
+        var finished = await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(handle)));
+        Assert.Equal("Task does not exist.", finished.Error.Message);
+    }
+
+    [Fact]
+    public void Move_task_handles_of_the_earlier_format_still_parse()
+    {
+        var old = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("0b6f7e0e-4c4d-4a55-9b1c-7d5b8d1e2f3a|arn:aws:sqs:us-east-1:000000000000:dlq"));
+        Assert.Equal(("0b6f7e0e-4c4d-4a55-9b1c-7d5b8d1e2f3a", "arn:aws:sqs:us-east-1:000000000000:dlq"), SqsService.ParseTaskHandle(old));
+        Assert.Null(SqsService.ParseTaskHandle("not-a-handle"));
+        Assert.Null(SqsService.ParseTaskHandle(Convert.ToBase64String("{\"taskId\":1}"u8)));
+    }
+
     /// <summary>A dead-letter queue (of "src") holding five messages, and an empty queue "dest" to move them to.</summary>
     private async Task<(QueueRecord DeadLetterQueue, QueueRecord Destination)> DeadLetterQueueWithFive(SqsService sqs)
     {
@@ -183,18 +219,64 @@ public sealed class SqsServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Deleting_with_a_stale_handle_succeeds_without_deleting()
+    public async Task An_older_handle_deletes_the_message_on_a_standard_queue()
     {
-        var q = await Create("stale");
+        // AWS: a message received twice (h1, then h2) is deleted with h1.
+        var q = await Create("older-delete");
         await Send(q, "m");
-        var old = (await Receive(q, visibility: 1))[0];
+        var h1 = (await Receive(q, visibility: 1))[0].ReceiptHandle;
         _time.Advance(TimeSpan.FromSeconds(2));
-        var fresh = (await Receive(q, visibility: 1))[0];
-        await _sqs.DeleteMessageAsync(q, old.ReceiptHandle);
+        var h2 = (await Receive(q, visibility: 1))[0].ReceiptHandle;
+        Assert.NotEqual(h1, h2);
+        await _sqs.DeleteMessageAsync(q, h1);
         _time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Single(await Receive(q));
+        Assert.Empty(await Receive(q));
+        var counts = await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        Assert.All(counts.Attributes, a => Assert.Equal("0", a.Value));
         await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.DeleteMessageAsync(q, "garbage"));
-        Assert.NotNull(fresh);
+    }
+
+    [Fact]
+    public async Task An_older_handle_changes_visibility_on_a_standard_queue_and_batches_too()
+    {
+        var q = await Create("older-visibility");
+        await Send(q, "a");
+        await Send(q, "b");
+        var first = await Receive(q, visibility: 1);
+        Assert.Equal(2, first.Count);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var second = await Receive(q, visibility: 1);
+        Assert.Equal(2, second.Count);
+        var h1 = first.ToDictionary(m => m.Body, m => m.ReceiptHandle);
+
+        // The older handle takes effect: the message stays hidden for 60 s, not 1 s.
+        await _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, h1["a"], 60));
+        var batch = await _sqs.ChangeMessageVisibilityBatchAsync(q, new ChangeMessageVisibilityBatchRequest(q.Name, [new("b", h1["b"], 60)]));
+        Assert.Equal(["b"], batch.Successful);
+        Assert.Empty(batch.Failed);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Empty(await Receive(q));
+        _time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(["a", "b"], (await Receive(q, visibility: 1)).Select(m => m.Body).Order());
+
+        // And the batch delete with the first handles removes both.
+        var deleted = await _sqs.DeleteMessageBatchAsync(q, new DeleteMessageBatchRequest(q.Name, [new("a", h1["a"]), new("b", h1["b"])]));
+        Assert.Equal(2, deleted.Successful.Count);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Empty(await Receive(q));
+    }
+
+    [Fact]
+    public async Task An_older_handle_no_longer_works_on_a_fifo_queue()
+    {
+        var q = await Create("older.fifo", ("FifoQueue", "true"));
+        await Send(q, "m", group: "g", dedup: "d");
+        var h1 = (await Receive(q, visibility: 1))[0].ReceiptHandle;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var h2 = (await Receive(q, visibility: 30))[0].ReceiptHandle;
+        Assert.NotEqual(h1, h2);
+        await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, h1, 0)));
+        await _sqs.DeleteMessageAsync(q, h2);
     }
 
     [Fact]
@@ -342,6 +424,60 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await _sqs.DeleteMessageAsync(q, first[0].ReceiptHandle);
         var rest = await Receive(q, max: 10);
         Assert.Equal(["a1", "a2"], rest.Select(m => m.Body));
+    }
+
+    [Theory]
+    [InlineData("bar", new[] { "foo" })]
+    [InlineData("baz", new[] { "foo", "bar" })]
+    [InlineData("foo", new string[0])]
+    public async Task Fifo_group_is_blocked_from_its_first_message_in_flight_on(string extended, string[] expected)
+    {
+        // AWS: foo, bar, baz of one group received with VisibilityTimeout 1, one of them extended to 4 s; 2.5 s later
+        // the messages ahead of the first one still in flight are received again, and nothing from it on.
+        var q = await Create($"release-{extended}.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"), ("VisibilityTimeout", "1"));
+        foreach (var body in new[] { "foo", "bar", "baz" })
+        {
+            await Send(q, body, group: "g");
+        }
+
+        var first = await Receive(q);
+        Assert.Equal(["foo", "bar", "baz"], first.Select(m => m.Body));
+        await _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, first.Single(m => m.Body == extended).ReceiptHandle, 4));
+        _time.Advance(TimeSpan.FromMilliseconds(2500));
+        Assert.Equal(expected, (await Receive(q)).Select(m => m.Body));
+
+        // Once nothing is in flight any more, the whole group comes back in order.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(["foo", "bar", "baz"], (await Receive(q)).Select(m => m.Body));
+    }
+
+    [Fact]
+    public async Task Fifo_deduplication_scope_change_reaches_sends_after_the_propagation_delay()
+    {
+        var q = await Create("scope.fifo", ("FifoQueue", "true"));
+        var original = await Send(q, "a", group: "g1", dedup: "d");
+        await _sqs.SetQueueAttributesAsync(_caller, q, [new("DeduplicationScope", "messageGroup"), new("FifoThroughputLimit", "perMessageGroupId")]);
+        q = _sqs.Find(_caller.AccountId, _caller.Region, q.Name)!;
+        Assert.Equal("messageGroup", (await _sqs.GetQueueAttributesAsync(q, ["DeduplicationScope"])).Attributes.Single().Value);
+
+        // Right after the change deduplication is still queue-wide (as recorded on AWS).
+        Assert.Equal(original.MessageId, (await Send(q, "b", group: "g2", dedup: "d")).MessageId);
+        _time.Advance(SqsService.AttributePropagationDelay - TimeSpan.FromSeconds(1));
+        Assert.Equal(original.MessageId, (await Send(q, "c", group: "g3", dedup: "d")).MessageId);
+
+        // Once propagated, the same id in another group is a new message; in the same group still a duplicate.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.NotEqual(original.MessageId, (await Send(q, "e", group: "g4", dedup: "d")).MessageId);
+        var again = await Send(q, "f", group: "g4", dedup: "d2");
+        Assert.Equal(again.MessageId, (await Send(q, "f", group: "g4", dedup: "d2")).MessageId);
+    }
+
+    [Fact]
+    public async Task Fifo_deduplication_scope_set_at_creation_applies_at_once()
+    {
+        var q = await Create("scope-new.fifo", ("FifoQueue", "true"), ("DeduplicationScope", "messageGroup"));
+        var first = await Send(q, "a", group: "g1", dedup: "d");
+        Assert.NotEqual(first.MessageId, (await Send(q, "b", group: "g2", dedup: "d")).MessageId);
     }
 
     [Fact]

@@ -95,7 +95,8 @@ internal sealed partial class CompiledCondition
         switch (op.Set)
         {
             case SetOperator.ForAllValues:
-                // D-MULTI: ForAllValues is true when the key is missing or its set is empty.
+                // ForAllValues is true when the key is missing or its set is empty, with or without IfExists (IAM
+                // User Guide, "Single-valued vs. multivalued context keys", ForAllValues).
                 if (missing)
                     return true;
                 for (var i = 0; i < cv!.Values.Length; i++)
@@ -108,10 +109,14 @@ internal sealed partial class CompiledCondition
                 }
                 return true;
             case SetOperator.ForAnyValue:
+                // ForAnyValue is false when the key is missing or its set is empty, whatever IfExists says (IAM User
+                // Guide, "Single-valued vs. multivalued context keys", ForAnyValue; on AWS an Allow with
+                // ForAnyValue:StringEqualsIfExists on aws:TagKeys does not allow an untagged ListQueues). So a Deny
+                // with ForAnyValue:...NotEqualsIfExists on an absent key does not deny either.
                 if (missing)
                 {
-                    reason = op.IfExists ? ConditionFailureReason.None : ConditionFailureReason.EmptySetForAnyValue;
-                    return op.IfExists;
+                    reason = ConditionFailureReason.EmptySetForAnyValue;
+                    return false;
                 }
                 for (var i = 0; i < cv!.Values.Length; i++)
                 {

@@ -109,8 +109,8 @@ internal static class SqsActions
                         x.String("MD5OfMessageAttributes", e.MD5OfMessageAttributes);
                         x.String("MD5OfMessageSystemAttributes", e.MD5OfMessageSystemAttributes);
                         x.String("SequenceNumber", e.SequenceNumber);
-                    }, emitEmpty: true);
-                    w.List("Failed", "BatchResultErrorEntry", result.Failed, WriteBatchError, emitEmpty: true);
+                    });
+                    w.List("Failed", "BatchResultErrorEntry", result.Failed, WriteBatchError); // empty lists left out, see WriteBatchIds
                 });
             }),
         SqsAction.Define("ReceiveMessage", "sqs:ReceiveMessage",

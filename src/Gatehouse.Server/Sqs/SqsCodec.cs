@@ -47,9 +47,13 @@ internal static class SqsCodec
         w.Map("MessageAttributes", "MessageAttribute", "Name", "Value", m.MessageAttributes.Count == 0 ? null : m.MessageAttributes, WriteMessageAttribute);
     }
 
+    /// <remarks>AWS's JSON protocol leaves an empty <c>Successful</c> or <c>Failed</c> out (an all-success batch
+    /// answers only <c>Successful</c>), although the API reference marks both as required; the AWS SDK for Java v2
+    /// tells "no failures" from that absence (<c>hasFailed()</c>). The Query protocol writes nothing for an empty
+    /// list either way.</remarks>
     public static void WriteBatchIds(IResponseWriter w, BatchIdsResponse r, string resultEntry)
     {
-        w.List("Successful", resultEntry, r.Successful, (x, id) => x.String("Id", id), emitEmpty: true);
-        w.List("Failed", "BatchResultErrorEntry", r.Failed, WriteBatchError, emitEmpty: true);
+        w.List("Successful", resultEntry, r.Successful, (x, id) => x.String("Id", id));
+        w.List("Failed", "BatchResultErrorEntry", r.Failed, WriteBatchError);
     }
 }

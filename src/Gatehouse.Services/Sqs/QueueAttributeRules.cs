@@ -51,6 +51,16 @@ internal static class QueueAttributeRules
             if (value.Length == 0 && name is QueueAttributeNames.Policy or QueueAttributeNames.RedrivePolicy
                     or QueueAttributeNames.RedriveAllowPolicy or QueueAttributeNames.KmsMasterKeyId)
             {
+                if (name == QueueAttributeNames.KmsMasterKeyId && result.Remove(name))
+                {
+                    // Turning KMS encryption off takes its data key reuse period with it, and leaves SQS-managed
+                    // encryption off too (AWS: GetQueueAttributes(All) then shows neither KMS attribute and
+                    // SqsManagedSseEnabled=false).
+                    result.Remove(QueueAttributeNames.KmsDataKeyReusePeriodSeconds);
+                    result[QueueAttributeNames.SqsManagedSseEnabled] = "false";
+                    continue;
+                }
+
                 result.Remove(name);
                 continue;
             }
@@ -86,6 +96,10 @@ internal static class QueueAttributeRules
         QueueAttributeNames.Policy => Gatehouse.Policy.PolicyDocument.WithDefaultQueuePolicyVersion(value),
         QueueAttributeNames.SqsManagedSseEnabled or QueueAttributeNames.ContentBasedDeduplication or QueueAttributeNames.FifoQueue
             => value.ToLowerInvariant(),
+
+        // AWS stores the redrive policy re-serialised: its two keys in this order, maxReceiveCount a number, no
+        // whitespace ({"deadLetterTargetArn":"…","maxReceiveCount":"1"} reads back with maxReceiveCount 1).
+        QueueAttributeNames.RedrivePolicy when RedrivePolicy.TryParse(value) is { } policy => policy.ToJson(),
         _ when Ranges.ContainsKey(name) => int.Parse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
         _ => value,
     };

@@ -6,6 +6,21 @@ namespace Gatehouse.Services.Sqs;
 /// <summary>The parsed <c>RedrivePolicy</c> attribute: where messages go after too many receives.</summary>
 public sealed record RedrivePolicy(string DeadLetterTargetArn, int MaxReceiveCount)
 {
+    /// <summary>The policy as SQS stores and shows it: <c>{"deadLetterTargetArn":"…","maxReceiveCount":N}</c>.</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("deadLetterTargetArn", DeadLetterTargetArn);
+            w.WriteNumber("maxReceiveCount", MaxReceiveCount);
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
     /// <summary>Parses a stored (already validated) policy; null when it is not usable.</summary>
     public static RedrivePolicy? TryParse(string json)
     {

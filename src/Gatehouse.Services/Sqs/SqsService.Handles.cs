@@ -140,7 +140,15 @@ public sealed partial class SqsService
             return new BatchResultErrorEntry(id, true, "MissingParameter", "The request must contain the parameter ReceiptHandle.");
         }
 
-        if (!ReceiptHandle.TryDecode(text, out handle) || handle.QueueId != queue.Id)
+        // Not a receipt handle at all: the same text as the single call's error (AWS answered
+        // "fake-receipt-handle-1" so in a DeleteMessageBatch entry); a well-formed handle of another queue keeps
+        // its own text.
+        if (!ReceiptHandle.TryDecode(text, out handle))
+        {
+            return new BatchResultErrorEntry(id, true, "ReceiptHandleIsInvalid", $"The input receipt handle \"{text}\" is not a valid receipt handle.");
+        }
+
+        if (handle.QueueId != queue.Id)
         {
             return new BatchResultErrorEntry(id, true, "ReceiptHandleIsInvalid", $"The receipt handle \"{text}\" is not valid for this queue.");
         }

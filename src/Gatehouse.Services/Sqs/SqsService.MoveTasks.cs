@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Gatehouse.Protocol;
 
 namespace Gatehouse.Services.Sqs;
@@ -33,7 +34,23 @@ public sealed partial class SqsService
 
         public string? FailureReason;
 
-        public string Handle => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Id}|{SourceArn}"));
+        /// <summary>AWS's task handle: base64 of <c>{"taskId":"…","sourceArn":"…"}</c>.</summary>
+        public string Handle
+        {
+            get
+            {
+                using var buffer = new MemoryStream();
+                using (var w = new Utf8JsonWriter(buffer))
+                {
+                    w.WriteStartObject();
+                    w.WriteString("taskId", Id);
+                    w.WriteString("sourceArn", SourceArn);
+                    w.WriteEndObject();
+                }
+
+                return Convert.ToBase64String(buffer.ToArray());
+            }
+        }
 
         public MoveTaskRecord ToRecord() =>
             new(Id, SourceArn, DestinationArn, Rate, ToMove, StartedMs, Interlocked.Read(ref Moved), Status, FailureReason);
@@ -141,6 +158,7 @@ public sealed partial class SqsService
 
     private async Task RunMoveTaskAsync(MoveTask task)
     {
+        var tasks = _moveTasks.GetOrAdd(task.SourceArn, _ => []);
         try
         {
             while (task.Status == "RUNNING" && Interlocked.Read(ref task.Moved) < task.ToMove)
@@ -165,22 +183,39 @@ public sealed partial class SqsService
 
                 var batch = (int)Math.Min(task.Rate ?? DefaultMoveRatePerSecond, task.ToMove - Interlocked.Read(ref task.Moved));
                 var moved = await _store.MoveMessagesAsync(source.Id, destinationId, arn => FindByArn(arn)?.Id, batch, NowMs, _stopping.Token);
-                Interlocked.Add(ref task.Moved, moved);
+
+                // The count and, once nothing is left to move, the final status change together: AWS lists a task
+                // as COMPLETED (without its handle) as soon as every message has moved, not a pacing step later.
+                var finished = false;
+                lock (tasks)
+                {
+                    var total = Interlocked.Add(ref task.Moved, moved);
+                    if (moved < batch || total >= task.ToMove)
+                    {
+                        task.Status = task.Status == "CANCELLING" ? "CANCELLED" : "COMPLETED";
+                        finished = true;
+                    }
+                }
+
                 await _store.SaveMoveTaskAsync(task.ToRecord(), _stopping.Token);
                 if (destinationId is { } d)
                 {
                     Signal(d).Pulse();
                 }
 
-                if (moved < batch)
+                if (finished)
                 {
-                    break;
+                    return;
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, _stopping.Token);
             }
 
-            task.Status = task.Status == "CANCELLING" ? "CANCELLED" : "COMPLETED";
+            lock (tasks)
+            {
+                task.Status = task.Status == "CANCELLING" ? "CANCELLED" : "COMPLETED";
+            }
+
             await _store.SaveMoveTaskAsync(task.ToRecord(), _stopping.Token);
         }
         catch (OperationCanceledException)
@@ -232,19 +267,51 @@ public sealed partial class SqsService
         return new CancelMessageMoveTaskResponse(Interlocked.Read(ref task.Moved));
     }
 
-    /// <summary>A task handle is opaque to clients; it encodes the task id and the source queue's ARN, so that a
-    /// handle naming an unknown queue and a malformed one get different errors (wire reference §4.11).</summary>
+    /// <summary>A task handle is opaque to clients; like AWS's it is base64 of a JSON object naming the task id and
+    /// the source queue's ARN, so that a handle naming an unknown queue and a malformed one get different errors
+    /// (wire reference §4.11). Handles of tasks recorded by earlier builds (base64 of <c>id|arn</c>) still parse.</summary>
     public static (string TaskId, string SourceArn)? ParseTaskHandle(string? handle)
     {
+        byte[] bytes;
         try
         {
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(handle ?? "")).Split('|');
-            return parts.Length == 2 ? (parts[0], parts[1]) : null;
+            bytes = Convert.FromBase64String(handle ?? "");
         }
         catch (FormatException)
         {
             return null;
         }
+
+        if (bytes.Length > 0 && bytes[0] == (byte)'{')
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(bytes);
+                var root = doc.RootElement;
+                return root.ValueKind == JsonValueKind.Object
+                    && root.TryGetProperty("taskId", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } taskId
+                    && root.TryGetProperty("sourceArn", out var arn) && arn.ValueKind == JsonValueKind.String && arn.GetString() is { Length: > 0 } sourceArn
+                    ? (taskId, sourceArn)
+                    : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+
+        var parts = text.Split('|');
+        return parts.Length == 2 ? (parts[0], parts[1]) : null;
     }
 
     public ListMessageMoveTasksResponse ListMessageMoveTasks(ListMessageMoveTasksRequest r)

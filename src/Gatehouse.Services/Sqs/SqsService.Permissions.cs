@@ -17,6 +17,23 @@ public sealed partial class SqsService
         "CancelMessageMoveTask",
     };
 
+    /// <summary>SQS actions that exist but AddPermission does not grant: only the queue owner calls them.</summary>
+    private static readonly HashSet<string> OwnerOnlyActions = new(StringComparer.Ordinal)
+    {
+        "AddPermission", "RemovePermission", "CreateQueue", "DeleteQueue", "SetQueueAttributes", "ListQueues", "TagQueue", "UntagQueue",
+    };
+
+    /// <summary>AddPermission's reason for an action only the queue owner may call; the value is named with the
+    /// <c>SQS:</c> prefix ("Value SQS:RemovePermission for parameter ActionName is invalid. Reason: …").
+    /// Confidence: high — the same text and prefix in every independent recording we have.</summary>
+    public const string AddPermissionOwnerOnlyReason = "Only the queue owner is allowed to invoke this action.";
+
+    /// <summary>AddPermission's reason for an action name SQS does not know (a batch name such as
+    /// <c>SendMessageBatch</c>, a typo), also named with the <c>SQS:</c> prefix. Confidence: medium — AWS gave this
+    /// text, with the prefix, for <c>SQS:ChangeMessageVisibilityBatch</c> in a queue policy, and emulators tested
+    /// against AWS use it for AddPermission; no AWS response to AddPermission itself has been recorded here.</summary>
+    public const string AddPermissionUnknownActionReason = "Please refer to the appropriate WSDL for a list of valid actions.";
+
     /// <summary>Adds one statement, named by its label, to the queue's policy, as SQS writes it (wire reference §4.14).</summary>
     public async Task AddPermissionAsync(QueueRecord queue, AddPermissionRequest r, CancellationToken ct = default)
     {
@@ -51,8 +68,8 @@ public sealed partial class SqsService
         {
             if (!PermissionActions.Contains(action))
             {
-                throw new AwsErrorException(SqsErrors.InvalidValue(action, "ActionName",
-                    "Only the queue owner is allowed to invoke this action."));
+                throw new AwsErrorException(SqsErrors.InvalidValue("SQS:" + action, "ActionName",
+                    OwnerOnlyActions.Contains(action) ? AddPermissionOwnerOnlyReason : AddPermissionUnknownActionReason));
             }
         }
 

@@ -49,7 +49,7 @@ public sealed partial class SqsService
             throw new AwsErrorException(SqsErrors.QueueDeletedRecently());
         }
 
-        await ValidateRedriveTargetAsync(caller, name, fifo, attributes);
+        await ValidateRedriveTargetAsync(caller, name, fifo, attributes, supplied);
         var now = NowSeconds;
         var record = await _store.CreateQueueAsync(new QueueRecord
         {
@@ -102,13 +102,17 @@ public sealed partial class SqsService
         }
     }
 
-    private async Task ValidateRedriveTargetAsync(SqsCaller caller, string queueName, bool fifo, ImmutableSortedDictionary<string, string> attributes)
+    private async Task ValidateRedriveTargetAsync(SqsCaller caller, string queueName, bool fifo, ImmutableSortedDictionary<string, string> attributes,
+        IReadOnlyList<KeyValuePair<string, string>> supplied)
     {
         await Task.CompletedTask;
-        if (!attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var json) || RedrivePolicy.TryParse(json) is not { } policy)
+        if (!attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var stored) || RedrivePolicy.TryParse(stored) is not { } policy)
         {
             return;
         }
+
+        // Errors echo the policy as the caller wrote it, not as it is stored (normalised).
+        var json = supplied.LastOrDefault(a => a.Key == QueueAttributeNames.RedrivePolicy).Value ?? stored;
 
         var target = FindByArn(policy.DeadLetterTargetArn);
         if (target is null || target.AccountId != caller.AccountId || target.Region != caller.Region)
@@ -343,11 +347,49 @@ public sealed partial class SqsService
         }
 
         var updated = QueueAttributeRules.Apply(queue.Attributes, attributes, queue.IsFifo, creating: false, queue.AccountId);
-        await ValidateRedriveTargetAsync(caller, queue.Name, queue.IsFifo, updated);
+        await ValidateRedriveTargetAsync(caller, queue.Name, queue.IsFifo, updated, attributes);
         var record = queue with { Attributes = updated, LastModifiedTimestamp = NowSeconds };
+        var scopeBefore = DeduplicationByMessageGroup(queue);
         await _store.UpdateQueueAsync(record, ct);
         Replace(record);
+        NoteDeduplicationScopeChange(record, scopeBefore);
         Signal(queue.Id).Pulse();
+    }
+
+    /// <summary>
+    /// How long a change of a live FIFO queue's <c>DeduplicationScope</c> takes to reach SendMessage. AWS documents
+    /// that a queue attribute change "can take up to 60 seconds" to propagate (SQS API reference, SetQueueAttributes),
+    /// and a recording against AWS shows deduplication still at queue scope right after a change to messageGroup;
+    /// we take the documented bound, so a client that works here works on AWS too. GetQueueAttributes shows the new
+    /// value at once. <c>FifoThroughputLimit</c> changes nothing Gatehouse serves (it has no throughput quotas), so
+    /// there is nothing to delay. The pending change is kept in memory: after a restart the new scope applies.
+    /// </summary>
+    public static readonly TimeSpan AttributePropagationDelay = TimeSpan.FromSeconds(60);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (bool MessageGroup, long UntilMs)> _previousDeduplicationScope = new();
+
+    /// <summary>The deduplication scope SendMessage uses now: the queue's, or the one before a change that has not
+    /// propagated yet.</summary>
+    private bool DeduplicationByMessageGroup(QueueRecord queue) =>
+        queue.IsFifo && _previousDeduplicationScope.TryGetValue(queue.Id, out var previous) && NowMs < previous.UntilMs
+            ? previous.MessageGroup
+            : queue.DeduplicationScopeIsMessageGroup;
+
+    private void NoteDeduplicationScopeChange(QueueRecord record, bool inEffect)
+    {
+        if (!record.IsFifo)
+        {
+            return;
+        }
+
+        if (record.DeduplicationScopeIsMessageGroup == inEffect)
+        {
+            _previousDeduplicationScope.TryRemove(record.Id, out _);
+        }
+        else
+        {
+            _previousDeduplicationScope[record.Id] = (inEffect, NowMs + (long)AttributePropagationDelay.TotalMilliseconds);
+        }
     }
 
     /// <summary>Writes a new definition of a queue (used by AddPermission/RemovePermission and tagging).</summary>

@@ -180,7 +180,9 @@ public sealed partial class SqsService
     }
 
     /// <summary>Message attribute filter: <c>All</c>, <c>.*</c> or <c>*</c> for all, exact names, and
-    /// <c>prefix.*</c>; unknown or illegal names select nothing (wire reference §4.12).</summary>
+    /// <c>prefix.*</c> for every name that starts with <c>prefix</c> (the dot is part of the wildcard, not of the
+    /// prefix: on AWS <c>Hel.*</c> returns <c>Hello</c> and <c>Help.Me</c>, SQS API reference, ReceiveMessage,
+    /// MessageAttributeNames); unknown or illegal names select nothing.</summary>
     private static List<KeyValuePair<string, MessageAttributeValue>> SelectMessageAttributes(
         IReadOnlyList<KeyValuePair<string, MessageAttributeValue>> attributes, IReadOnlyList<string>? names)
     {
@@ -196,7 +198,7 @@ public sealed partial class SqsService
 
         return [.. attributes.Where(a => names.Any(n =>
             n.EndsWith(".*", StringComparison.Ordinal)
-                ? a.Key.StartsWith(n[..^1], StringComparison.Ordinal)
+                ? a.Key.StartsWith(n[..^2], StringComparison.Ordinal)
                 : string.Equals(n, a.Key, StringComparison.Ordinal)))];
     }
 }

@@ -27,7 +27,7 @@ public sealed partial class SqsService
             throw new AwsErrorException(fifoError);
         }
 
-        var prepared = Prepare(caller, queue, entry, traceHeaderFromHttp, NowMs, inBatch: false);
+        var prepared = Prepare(caller, queue, entry, traceHeaderFromHttp, NowMs, inBatch: false, DeduplicationByMessageGroup(queue));
         if (prepared.Error is not null)
         {
             throw new AwsErrorException(prepared.Error);
@@ -64,11 +64,12 @@ public sealed partial class SqsService
         }
 
         var now = NowMs;
+        var byGroup = DeduplicationByMessageGroup(queue);
         var failed = new List<BatchResultErrorEntry>();
         var ready = new List<(string Id, PreparedMessage Message)>();
         foreach (var e in entries)
         {
-            var (message, error) = Prepare(caller, queue, e, null, now, inBatch: true);
+            var (message, error) = Prepare(caller, queue, e, null, now, inBatch: true, byGroup);
             if (error is not null)
             {
                 failed.Add(new BatchResultErrorEntry(e.Id!, true, error.QueryCode, error.Message));
@@ -151,7 +152,7 @@ public sealed partial class SqsService
     }
 
     private static (PreparedMessage? Message, AwsError? Error) Prepare(
-        SqsCaller caller, QueueRecord queue, SendMessageBatchEntry e, string? traceHeaderFromHttp, long now, bool inBatch)
+        SqsCaller caller, QueueRecord queue, SendMessageBatchEntry e, string? traceHeaderFromHttp, long now, bool inBatch, bool deduplicateByGroup)
     {
         if (string.IsNullOrEmpty(e.MessageBody))
         {
@@ -247,7 +248,7 @@ public sealed partial class SqsService
             now + (delaySeconds * 1000L),
             e.MessageGroupId,
             dedup,
-            dedup is null ? null : queue.DeduplicationScopeIsMessageGroup ? e.MessageGroupId : "",
+            dedup is null ? null : deduplicateByGroup ? e.MessageGroupId : "",
             now + DeduplicationWindowMs);
         var md5System = system.Count > 0 ? Md5Digests.OfAttributes(system) : null;
         return (new PreparedMessage(message, Md5Digests.OfBody(e.MessageBody), Md5Digests.OfAttributes(attributes), md5System), null);

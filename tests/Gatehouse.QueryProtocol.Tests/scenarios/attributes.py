@@ -123,6 +123,22 @@ def scenario_sse_attributes(ctx):
     ctx.sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": ""})
     attrs = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     check("KmsMasterKeyId" not in attrs, "empty KmsMasterKeyId removes it: %r" % attrs)
+    check("KmsDataKeyReusePeriodSeconds" not in attrs, "and its data key reuse period: %r" % attrs)
+    eq(attrs.get("SqsManagedSseEnabled"), "false", "SQS-managed SSE stays off after the KMS key is removed")
+
+
+def scenario_redrive_policy_normalised(ctx):
+    # AWS stores the redrive policy re-serialised: deadLetterTargetArn then maxReceiveCount (a number), no spaces.
+    dlq_arn = ctx.arn(ctx.create("dlq"))
+    written = '{ "maxReceiveCount" : "1",\n  "deadLetterTargetArn" : "%s" }' % dlq_arn
+    url = ctx.create("src", attributes={"RedrivePolicy": written})
+    expected = '{"deadLetterTargetArn":"%s","maxReceiveCount":1}' % dlq_arn
+    got = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    eq(got, expected, "RedrivePolicy as stored after CreateQueue")
+    ctx.sqs.set_queue_attributes(QueueUrl=url, Attributes={
+        "RedrivePolicy": '{"deadLetterTargetArn": "%s", "maxReceiveCount": 7}' % dlq_arn})
+    got = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["RedrivePolicy"]
+    eq(got, '{"deadLetterTargetArn":"%s","maxReceiveCount":7}' % dlq_arn, "RedrivePolicy as stored after SetQueueAttributes")
 
 
 def scenario_redrive_policy_validation(ctx):

@@ -125,8 +125,26 @@ def scenario_delete_and_change_visibility_batch(ctx):
     eq(sorted(e["Id"] for e in resp["Successful"]), ["d0", "d1", "d2", "d3"], "delete batch successes")
     eq([(e["Id"], e["Code"], e["SenderFault"]) for e in resp["Failed"]],
        [("dbad", "ReceiptHandleIsInvalid", True)], "delete batch failure")
-    eq(resp["Failed"][0]["Message"], 'The receipt handle "garbage" is not valid for this queue.',
-       "delete batch failure message")
+    eq(resp["Failed"][0]["Message"], 'The input receipt handle "garbage" is not a valid receipt handle.',
+       "delete batch failure message for a string that is no receipt handle")
     attrs = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     eq((attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]), ("0", "0"),
        "queue empty")
+
+
+def scenario_batch_receipt_handle_error_texts(ctx):
+    # AWS: an entry whose handle is not a receipt handle at all is answered with the single call's text; a
+    # well-formed handle of another queue keeps "not valid for this queue".
+    url = ctx.create()
+    other = ctx.create("other")
+    ctx.sqs.send_message(QueueUrl=other, MessageBody="elsewhere")
+    foreign = ctx.receive_all(other, 1)[0]["ReceiptHandle"]
+    resp = ctx.sqs.delete_message_batch(QueueUrl=url, Entries=[
+        {"Id": "fake", "ReceiptHandle": "fake-receipt-handle-1"},
+        {"Id": "foreign", "ReceiptHandle": foreign}])
+    check("Successful" not in resp or resp["Successful"] == [], "nothing deleted: %r" % resp)
+    eq(sorted((e["Id"], e["Code"], e["SenderFault"], e["Message"]) for e in resp["Failed"]), [
+        ("fake", "ReceiptHandleIsInvalid", True,
+         'The input receipt handle "fake-receipt-handle-1" is not a valid receipt handle.'),
+        ("foreign", "ReceiptHandleIsInvalid", True, 'The receipt handle "%s" is not valid for this queue.' % foreign)],
+       "per-entry error texts")

@@ -89,6 +89,23 @@ def scenario_enforcement_boundary_and_listqueues(ctx):
             "because no identity-based policy allows the sqs:listqueues action")
 
 
+def scenario_enforcement_foranyvalue_ifexists_absent_key(ctx):
+    # AWS: ForAnyValue is false when the key is absent, IfExists or not (real AWS: this Allow does not allow an
+    # untagged ListQueues), and the Deny form on an absent aws:SourceVpce does not deny.
+    user, sqs = _user(ctx, "anyifx", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sqs:*", "Resource": "*",
+         "Condition": {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["team"]}}}]})
+    _denied(ctx, sqs.list_queues, user, "sqs:listqueues", "arn:aws:sqs:%s:%s:" % (REGION, ACCOUNT),
+            "because no identity-based policy allows the sqs:listqueues action")
+    url = ctx.create("vpce")
+    _, deny_sqs = _user(ctx, "anynotifx", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sqs:*", "Resource": "*",
+         "Condition": {"ForAnyValue:StringNotEqualsIfExists": {"aws:SourceVpce": ["vpce-1a2b3c4d"]}}}]})
+    deny_sqs.list_queues()
+    deny_sqs.send_message(QueueUrl=url, MessageBody="not denied")
+
+
 def scenario_enforcement_deny_all_and_root(ctx):
     url = ctx.create("lock")
     arn = ctx.arn(url)

@@ -103,3 +103,31 @@ def scenario_fifo_expired_receipt_handle(ctx):
     again = ctx.receive_all(url, 1, timeout=3)
     eq([m["Body"] for m in again], ["expire"], "the message is still there")
     ctx.sqs.delete_message(QueueUrl=url, ReceiptHandle=again[0]["ReceiptHandle"])
+
+
+def scenario_fifo_group_release_before_first_in_flight(ctx):
+    # AWS: foo, bar, baz of one group received (VisibilityTimeout 1); baz extended to 4 s; 2.5 s later a receive
+    # returns foo and bar (everything ahead of the first message still in flight), not baz.
+    url = ctx.create_fifo(attributes={"ContentBasedDeduplication": "true", "VisibilityTimeout": "1"})
+    for body in ["foo", "bar", "baz"]:
+        ctx.sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    got = ctx.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    eq([m["Body"] for m in got], ["foo", "bar", "baz"], "the whole group on the first receive")
+    ctx.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=got[2]["ReceiptHandle"], VisibilityTimeout=4)
+    time.sleep(2.5)
+    again = ctx.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    eq([m["Body"] for m in again], ["foo", "bar"], "messages ahead of the one still in flight")
+
+
+def scenario_fifo_deduplication_scope_change_is_not_immediate(ctx):
+    # AWS applies attribute changes with a delay (up to 60 s); right after DeduplicationScope changes to
+    # messageGroup, deduplication is still queue-wide. GetQueueAttributes shows the new value at once.
+    url = ctx.create_fifo()
+    first = ctx.sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g1", MessageDeduplicationId="d")
+    ctx.sqs.set_queue_attributes(QueueUrl=url, Attributes={"DeduplicationScope": "messageGroup",
+                                                           "FifoThroughputLimit": "perMessageGroupId"})
+    attrs = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    eq((attrs["DeduplicationScope"], attrs["FifoThroughputLimit"]), ("messageGroup", "perMessageGroupId"),
+       "new values shown at once")
+    second = ctx.sqs.send_message(QueueUrl=url, MessageBody="b", MessageGroupId="g2", MessageDeduplicationId="d")
+    eq(second["MessageId"], first["MessageId"], "still deduplicated across groups right after the change")

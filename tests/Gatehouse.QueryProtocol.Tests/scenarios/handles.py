@@ -34,6 +34,34 @@ def scenario_stale_receipt_handles(ctx):
                      QueueUrl=url, ReceiptHandle=second, VisibilityTimeout=10)
 
 
+def scenario_older_receipt_handles_on_standard_queues(ctx):
+    # AWS: on a standard queue a message received twice (h1, then h2) still answers to h1: the visibility change
+    # takes effect and the delete deletes, single and batch forms alike.
+    url = ctx.create()
+    ctx.sqs.send_message(QueueUrl=url, MessageBody="single")
+    ctx.sqs.send_message(QueueUrl=url, MessageBody="batched")
+    first = {m["Body"]: m["ReceiptHandle"] for m in ctx.receive_all(url, 2, VisibilityTimeout=1)}
+    time.sleep(1.2)
+    second = {m["Body"]: m["ReceiptHandle"] for m in ctx.receive_all(url, 2, VisibilityTimeout=1)}
+    check(all(first[b] != second[b] for b in first), "new handles on the second receive")
+    ctx.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=first["single"], VisibilityTimeout=30)
+    resp = ctx.sqs.change_message_visibility_batch(QueueUrl=url, Entries=[
+        {"Id": "b", "ReceiptHandle": first["batched"], "VisibilityTimeout": 30}])
+    eq([e["Id"] for e in resp.get("Successful", [])], ["b"], "batch visibility change with the older handle")
+    time.sleep(1.5)
+    check("Messages" not in ctx.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10),
+          "both messages stay hidden: the older handles' changes took effect")
+    attrs = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    eq(attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"], "2", "in flight")
+    ctx.sqs.delete_message(QueueUrl=url, ReceiptHandle=first["single"])
+    resp = ctx.sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "b", "ReceiptHandle": first["batched"]}])
+    eq([e["Id"] for e in resp.get("Successful", [])], ["b"], "batch delete with the older handle")
+    attrs = ctx.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
+                                                                       "ApproximateNumberOfMessagesNotVisible"])
+    eq((attrs["Attributes"]["ApproximateNumberOfMessages"], attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"]),
+       ("0", "0"), "both messages deleted with their older handles")
+
+
 def scenario_delete_after_visibility_expired(ctx):
     url = ctx.create()
     ctx.sqs.send_message(QueueUrl=url, MessageBody="late-delete")

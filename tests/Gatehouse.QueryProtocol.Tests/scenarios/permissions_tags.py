@@ -72,3 +72,20 @@ def scenario_queue_tags(ctx):
     eq(ctx.sqs.list_queue_tags(QueueUrl=url).get("Tags"), {"env": "prod", "empty": ""}, "after untag")
     ctx.sqs.untag_queue(QueueUrl=url, TagKeys=["env", "empty"])
     check(not ctx.sqs.list_queue_tags(QueueUrl=url).get("Tags"), "no tags left")
+
+
+def scenario_add_permission_action_errors(ctx):
+    # An action only the owner may call and an action SQS does not know are both named with the SQS: prefix; the
+    # reasons differ.
+    url = ctx.create()
+    for action in ["RemovePermission", "CreateQueue", "SetQueueAttributes"]:
+        ctx.expect_error(ctx.sqs.add_permission, "InvalidParameterValue", 400,
+                         "Value SQS:%s for parameter ActionName is invalid. Reason: Only the queue owner is allowed "
+                         "to invoke this action." % action,
+                         QueueUrl=url, Label="owner", AWSAccountIds=[ACCOUNT], Actions=["SendMessage", action])
+    for action in ["SendMessageBatch", "NoSuchAction"]:
+        ctx.expect_error(ctx.sqs.add_permission, "InvalidParameterValue", 400,
+                         "Value SQS:%s for parameter ActionName is invalid. Reason: Please refer to the appropriate "
+                         "WSDL for a list of valid actions." % action,
+                         QueueUrl=url, Label="unknown", AWSAccountIds=[ACCOUNT], Actions=[action])
+    check(_policy(ctx, url) is None, "nothing was added")

@@ -116,3 +116,21 @@ def scenario_receive_system_attribute_names(ctx):
                                    "SentTimestamp"], "All on a standard queue")
     msg = ctx.receive_all(url, 1, VisibilityTimeout=0)[0]
     check("Attributes" not in msg, "no attributes unless asked")
+
+
+def scenario_fair_queue_message_group_id(ctx):
+    # Fair queues: a MessageGroupId sent to a standard queue is kept and returned exactly as the producer gave it
+    # (botocore 1.29 asks for system attributes through AttributeNames).
+    url = ctx.create()
+    ctx.sqs.send_message(QueueUrl=url, MessageBody="single", MessageGroupId="tenant-A.1")
+    ctx.sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "a", "MessageBody": "batched", "MessageGroupId": "tenant/B"},
+        {"Id": "b", "MessageBody": "no group"}])
+    got = ctx.receive_all(url, 3, AttributeNames=["MessageGroupId"], VisibilityTimeout=0)
+    groups = {m["Body"]: m.get("Attributes", {}).get("MessageGroupId") for m in got}
+    eq(groups, {"single": "tenant-A.1", "batched": "tenant/B", "no group": None}, "MessageGroupId as sent")
+    got = ctx.receive_all(url, 3, AttributeNames=["All"], VisibilityTimeout=0)
+    eq(sorted(m["Attributes"].get("MessageGroupId", "-") for m in got), ["-", "tenant-A.1", "tenant/B"],
+       "MessageGroupId under All")
+    check(all("MessageDeduplicationId" not in m["Attributes"] and "SequenceNumber" not in m["Attributes"] for m in got),
+          "no FIFO-only attributes on a standard queue")

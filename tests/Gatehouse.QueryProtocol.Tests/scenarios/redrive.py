@@ -3,7 +3,9 @@
 botocore 1.29 predates the move-task operations, so those go out as hand-built signed Query requests.
 """
 
+import base64
 import json
+import uuid
 
 from botocore.exceptions import ClientError
 
@@ -153,3 +155,34 @@ def scenario_message_move_task_errors(ctx):
     ctx.wait_for(lambda: _list_tasks(ctx, dlq_arn)[0].get("Status") == "CANCELLED", "task to be cancelled")
     resp = ctx.query({"Action": "StartMessageMoveTask", "SourceArn": dlq_arn, "MaxNumberOfMessagesPerSecond": "501"})
     ctx.expect_query_error(resp, "InvalidParameterValue", 400, None)
+
+
+def scenario_message_move_task_handle_and_completion(ctx):
+    # AWS's task handle is base64 of {"taskId":"<uuid>","sourceArn":"<arn>"}; a well-formed handle naming no task
+    # is ResourceNotFoundException "Task does not exist."; a task is COMPLETED as soon as every message moved.
+    src, dlq, dlq_arn = _dlq_pair(ctx, 1)
+    dest = ctx.create("dest")
+    ctx.sqs.send_message_batch(QueueUrl=dlq, Entries=[{"Id": str(i), "MessageBody": "d%d" % i} for i in range(4)])
+    start = ctx.query({"Action": "StartMessageMoveTask", "SourceArn": dlq_arn, "DestinationArn": ctx.arn(dest)})
+    eq(start.status, 200, "StartMessageMoveTask: %r" % start)
+    handle = start.find("StartMessageMoveTaskResult/TaskHandle")
+    decoded = json.loads(base64.b64decode(handle))
+    eq(list(decoded), ["taskId", "sourceArn"], "handle members in AWS's order")
+    eq(decoded["sourceArn"], dlq_arn, "handle names the source queue")
+    check(str(uuid.UUID(decoded["taskId"])) == decoded["taskId"], "taskId is a UUID: %r" % decoded)
+
+    def moved():
+        return ctx.sqs.get_queue_attributes(QueueUrl=dest, AttributeNames=["ApproximateNumberOfMessages"])[
+            "Attributes"]["ApproximateNumberOfMessages"] == "4"
+    ctx.wait_for(moved, "every message in the destination", interval=0.05)
+    task = _list_tasks(ctx, dlq_arn)[0]
+    eq(task.get("Status"), "COMPLETED", "COMPLETED once every message moved: %r" % task)
+    check("TaskHandle" not in task, "no TaskHandle once completed")
+    eq(task.get("ApproximateNumberOfMessagesMoved"), "4", "moved count")
+
+    unknown = base64.b64encode(json.dumps({"taskId": str(uuid.uuid4()), "sourceArn": dlq_arn},
+                                          separators=(",", ":")).encode()).decode()
+    resp = ctx.query({"Action": "CancelMessageMoveTask", "TaskHandle": unknown})
+    ctx.expect_query_error(resp, "ResourceNotFoundException", 404, "Task does not exist.")
+    resp = ctx.query({"Action": "CancelMessageMoveTask", "TaskHandle": handle})
+    ctx.expect_query_error(resp, "ResourceNotFoundException", 404, "Task does not exist.")

@@ -191,6 +191,17 @@ public sealed class EnforcementTests(EnforcementFixture f)
 
     [Theory]
     [MemberData(nameof(Protocols))]
+    public async Task ForAnyValue_IfExists_on_an_absent_key_does_not_match(string p)
+    {
+        // AWS: ForAnyValue is false when the key is absent, whatever IfExists says. The Allow does not allow an
+        // untagged ListQueues; the Deny on an absent aws:SourceVpce does not deny.
+        Denied(await f.As(p, "nina").ListQueues(),
+            Msg("arn:aws:iam::000000000000:user/nina", "sqs:listqueues", "arn:aws:sqs:us-east-1:000000000000:", "because no identity-based policy allows the sqs:listqueues action"));
+        Assert.True((await f.As(p, "olga").ListQueues()).Ok);
+    }
+
+    [Theory]
+    [MemberData(nameof(Protocols))]
     public async Task Deny_all_policy_locks_out_admins_but_not_the_root_user_from_removing_it(string p)
     {
         const string denyAll = """{"Version":"2012-10-17","Statement":[{"Sid":"deny-sqs-actions","Effect":"Deny","Principal":"*","Action":"SQS:*","Resource":"QUEUE_ARN"}]}""";

@@ -39,6 +39,10 @@ public sealed class TestIdentities : ICredentialDirectory, IIdentityPolicySource
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"arn:aws:sqs:us-east-1:000000000000:some-queue"}]}"""));
         Add("mallory", User(A, "mallory"), Policies(
             """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"""));
+        Add("nina", User(A, "nina"), Policies(
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*","Condition":{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":["team"]}}}]}"""));
+        Add("olga", User(A, "olga"), Policies(AllowSqs,
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sqs:*","Resource":"*","Condition":{"ForAnyValue:StringNotEqualsIfExists":{"aws:SourceVpce":["vpce-1a2b3c4d"]}}}]}"""));
         Add("session", Session(A, "app-role", "AROAAPPROLEEXAMPLE01", "s1"), new PrincipalPolicies([new("role-sqs", AllowSqs)], null, []));
         Add("narrow-session", Session(A, "app-role", "AROAAPPROLEEXAMPLE01", "narrow"), new PrincipalPolicies([new("role-sqs", AllowSqs)], null,
             [new("session-policy", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:ReceiveMessage","Resource":"*"}]}""")]));
