@@ -34,6 +34,20 @@ public static class CommonErrors
         new(Coral + "RequestEntityTooLargeException", "RequestEntityTooLarge", 413,
             $"Request size exceeds the limit of {limit} bytes.");
 
+    /// <summary>The request body did not arrive in time (HTTP 408).</summary>
+    public static AwsError RequestTimeout() =>
+        new(Coral + "RequestTimeoutException", "RequestTimeout", 408,
+            "Your socket connection to the server was not read from or written to within the timeout period.");
+
+    /// <summary>An HTTP request that cannot be read (malformed framing, a body cut short).</summary>
+    public static AwsError MalformedHttpRequest(int status) =>
+        new(Coral + "SerializationException", "MalformedInput", status is >= 400 and < 500 ? status : 400,
+            "The request could not be read: its HTTP framing or body is malformed or incomplete.");
+
+    /// <summary>A Query request whose parameters cannot be read as sent (AWS "Common Errors": HTTP 404).</summary>
+    public static AwsError MalformedQueryString() =>
+        new(Coral + "MalformedQueryStringException", "MalformedQueryString", 404, "The query string contains a syntax error.");
+
     public static AwsError UnsupportedMediaType(string? contentType) =>
         new(Coral + "UnsupportedMediaTypeException", "UnsupportedMediaType", 415,
             $"The content type '{contentType}' is not supported.");

@@ -33,7 +33,38 @@ public sealed class JsonRequestReader : IRequestReader
             throw new AwsErrorException(CommonErrors.Serialization("Start of structure or map found where not expected."));
         }
 
+        CheckText(doc.RootElement);
         return new JsonRequestReader(doc.RootElement);
+    }
+
+    /// <summary>One pass over every member name and string (the depth is bounded by the parser): an escaped lone
+    /// surrogate such as <c>"\ud800"</c> is valid JSON but not text, and is refused up front as AWS refuses it, with a
+    /// 400 SerializationException, wherever it stands.</summary>
+    private static void CheckText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var p in element.EnumerateObject())
+                {
+                    _ = Name(p);
+                    CheckText(p.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckText(item);
+                }
+
+                break;
+            case JsonValueKind.String:
+                _ = Text(element);
+                break;
+            default:
+                break;
+        }
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement;
@@ -52,6 +83,32 @@ public sealed class JsonRequestReader : IRequestReader
     private JsonElement? Member(string name) =>
         _element.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
 
+    /// <summary>A string value; an escaped lone surrogate (<c>"\ud800"</c>) is not text, and is refused as AWS refuses
+    /// it, with a 400 SerializationException rather than a failure of the server.</summary>
+    private static string Text(JsonElement v)
+    {
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new AwsErrorException(CommonErrors.Serialization("Invalid UTF-8 or UTF-16 in a string value."));
+        }
+    }
+
+    private static string Name(JsonProperty p)
+    {
+        try
+        {
+            return p.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new AwsErrorException(CommonErrors.Serialization("Invalid UTF-8 or UTF-16 in a member name."));
+        }
+    }
+
     private static AwsErrorException Mistyped(string name, string expected) =>
         new(CommonErrors.Serialization($"Unexpected value type for member '{name}': expected {expected}."));
 
@@ -62,7 +119,7 @@ public sealed class JsonRequestReader : IRequestReader
             return null;
         }
 
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw Mistyped(name, "a string");
+        return v.ValueKind == JsonValueKind.String ? Text(v) : throw Mistyped(name, "a string");
     }
 
     public int? GetInt(string name)
@@ -95,7 +152,7 @@ public sealed class JsonRequestReader : IRequestReader
         }
 
         // Coral accepts numeric strings for integer members; SDKs never send them, hand-written clients do.
-        if (v.ValueKind == JsonValueKind.String && long.TryParse(v.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n))
+        if (v.ValueKind == JsonValueKind.String && long.TryParse(Text(v), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out n))
         {
             return n;
         }
@@ -151,7 +208,7 @@ public sealed class JsonRequestReader : IRequestReader
         var list = new List<string>(v.GetArrayLength());
         foreach (var item in v.EnumerateArray())
         {
-            list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Mistyped(name, "a list of strings"));
+            list.Add(item.ValueKind == JsonValueKind.String ? Text(item) : throw Mistyped(name, "a list of strings"));
         }
 
         return list;
@@ -177,7 +234,7 @@ public sealed class JsonRequestReader : IRequestReader
                 throw Mistyped(name, "a map of strings");
             }
 
-            list.Add(new(p.Name, p.Value.GetString()!));
+            list.Add(new(Name(p), Text(p.Value)));
         }
 
         return list;
@@ -224,7 +281,7 @@ public sealed class JsonRequestReader : IRequestReader
                 throw Mistyped(name, "a map of structures");
             }
 
-            list.Add(new(p.Name, new JsonRequestReader(p.Value)));
+            list.Add(new(Name(p), new JsonRequestReader(p.Value)));
         }
 
         return list;

@@ -9,18 +9,69 @@ namespace Gatehouse.Protocol;
 /// </summary>
 public sealed class QueryRequestReader : IRequestReader
 {
+    /// <summary>How many numbered levels of one parameter name are indexed (<c>Entry.1.MessageAttribute.2.Value.
+    /// StringListValue.3</c> has three); AWS's shapes nest no deeper, and the bound keeps indexing linear.</summary>
+    private const int MaxIndexedLevels = 4;
+
     private readonly IReadOnlyDictionary<string, string> _parameters;
     private readonly string _prefix;
+    private readonly ListIndex _lists;
 
     public QueryRequestReader(IReadOnlyDictionary<string, string> parameters)
-        : this(parameters, "")
+        : this(parameters, "", new ListIndex(parameters))
     {
     }
 
-    private QueryRequestReader(IReadOnlyDictionary<string, string> parameters, string prefix)
+    private QueryRequestReader(IReadOnlyDictionary<string, string> parameters, string prefix, ListIndex lists)
     {
         _parameters = parameters;
         _prefix = prefix;
+        _lists = lists;
+    }
+
+    /// <summary>
+    /// Every list's indices, found in one pass over the parameter names when first needed and shared by the
+    /// readers of nested members: reading a request costs time linear in its size, however many list members it
+    /// has (a scan of every name per list would be quadratic, and a request is decoded before it is authorized).
+    /// </summary>
+    private sealed class ListIndex(IReadOnlyDictionary<string, string> parameters)
+    {
+        private Dictionary<string, SortedSet<int>>? _heads;
+
+        private static readonly SortedSet<int> None = [];
+
+        public SortedSet<int> Of(string head)
+        {
+            _heads ??= Build(parameters);
+            return _heads.TryGetValue(head, out var set) ? set : None;
+        }
+
+        private static Dictionary<string, SortedSet<int>> Build(IReadOnlyDictionary<string, string> parameters)
+        {
+            var heads = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
+            foreach (var key in parameters.Keys)
+            {
+                var levels = 0;
+                for (var dot = key.IndexOf('.', StringComparison.Ordinal); dot >= 0 && levels < MaxIndexedLevels; dot = key.IndexOf('.', dot + 1))
+                {
+                    var end = key.IndexOf('.', dot + 1);
+                    var digits = end < 0 ? key.AsSpan(dot + 1) : key.AsSpan(dot + 1, end - dot - 1);
+                    if (digits.Length is > 0 and <= 9 && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i >= 1)
+                    {
+                        var head = key[..(dot + 1)];
+                        if (!heads.TryGetValue(head, out var set))
+                        {
+                            heads[head] = set = [];
+                        }
+
+                        set.Add(i);
+                        levels++;
+                    }
+                }
+            }
+
+            return heads;
+        }
     }
 
     public IEnumerable<string> MemberNames =>
@@ -94,28 +145,7 @@ public sealed class QueryRequestReader : IRequestReader
     }
 
     /// <summary>The 1-based indices present under <c>prefix + queryName + "."</c>, in numeric order.</summary>
-    private List<int> Indices(string queryName)
-    {
-        var head = _prefix + queryName + ".";
-        var set = new SortedSet<int>();
-        foreach (var key in _parameters.Keys)
-        {
-            if (!key.StartsWith(head, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var rest = key.AsSpan(head.Length);
-            var dot = rest.IndexOf('.');
-            var digits = dot < 0 ? rest : rest[..dot];
-            if (int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i >= 1)
-            {
-                set.Add(i);
-            }
-        }
-
-        return [.. set];
-    }
+    private SortedSet<int> Indices(string queryName) => _lists.Of(_prefix + queryName + ".");
 
     public IReadOnlyList<string>? GetStringList(string name, string queryName)
     {
@@ -166,7 +196,7 @@ public sealed class QueryRequestReader : IRequestReader
             return null;
         }
 
-        return [.. indices.Select(i => new QueryRequestReader(_parameters, string.Create(CultureInfo.InvariantCulture, $"{_prefix}{queryName}.{i}.")))];
+        return [.. indices.Select(i => new QueryRequestReader(_parameters, string.Create(CultureInfo.InvariantCulture, $"{_prefix}{queryName}.{i}."), _lists))];
     }
 
     public IReadOnlyList<KeyValuePair<string, IRequestReader>>? GetMap(string name, string queryName, string keyName, string valueName)
@@ -183,7 +213,7 @@ public sealed class QueryRequestReader : IRequestReader
             var entry = string.Create(CultureInfo.InvariantCulture, $"{_prefix}{queryName}.{i}.");
             if (_parameters.TryGetValue(entry + keyName, out var k))
             {
-                list.Add(new(k, new QueryRequestReader(_parameters, entry + valueName + ".")));
+                list.Add(new(k, new QueryRequestReader(_parameters, entry + valueName + ".", _lists)));
             }
         }
 

@@ -124,6 +124,11 @@ public static class SigV4Errors
     public static SigV4Error HostNotSigned { get; } = Incomplete(
         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 
+    /// <summary>A header that names the operation was sent but not signed. The wording follows AWS's text for an
+    /// unsigned Host header; AWS's own text for this case was not captured (UNCERTAIN).</summary>
+    public static SigV4Error HeaderNotSigned(string name) => Incomplete(
+        $"'{(name == "x-amz-target" ? "X-Amz-Target" : name)}' must be a 'SignedHeader' in the AWS Authorization.");
+
     /// <summary>An algorithm other than <c>AWS4-HMAC-SHA256</c>.</summary>
     public static SigV4Error UnsupportedAlgorithm(string algorithm) =>
         Incomplete("Unsupported AWS 'algorithm': '" + algorithm + "'.");

@@ -26,7 +26,8 @@ public sealed class SigV4Request
 
     /// <summary>
     /// Lower-case hex SHA-256 of the body when the caller already knows it (saves hashing twice).
-    /// Ignored when the request says <c>X-Amz-Content-Sha256: UNSIGNED-PAYLOAD</c>.
+    /// Ignored when the request says <c>X-Amz-Content-Sha256: UNSIGNED-PAYLOAD</c> and the verifier allows it
+    /// (<see cref="SigV4VerifierOptions.AllowUnsignedPayload"/>).
     /// </summary>
     public string? PayloadSha256Hex { get; init; }
 }

@@ -11,7 +11,7 @@ namespace Gatehouse.SigV4;
 /// </summary>
 /// <remarks>
 /// Check order: parse the signature parts (IncompleteSignature) → date format → credential scope
-/// (IncompleteSignature / SignatureDoesNotMatch) → 'host' signed → clock skew → access key lookup
+/// (IncompleteSignature / SignatureDoesNotMatch) → 'host' (and x-amz-target when present) signed → clock skew → access key lookup
 /// (InvalidClientTokenId) → security token (InvalidClientTokenId / ExpiredToken) → signature
 /// (SignatureDoesNotMatch with the canonical request).
 /// </remarks>
@@ -99,8 +99,13 @@ public sealed partial class SigV4Verifier
             return SigV4Result.Failure(SigV4Errors.ScopeDateMismatch(
                 auth.ScopeDate, auth.AmzDate[..8], auth.IsPresigned ? "X-Amz-Date" : DateSource(request)));
         }
-        if (!SignsHost(auth.SignedHeaders))
+        if (!Signs(auth.SignedHeaders, "host"))
             return SigV4Result.Failure(SigV4Errors.HostNotSigned);
+        foreach (var name in _options.MustSignWhenPresent)
+        {
+            if (request.Headers.GetValues(name) is { Count: > 0 } && !Signs(auth.SignedHeaders, name))
+                return SigV4Result.Failure(SigV4Errors.HeaderNotSigned(name));
+        }
 
         // AWS: the request date must be within 15 minutes of the server's clock, either way; presigned URLs of
         // non-S3 services get the same window whatever X-Amz-Expires says.
@@ -132,7 +137,7 @@ public sealed partial class SigV4Verifier
 
         var inputs = new SignatureCalculator.Inputs(
             request.Method, request.RawPath, auth.Query, auth.IsPresigned, request.Headers, auth.SignedHeaders,
-            PayloadHash(request, auth), auth.AmzDate, auth.Scope);
+            PayloadHash(request, auth, _options.AllowUnsignedPayload), auth.AmzDate, auth.Scope);
         var signingKey = _keys.Get(credential.SecretAccessKey, auth.ScopeDate, auth.Region, auth.Service);
         Span<char> expected = stackalloc char[SignatureCalculator.SignatureLength];
         SignatureCalculator.Compute(inputs, signingKey, expected);
@@ -146,12 +151,12 @@ public sealed partial class SigV4Verifier
             auth.AccessKeyId, auth.Region, auth.Service, credential.Principal, presented, auth.SignedAt, auth.IsPresigned));
     }
 
-    private static string PayloadHash(SigV4Request request, AuthParameters auth)
+    private static string PayloadHash(SigV4Request request, AuthParameters auth, bool allowUnsignedPayload)
     {
         var declared = FirstValue(request.Headers, "X-Amz-Content-Sha256");
         if (declared is null && auth.IsPresigned)
             declared = QueryParameters.First(auth.Query, "X-Amz-Content-Sha256");
-        if (string.Equals(declared, SignatureCalculator.UnsignedPayload, StringComparison.Ordinal))
+        if (allowUnsignedPayload && string.Equals(declared, SignatureCalculator.UnsignedPayload, StringComparison.Ordinal))
             return SignatureCalculator.UnsignedPayload;
         if (request.PayloadSha256Hex is { } known)
             return known;
@@ -161,11 +166,11 @@ public sealed partial class SigV4Verifier
     private static bool FixedTimeEquals(ReadOnlySpan<char> left, ReadOnlySpan<char> right) =>
         CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(left), MemoryMarshal.AsBytes(right));
 
-    private static bool SignsHost(string signedHeaders)
+    private static bool Signs(string signedHeaders, string name)
     {
         foreach (var range in signedHeaders.AsSpan().Split(';'))
         {
-            if (signedHeaders.AsSpan()[range].Equals("host", StringComparison.OrdinalIgnoreCase))
+            if (signedHeaders.AsSpan()[range].Equals(name, StringComparison.OrdinalIgnoreCase))
                 return true;
         }
         return false;

@@ -421,13 +421,16 @@ public sealed class SdkConformanceTests(ServerFixture server)
             Assert.Equal(dlqArn, doc.RootElement.GetProperty("sourceArn").GetString());
         }
 
-        for (var i = 0; i < 100 && (await _sqs.GetQueueAttributesAsync(dest, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages < 4; i++)
+        // The task is listed COMPLETED once every message has moved (bounded wait: the machine may be loaded).
+        var task = (await _sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = dlqArn })).Results[0];
+        for (var i = 0; i < 250 && task.Status != "COMPLETED"; i++)
         {
             await Task.Delay(20);
+            task = (await _sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = dlqArn })).Results[0];
         }
 
-        var task = (await _sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = dlqArn })).Results[0];
         Assert.Equal("COMPLETED", task.Status);
+        Assert.Equal(4, (await _sqs.GetQueueAttributesAsync(dest, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages);
         Assert.Null(task.TaskHandle);
         Assert.Equal(4, task.ApproximateNumberOfMessagesMoved);
 

@@ -103,13 +103,28 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public void Unsigned_payload_marker_is_honoured()
+    public void Unsigned_payload_marker_binds_nothing_unless_allowed_as_for_s3()
     {
         var (request, headers) = SqsPost();
         headers.Add("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD");
         Signed(request, headers, SignedAt);
-        var other = new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = "anything"u8.ToArray() };
-        Assert.True(Verify(other).IsAuthenticated);
+        var other = new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = "Action=PurgeQueue"u8.ToArray() };
+
+        // Outside S3, AWS hashes the body it received: the marker does not let another body through.
+        Assert.Equal("SignatureDoesNotMatch", Verify(other).Error?.Code);
+        var s3Style = new SigV4Verifier(new SigV4VerifierOptions { AllowUnsignedPayload = true });
+        Assert.True(s3Style.Verify(other, SignedAt, Lookup).IsAuthenticated);
+    }
+
+    [Fact]
+    public void An_unsigned_target_header_is_refused_so_the_operation_cannot_be_swapped()
+    {
+        var (request, headers) = SqsPost("{}");
+        Signed(request, headers, SignedAt); // signs host and x-amz-date only
+        headers.Add("X-Amz-Target", "AmazonSQS.DeleteQueue");
+        var replayed = new SigV4Request { Method = "POST", RawPath = "/", Headers = headers, Body = "{}"u8.ToArray() };
+        AssertError(Verify(replayed), "IncompleteSignature", 400, "com.amazon.coral.service#IncompleteSignatureException",
+            "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
     }
 
     [Fact]

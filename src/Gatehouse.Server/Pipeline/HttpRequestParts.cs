@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Text;
 using Gatehouse.Protocol;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Gatehouse.Server.Pipeline;
 
@@ -39,21 +37,15 @@ internal static class HttpRequestParts
         }
     }
 
-    /// <summary>Query parameters from the URL and, for form posts, the body (the body wins).</summary>
+    /// <summary>Query parameters from the URL and, for form posts, the body (the body wins), parsed strictly
+    /// (<see cref="FormParameters"/>).</summary>
     public static Dictionary<string, string> QueryParameters(HttpContext http, ReadOnlyMemory<byte> body)
     {
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (k, v) in QueryHelpers.ParseQuery(http.Request.QueryString.Value))
-        {
-            parameters[k] = v.ToString();
-        }
-
+        FormParameters.Parse(http.Request.QueryString.Value, parameters);
         if (!body.IsEmpty)
         {
-            foreach (var (k, v) in QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Span)))
-            {
-                parameters[k] = v.ToString();
-            }
+            FormParameters.Parse(body.Span, parameters);
         }
 
         return parameters;

@@ -128,6 +128,19 @@ internal sealed class RequestPipeline(
         {
             // The client went away.
         }
+        catch (BadHttpRequestException ex)
+        {
+            // A client fault at the HTTP layer (malformed chunked encoding, a body cut short, a body slower than the
+            // minimum rate): a 4xx in the protocol's shape, logged without a stack trace.
+            log.LogInformation("Request {RequestId}: bad HTTP request ({Status}): {Reason}", requestId, ex.StatusCode, ex.Message);
+            await WriteErrorAsync(http, protocol, requestId, ex.StatusCode == StatusCodes.Status408RequestTimeout
+                ? CommonErrors.RequestTimeout()
+                : CommonErrors.MalformedHttpRequest(ex.StatusCode));
+        }
+        catch (Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            // The client reset the connection mid-request.
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             log.LogError(ex, "Request {RequestId} ({Action}) failed", requestId, action);
