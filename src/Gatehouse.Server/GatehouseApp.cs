@@ -57,7 +57,7 @@ public static class GatehouseApp
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
         var (identity, serverKeySource) = IdentitySetup.Open(options, time);
         var organizations = new OrganizationService(identity.Store, identity, time);
-        var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options) : null;
+        var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options, organizations) : null;
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(organizations);
         builder.Services.AddSingleton<IOrganizationPolicySource>(organizations);

@@ -36,8 +36,9 @@ public sealed partial class OrganizationService
     /// access role trusting the management account and carrying administrator access.
     /// </summary>
     /// <param name="accountId">Given by the world file; otherwise a new id is drawn.</param>
+    /// <param name="immediate">The world file's accounts join at once.</param>
     public CreateAccountView CreateAccount(string callerAccount, string? email, string? accountName, string? roleName,
-        IReadOnlyList<OrgTag>? tags = null, string? accountId = null, string? parentId = null)
+        IReadOnlyList<OrgTag>? tags = null, string? accountId = null, string? parentId = null, bool immediate = false)
     {
         if (email is null)
         {
@@ -87,7 +88,7 @@ public sealed partial class OrganizationService
                 Id = "car-" + RandomString(Lower + Digits, 32),
                 AccountName = accountName,
                 Requested = now,
-                Completes = now + AccountCreationTime,
+                Completes = immediate ? now : now + AccountCreationTime,
             };
             if (_orgs.Values.Any(o => o.Accounts.Exists(a => string.Equals(a.Email, email, StringComparison.OrdinalIgnoreCase))))
             {
