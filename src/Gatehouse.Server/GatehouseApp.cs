@@ -1,12 +1,14 @@
 using System.Globalization;
 using Gatehouse.Server.Admin;
 using Gatehouse.Server.Iam;
+using Gatehouse.Server.Organizations;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Server.Sqs;
 using Gatehouse.Server.Sts;
 using Gatehouse.Server.World;
 using Gatehouse.Services.Authorization;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Organizations;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Services.Sts;
 using Gatehouse.Storage.Sqlite;
@@ -54,8 +56,11 @@ public static class GatehouseApp
         builder.Services.AddSingleton<IQueueStore>(store);
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
         var (identity, serverKeySource) = IdentitySetup.Open(options, time);
-        var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options) : null;
+        var organizations = new OrganizationService(identity.Store, identity, time);
+        var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options, organizations) : null;
         builder.Services.AddSingleton(identity);
+        builder.Services.AddSingleton(organizations);
+        builder.Services.AddSingleton<IOrganizationPolicySource>(organizations);
         builder.Services.AddSingleton<ICredentialDirectory>(identity);
         builder.Services.AddSingleton<IIdentityPolicySource>(identity);
         builder.Services.AddSingleton<StsService>();
@@ -66,7 +71,8 @@ public static class GatehouseApp
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         // The service modules: each AWS service (and Gatehouse's own diagnostics) is one; the pipeline names none.
         builder.Services.AddSingleton(_ => SqsModule.Create(sqs, options));
-        builder.Services.AddSingleton(sp => IamQueryApi.Create(identity));
+        builder.Services.AddSingleton(sp => IamQueryApi.Create(identity, organizations));
+        builder.Services.AddSingleton(_ => OrganizationsModule.Create(organizations));
         builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
         builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
         builder.Services.AddSingleton<ServiceRouter>();

@@ -36,6 +36,8 @@ public sealed class IdentityServer : IAsyncLifetime
 
     internal IdentityRegistry Registry => _app!.Services.GetRequiredService<IdentityRegistry>();
 
+    internal IServiceProvider Services => _app!.Services;
+
     public async Task InitializeAsync()
     {
         var options = _options(new Server.GatehouseOptions { Port = 0, InMemory = true });

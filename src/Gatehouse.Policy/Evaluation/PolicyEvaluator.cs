@@ -33,6 +33,13 @@ public static partial class PolicyEvaluator
             for (var i = 0; i < policies.SessionPolicies.Count; i++)
                 session.Scan(policies.SessionPolicies[i], request, hasBoundary);
         }
+        else if (p.IsAssumedRoot)
+        {
+            // D-ROOT: an sts:AssumeRoot session is the member account's root user scoped by its task policy. AWS's
+            // task policies are deny-only documents, so only their explicit denies take part (step 2).
+            for (var i = 0; i < policies.SessionPolicies.Count; i++)
+                session.Scan(policies.SessionPolicies[i], request, hasBoundary);
+        }
         var bypass = RootBypassApplies(request);
         if (policies.ResourcePolicy is { } rp)
             resource.Scan(rp, request, hasBoundary, ignoreDenies: bypass);

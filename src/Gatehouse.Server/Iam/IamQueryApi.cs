@@ -3,6 +3,7 @@ using Gatehouse.Protocol.Wire;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Iam;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Organizations;
 
 namespace Gatehouse.Server.Iam;
 
@@ -19,22 +20,26 @@ internal sealed partial class IamQueryApi
     private readonly IdentityRegistry _registry;
     private readonly Dictionary<string, ActionSpec> _actions = new(StringComparer.Ordinal);
 
-    private IamQueryApi(IdentityRegistry registry)
+    private IamQueryApi(IdentityRegistry registry, OrganizationService? organizations)
     {
         _registry = registry;
         RegisterUsers();
         RegisterGroups();
         RegisterRoles();
         RegisterPolicies();
+        if (organizations is not null)
+        {
+            RegisterRootAccess(organizations);
+        }
     }
 
-    public static ServiceModule Create(IdentityRegistry registry) => new()
+    public static ServiceModule Create(IdentityRegistry registry, OrganizationService? organizations = null) => new()
     {
         Name = "iam",
         SigningName = "iam",
         QueryVersion = "2010-05-08",
         QueryProtocol = new AwsQueryProtocol(XmlNamespace),
-        Actions = new IamQueryApi(registry)._actions,
+        Actions = new IamQueryApi(registry, organizations)._actions,
     };
 
     /// <summary>Registers an action: <paramref name="resource"/> names the ARN <c>iam:{action}</c> is checked on.</summary>

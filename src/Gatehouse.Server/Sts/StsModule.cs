@@ -11,7 +11,8 @@ namespace Gatehouse.Server.Sts;
 /// STS as a service module: AWS Query (<c>Version=2011-06-15</c>), signing name <c>sts</c>, no anonymous callers.
 /// GetCallerIdentity needs no permission (an explicit deny does not stop it: STS API reference); AssumeRole is
 /// authorized against the role's trust policy (<see cref="StsService.AssumeRoleAuthorization"/>); GetSessionToken
-/// needs no permission either (it is refused only for session credentials).
+/// needs no permission either (it is refused only for session credentials); AssumeRoot needs <c>sts:AssumeRoot</c> in the
+/// caller's identity policies and centralized root access (<see cref="StsService.AssumeRootAuthorization"/>).
 /// </summary>
 internal static class StsModule
 {
@@ -54,6 +55,17 @@ internal static class StsModule
                 }) with
             {
                 // AWS names the caller and the role, without a reason clause (STS AssumeRole reference, errors).
+                Denied = (c, _, query, _) => StsErrors.NotAuthorized(c.Caller.Arn, query.Action, query.ResourceArn),
+            },
+            ActionSpec.Define("AssumeRoot", ["sts:AssumeRoot"],
+                r => new AssumeRootInput(r.GetString("TargetPrincipal"), r.GetString("TaskPolicyArn.arn"), r.GetInt("DurationSeconds")),
+                (c, input) => sts.AssumeRootAuthorization(c.Caller, input, c.Facts),
+                (_, input) =>
+                {
+                    var issued = sts.AssumeRoot(input);
+                    return Output(w => Credentials(w, issued));
+                }) with
+            {
                 Denied = (c, _, query, _) => StsErrors.NotAuthorized(c.Caller.Arn, query.Action, query.ResourceArn),
             },
             ActionSpec.Define<IRequestReader>("GetSessionToken", [], r => r, (_, _) => [], (c, r) =>

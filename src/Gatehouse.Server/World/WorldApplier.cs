@@ -1,5 +1,6 @@
 using Gatehouse.Protocol;
 using Gatehouse.Services.Iam;
+using Gatehouse.Services.Organizations;
 using Gatehouse.Services.Sqs;
 
 namespace Gatehouse.Server.World;
@@ -14,7 +15,8 @@ internal sealed record WorldSummary(int Accounts, int Users, int Roles, int Grou
 /// </summary>
 internal static class WorldApplier
 {
-    public static async Task<WorldSummary> ApplyFileAsync(string file, IdentityRegistry registry, SqsService sqs, GatehouseOptions options, CancellationToken ct = default)
+    public static async Task<WorldSummary> ApplyFileAsync(string file, IdentityRegistry registry, SqsService sqs, GatehouseOptions options,
+        OrganizationService? organizations = null, CancellationToken ct = default)
     {
         string text;
         try
@@ -30,10 +32,11 @@ internal static class WorldApplier
             throw new WorldFileException(file, [$"$: cannot read the file: {ex.Message}"]);
         }
 
-        return await ApplyAsync(file, WorldParser.Parse(file, text), registry, sqs, options, ct);
+        return await ApplyAsync(file, WorldParser.Parse(file, text), registry, sqs, options, organizations, ct);
     }
 
-    public static async Task<WorldSummary> ApplyAsync(string file, WorldSpec spec, IdentityRegistry registry, SqsService sqs, GatehouseOptions options, CancellationToken ct = default)
+    public static async Task<WorldSummary> ApplyAsync(string file, WorldSpec spec, IdentityRegistry registry, SqsService sqs, GatehouseOptions options,
+        OrganizationService? organizations = null, CancellationToken ct = default)
     {
         var at = "$";
         try
@@ -48,6 +51,11 @@ internal static class WorldApplier
                     at = queue.Path;
                     await ApplyQueueAsync(account.Id, queue, sqs, options, ct);
                 }
+            }
+            if (spec.Organization is { } org && organizations is not null)
+            {
+                at = org.Path;
+                WorldOrganizationApplier.Apply(org, organizations, options.AccountId, ref at);
             }
         }
         catch (AwsErrorException ex)

@@ -1,7 +1,28 @@
 namespace Gatehouse.Server.World;
 
 /// <summary>The declarative world: accounts and everything in them (see docs/identity.md).</summary>
-internal sealed record WorldSpec(IReadOnlyList<WorldAccount> Accounts);
+internal sealed record WorldSpec(IReadOnlyList<WorldAccount> Accounts)
+{
+    /// <summary>The organization of the management account, if the file declares one.</summary>
+    public WorldOrganization? Organization { get; init; }
+}
+
+/// <summary>An organization (docs/identity.md, "Organizations"): policy types, SCPs/RCPs by name, OUs (nested), and
+/// member accounts with their parent OU; applied through the organization service, as the API would.</summary>
+internal sealed record WorldOrganization(
+    string Path,
+    IReadOnlyList<string> PolicyTypes,
+    IReadOnlyList<WorldOrgPolicy> Policies,
+    IReadOnlyList<string> RootPolicies,
+    IReadOnlyList<WorldOrgUnit> Units,
+    IReadOnlyList<WorldOrgAccount> Accounts);
+
+internal sealed record WorldOrgPolicy(string Path, string Name, string Type, string? Description, WorldDocument Document);
+
+internal sealed record WorldOrgUnit(string Path, string Name, IReadOnlyList<string> Policies, IReadOnlyList<WorldOrgUnit> Units);
+
+/// <param name="Unit">The OU the account sits in, as a path of OU names (<c>Workloads/Prod</c>); null for the root.</param>
+internal sealed record WorldOrgAccount(string Path, string Id, string Name, string Email, string? Unit, IReadOnlyList<string> Policies);
 
 internal sealed record WorldAccount(
     string Path,

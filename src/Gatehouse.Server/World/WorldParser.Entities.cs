@@ -15,7 +15,7 @@ internal sealed partial class WorldParser
     private WorldSpec Root(JsonElement root)
     {
         var accounts = new List<WorldAccount>();
-        if (!Object(root, "$", "$schema", "accounts"))
+        if (!Object(root, "$", "$schema", "accounts", "organization"))
         {
             return new WorldSpec(accounts);
         }
@@ -65,7 +65,8 @@ internal sealed partial class WorldParser
             accounts.Add(new WorldAccount(path, id, root2, policies, groups, users, roles, queues));
         }
 
-        return new WorldSpec(accounts);
+        var organization = root.TryGetProperty("organization", out var o) && o.ValueKind != JsonValueKind.Null ? Organization(o, "$.organization") : null;
+        return new WorldSpec(accounts) { Organization = organization };
     }
 
     private void Unique(IEnumerable<(string Name, string Path)> items, string noun)

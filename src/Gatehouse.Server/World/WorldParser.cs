@@ -177,7 +177,12 @@ internal sealed partial class WorldParser
         if (!parsed.IsValid)
         {
             var first = parsed.Problems[0];
-            var error = kind == PolicyKind.QueuePolicy ? PolicyErrors.ForSqs(parsed.Problems) : PolicyErrors.ForIam(parsed.Problems, kind);
+            var error = kind switch
+            {
+                PolicyKind.QueuePolicy => PolicyErrors.ForSqs(parsed.Problems),
+                PolicyKind.ServiceControlPolicy or PolicyKind.ResourceControlPolicy => PolicyErrors.ForOrganizations(parsed.Problems),
+                _ => PolicyErrors.ForIam(parsed.Problems, kind),
+            };
             Problem(at + first.Path.TrimStart('$'), $"{error?.Code}: {error?.Message} ({first.Code}{(first.Detail is null ? "" : ": " + first.Detail)})");
             return null;
         }

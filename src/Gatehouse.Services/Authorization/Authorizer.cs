@@ -1,19 +1,29 @@
 using System.Collections.Concurrent;
 using Gatehouse.Policy;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Organizations;
 
 namespace Gatehouse.Services.Authorization;
 
 /// <summary>
 /// The one door: gathers the caller's identity policies, permissions boundary and session policies and the
 /// resource's policy, evaluates them with the policy engine, records the decision, and refuses with the service's
-/// AccessDenied when enforcement is on. Policy documents are compiled once and cached by their text.
+/// AccessDenied when enforcement is on. Policy documents are compiled once and cached by their text. When the caller's
+/// or the resource's account is in an organization, its SCPs (caller) and RCPs (resource) take part level by level,
+/// and the organization condition keys are set (<see cref="IOrganizationPolicySource"/>).
 /// </summary>
-public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time) : IAuthorizer
+public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time, IOrganizationPolicySource? organizations = null) : IAuthorizer
 {
+    /// <summary>Services whose resources RCPs govern (Organizations user guide, "Resource control policies": the
+    /// supported services include Amazon SQS, AWS STS and AWS KMS; IAM and Organizations are not among them).</summary>
+    private static readonly HashSet<string> RcpServices = new(StringComparer.Ordinal) { "sqs", "sts", "kms" };
+
     private const int MaxCachedDocuments = 10_000;
 
-    private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase) { "aws:TagKeys", "sts:TransitiveTagKeys" };
+    private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "aws:TagKeys", "sts:TransitiveTagKeys", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
+    };
     private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), CompiledPolicy> _documents = new();
 
     public DecisionLog Log { get; } = new(options.DecisionLogSize);
@@ -114,11 +124,32 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             }
         }
 
+        // The organizations of the caller's and of the resource's account (global condition keys reference:
+        // aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:ResourceOrgID, aws:ResourceOrgPaths).
+        var principalOrg = query.Caller.Kind == PrincipalKind.Anonymous ? null : organizations?.ForAccount(query.Caller.AccountId);
+        var resourceOrg = organizations?.ForAccount(query.ResourceAccount);
+        if (principalOrg is not null)
+        {
+            context.Set("aws:PrincipalOrgID", principalOrg.OrganizationId);
+            context.SetMany("aws:PrincipalOrgPaths", [principalOrg.Path]);
+        }
+
+        if (resourceOrg is not null)
+        {
+            context.Set("aws:ResourceOrgID", resourceOrg.OrganizationId);
+            context.SetMany("aws:ResourceOrgPaths", [resourceOrg.Path]);
+        }
+
+        if (query.Caller.IsAssumedRoot)
+        {
+            context.Set("aws:AssumedRoot", true);
+        }
+
         var request = new AuthorizationRequest(principal, query.Action, query.ResourceArn, query.ResourceAccount, context)
         {
             ManagesResourcePolicyOnly = query.ManagesResourcePolicyOnly,
         };
-        var gathered = query.Caller.Kind is PrincipalKind.Root or PrincipalKind.Anonymous
+        var gathered = query.Caller.Kind is PrincipalKind.Anonymous || (query.Caller.Kind == PrincipalKind.Root && !query.Caller.IsAssumedRoot)
             ? PrincipalPolicies.None
             : await policies.GetPoliciesAsync(query.Caller, ct);
         var resourceKind = query.Service switch
@@ -134,6 +165,12 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             PermissionsBoundary = gathered.PermissionsBoundary is { } b ? Compile(PolicyKind.PermissionsBoundary, b, notes) : null,
             SessionPolicies = [.. gathered.SessionPolicies.Select(p => Compile(PolicyKind.Session, p, notes))],
             ResourcePolicy = query.ResourcePolicy is { Length: > 0 } rp ? Compile(resourceKind, new NamedPolicy(query.ResourceArn, rp), notes) : null,
+            ServiceControlPolicies = principalOrg is null ? [] : Levels(PolicyKind.ServiceControlPolicy, principalOrg.ServiceControlPolicies, notes),
+            PrincipalAccountIsManagementAccount = principalOrg?.IsManagementAccount ?? false,
+            ResourceControlPolicies = resourceOrg is null || !RcpServices.Contains(query.Service)
+                ? []
+                : Levels(PolicyKind.ResourceControlPolicy, resourceOrg.ResourceControlPolicies, notes),
+            ResourceAccountIsManagementAccount = resourceOrg?.IsManagementAccount ?? false,
         };
         return (request, set, notes);
     }
@@ -166,10 +203,13 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
         return compiled.Document;
     }
 
+    private List<PolicyLevel> Levels(PolicyKind kind, IReadOnlyList<OrganizationPolicyLevel> levels, List<string> notes) =>
+        [.. levels.Select(l => new PolicyLevel(l.Name, [.. l.Policies.Select(p => Compile(kind, p, notes))]))];
+
     /// <summary>The policy that stands in for an unparseable one: one statement denying everything.</summary>
     private static PolicyDocument DenyEverything(PolicyKind kind, string name)
     {
-        var principal = kind is PolicyKind.Identity or PolicyKind.PermissionsBoundary or PolicyKind.Session ? "" : "\"Principal\":\"*\",";
+        var principal = kind is PolicyKind.Identity or PolicyKind.PermissionsBoundary or PolicyKind.Session or PolicyKind.ServiceControlPolicy ? "" : "\"Principal\":\"*\",";
         var json = $$"""{"Version":"2012-10-17","Statement":[{"Sid":"{{UnparseablePolicySid}}","Effect":"Deny",{{principal}}"Action":"*","Resource":"*"}]}""";
         return PolicyDocument.ParseValid(json, kind, name);
     }
@@ -189,6 +229,18 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             PrincipalKind.FederatedUser => RequestPrincipal.FederatedUser(p.AccountId, p.Name ?? ""),
             _ => RequestPrincipal.Anonymous(),
         };
+        if (p.Kind == PrincipalKind.AssumedRole && p.PrincipalArn?.Contains(":role/aws-service-role/", StringComparison.Ordinal) == true)
+        {
+            // Service-linked roles live under /aws-service-role/ and are exempt from SCPs and RCPs (Organizations
+            // user guide, "SCP effects on permissions").
+            principal = principal.AsServiceLinkedRole();
+        }
+
+        if (p.IsAssumedRoot)
+        {
+            principal = principal.AsAssumedRoot();
+        }
+
         return p.Tags.Count > 0 ? principal.WithTags(p.Tags) : principal;
     }
 }

@@ -434,7 +434,9 @@ public sealed partial class IdentityRegistry
             PrincipalKind.AssumedRole => _roles.Values.FirstOrDefault(r => r.Id == principal.EntityId),
             _ => null,
         };
-        var session = principal.Kind == PrincipalKind.AssumedRole && principal.AccessKeyId is { } keyId ? _sessions.GetValueOrDefault(keyId) : null;
+        var session = (principal.Kind == PrincipalKind.AssumedRole || principal.IsAssumedRoot) && principal.AccessKeyId is { } keyId
+            ? _sessions.GetValueOrDefault(keyId)
+            : null;
         var sessionPolicies = session?.SessionPolicies.Select(p => new NamedPolicy(p.Name, p.Document)).ToList() ?? [];
         if (entity is null)
         {

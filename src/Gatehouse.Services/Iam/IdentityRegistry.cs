@@ -52,6 +52,9 @@ public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPo
 
     public string StoreDescription => _store.Description;
 
+    /// <summary>The store behind the registry; the organization service keeps its rows there too.</summary>
+    public IIdentityStore Store => _store;
+
     public TimeProvider Time => _time;
 
     internal static string Key(string account, string name) => account + "/" + name.ToUpperInvariant();
@@ -328,6 +331,7 @@ public sealed partial class IdentityRegistry : ICredentialDirectory, IIdentityPo
         var principal = s.Kind switch
         {
             "Root" => Principal.RootOf(s.Account),
+            "AssumedRoot" => Principal.RootOf(s.Account) with { IsAssumedRoot = true },
             "User" => _users.TryGetValue(Key(s.Account, s.EntityName ?? ""), out var u) ? UserPrincipal(u) : new Principal
             {
                 Kind = PrincipalKind.User,

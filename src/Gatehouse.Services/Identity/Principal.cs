@@ -55,6 +55,10 @@ public sealed record Principal
     /// <summary>The IAM entity id behind the principal (user id or role id), for looking up its policies.</summary>
     public string? EntityId { get; init; }
 
+    /// <summary>An <c>sts:AssumeRoot</c> session: the member account's root user, scoped by the task policy held as
+    /// the session's policy (IAM user guide, "Perform a privileged task on an AWS Organizations member account").</summary>
+    public bool IsAssumedRoot { get; init; }
+
     /// <summary>The access key that signed the request; for temporary credentials it names the STS session whose
     /// session policies apply.</summary>
     public string? AccessKeyId { get; init; }

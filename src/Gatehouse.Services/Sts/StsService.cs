@@ -4,6 +4,7 @@ using Gatehouse.Policy;
 using Gatehouse.Protocol;
 using Gatehouse.Services.Iam;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Organizations;
 
 namespace Gatehouse.Services.Sts;
 
@@ -18,6 +19,8 @@ public sealed record AssumeRoleInput(
     IReadOnlyList<string> TransitiveTagKeys,
     string? SourceIdentity);
 
+public sealed record AssumeRootInput(string? TargetPrincipal, string? TaskPolicyArn, int? DurationSeconds);
+
 public sealed record AssumeRoleOutput(IssuedCredentials Credentials, string AssumedRoleArn, string AssumedRoleId, int? PackedPolicySize, string? SourceIdentity);
 
 /// <summary>
@@ -26,7 +29,7 @@ public sealed record AssumeRoleOutput(IssuedCredentials Credentials, string Assu
 /// <c>sts:TagSession</c> / <c>sts:SetSourceIdentity</c>, each with the role's trust policy as the resource policy),
 /// the request pipeline asks the one authorizer, and only then <see cref="AssumeRole"/> issues the session.
 /// </summary>
-public sealed partial class StsService(IdentityRegistry registry)
+public sealed partial class StsService(IdentityRegistry registry, OrganizationService? organizations = null)
 {
     public const int MinDuration = 900;
     public const int RoleChainingMaxDuration = 3600;
@@ -223,6 +226,78 @@ public sealed partial class StsService(IdentityRegistry registry)
             tags, sessionPolicies, chained, input.SourceIdentity));
         var assumedArn = $"arn:aws:sts::{role.Arn.Split(':')[4]}:assumed-role/{role.RoleName}/{sessionName}";
         return new AssumeRoleOutput(credentials, assumedArn, $"{role.RoleId}:{sessionName}", packed, input.SourceIdentity);
+    }
+
+    /// <summary>
+    /// AssumeRoot, steps 1–3 (STS API reference, AssumeRoot; IAM user guide, "Centralize root access for member
+    /// accounts"): validates the request, refuses root user credentials, requires that the caller's account manages the
+    /// target's organization with root sessions enabled, and returns the query: <c>sts:AssumeRoot</c> on the target's
+    /// root user with <c>sts:TaskPolicyArn</c>. The target has no policy that could grant it, so the permission comes
+    /// from the caller's identity policies alone (the query is evaluated in the caller's account).
+    /// </summary>
+    public IReadOnlyList<AuthorizationQuery> AssumeRootAuthorization(Principal caller, AssumeRootInput input, RequestFacts? facts = null)
+    {
+        var target = input.TargetPrincipal ?? throw new AwsErrorException(StsErrors.Missing("targetPrincipal"));
+        var taskPolicy = input.TaskPolicyArn ?? throw new AwsErrorException(StsErrors.Missing("taskPolicyArn"));
+        if (target.Length is < 12 or > 2048)
+        {
+            throw new AwsErrorException(StsErrors.Constraint(target, "targetPrincipal", target.Length < 12 ? "have length greater than or equal to 12" : "have length less than or equal to 2048"));
+        }
+
+        if (input.DurationSeconds is { } d && d is < 0 or > 900)
+        {
+            throw new AwsErrorException(StsErrors.Constraint(d.ToString(CultureInfo.InvariantCulture), "durationSeconds",
+                d < 0 ? "have value greater than or equal to 0" : "have value less than or equal to 900"));
+        }
+
+        if (!RootTaskPolicies.ByArn.ContainsKey(taskPolicy))
+        {
+            throw new AwsErrorException(StsErrors.ValidationError($"The TaskPolicyArn {taskPolicy} is not a supported task policy."));
+        }
+
+        var account = TargetAccount(target);
+        var rootArn = $"arn:aws:iam::{account}:root";
+        if (caller.Kind == PrincipalKind.Root || caller.IsAssumedRoot)
+        {
+            // "You cannot use root user credentials to make this call" (STS API reference, AssumeRoot).
+            throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, "sts:AssumeRoot", rootArn));
+        }
+
+        if (organizations is null || !organizations.RootSessionsAllowed(caller.AccountId, account))
+        {
+            throw new AwsErrorException(StsErrors.NotAuthorized(caller.Arn, "sts:AssumeRoot", rootArn));
+        }
+
+        var context = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase) { ["sts:TaskPolicyArn"] = [taskPolicy] };
+        return [new AuthorizationQuery("sts", caller, "sts:AssumeRoot", rootArn, caller.AccountId, null, context, Request: facts)];
+    }
+
+    /// <summary>AssumeRoot, step 4, once allowed: a root session of the target account (at most 900 seconds) whose
+    /// session policy is the task policy.</summary>
+    public IssuedCredentials AssumeRoot(AssumeRootInput input)
+    {
+        var account = TargetAccount(input.TargetPrincipal!);
+        var arn = input.TaskPolicyArn!;
+        return registry.IssueSession(new SessionGrant(
+            account, "AssumedRoot", null, account, $"arn:aws:iam::{account}:root", null, TimeSpan.FromSeconds(input.DurationSeconds ?? 900),
+            [], [new NamedDocument(arn, RootTaskPolicies.ByArn[arn].Trim())], Chained: false));
+    }
+
+    /// <summary>The account of a <c>TargetPrincipal</c>: an account id or the account's root ARN.</summary>
+    private static string TargetAccount(string target)
+    {
+        if (target.Length == 12 && target.All(char.IsAsciiDigit))
+        {
+            return target;
+        }
+
+        var parts = target.Split(':');
+        if (parts is ["arn", _, "iam", "", var account, "root"] && account.Length == 12 && account.All(char.IsAsciiDigit))
+        {
+            return account;
+        }
+
+        throw new AwsErrorException(StsErrors.ValidationError($"{target} is invalid"));
     }
 
     /// <summary>GetSessionToken: users and the root user (at most one hour for root); not with session credentials.</summary>
