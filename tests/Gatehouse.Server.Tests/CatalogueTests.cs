@@ -128,17 +128,22 @@ public sealed partial class CatalogueTests
                     continue;
                 }
 
-                // The AWS SDK for .NET speaks a service's JSON protocol where it has one (SQS), else its Query protocol.
+                // Evidence per protocol. The AWS SDK for .NET speaks a service's JSON protocol where it has one, else its
+                // Query protocol. A boto3 call counts for a module's only protocol; for SQS, which speaks both, the
+                // Python scenarios (Debian's botocore 1.29) are its Query-protocol clients.
                 var sdkCall = sources.Cs.Contains(name + "Async(", StringComparison.Ordinal);
+                var boto3Call = "." + SnakeCase(name) + "(";
+                var single = module.Protocols.Count() == 1;
                 if (module.JsonProtocol is not null && CallableOver(models, module, "json", name)
-                    && !sdkCall && !sources.Cs.Contains($"\"{module.JsonTargetPrefix}{name}\"", StringComparison.Ordinal))
+                    && !sdkCall && !sources.Cs.Contains($"\"{module.JsonTargetPrefix}{name}\"", StringComparison.Ordinal)
+                    && !(single && sources.All.Contains(boto3Call, StringComparison.Ordinal)))
                 {
                     missing.Add($"{module.Name}:{name} over {module.JsonProtocol.Name}");
                 }
 
                 if (module.QueryProtocol is not null && CallableOver(models, module, module.QueryProtocol.Name, name)
                     && !(sdkCall && module.JsonProtocol is null)
-                    && !sources.All.Contains("." + SnakeCase(name) + "(", StringComparison.Ordinal)
+                    && !(single ? sources.All : sources.Py).Contains(boto3Call, StringComparison.Ordinal)
                     && !sources.All.Contains("Action=" + name, StringComparison.Ordinal))
                 {
                     missing.Add($"{module.Name}:{name} over {module.QueryProtocol.Name}");
@@ -223,7 +228,7 @@ public sealed partial class CatalogueTests
 
     /// <summary>The text of every test source of the repository: C# (SDK calls, raw wire names, embedded boto3
     /// scripts) and Python scenarios.</summary>
-    private static (string Cs, string All) TestSources()
+    private static (string Cs, string Py, string All) TestSources()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Gatehouse.slnx")))
@@ -238,6 +243,6 @@ public sealed partial class CatalogueTests
             && !f.EndsWith("CatalogueTests.cs", StringComparison.Ordinal);
         var cs = string.Join("\n", Directory.EnumerateFiles(tests, "*.cs", SearchOption.AllDirectories).Where(Source).Select(File.ReadAllText));
         var py = string.Join("\n", Directory.EnumerateFiles(tests, "*.py", SearchOption.AllDirectories).Where(Source).Select(File.ReadAllText));
-        return (cs, cs + "\n" + py);
+        return (cs, py, cs + "\n" + py);
     }
 }
