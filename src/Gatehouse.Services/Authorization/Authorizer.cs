@@ -13,7 +13,7 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
 {
     private const int MaxCachedDocuments = 10_000;
 
-    private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase) { "aws:TagKeys", "sts:TransitiveTagKeys" };
+    private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase) { "aws:TagKeys", "sts:TransitiveTagKeys", "kms:EncryptionContextKeys", "kms:GrantOperations", "kms:ResourceAliases" };
     private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), CompiledPolicy> _documents = new();
 
     public DecisionLog Log { get; } = new(options.DecisionLogSize);
@@ -33,7 +33,12 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
         {
             message = options.LegacySqsMessage && query.Service == "sqs"
                 ? $"Access to the resource https://sqs.{query.Request?.Region ?? "us-east-1"}.amazonaws.com/ is denied."
-                : AccessDeniedMessage.Render(request, result, query.Service == "sqs" ? AccessDeniedStyle.Sqs : AccessDeniedStyle.Generic);
+                : AccessDeniedMessage.Render(request, result, query.Service switch
+                {
+                    "sqs" => AccessDeniedStyle.Sqs,
+                    "kms" => options.LegacyKmsMessage ? AccessDeniedStyle.KmsLegacy : AccessDeniedStyle.Kms,
+                    _ => AccessDeniedStyle.Generic,
+                });
         }
 
         var record = new DecisionRecord(
