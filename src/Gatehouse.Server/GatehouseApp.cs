@@ -61,6 +61,7 @@ public static class GatehouseApp
         // KMS: keys, aliases and grants (kms.db), key material encrypted under the server key.
         var kms = new KmsService(options.InMemory ? new InMemoryKmsStore() : SqliteKmsStore.Open(Path.Combine(options.DataDirectory, "kms.db")),
             new SecretProtector(serverKey.Key), time);
+        sqs.Encryption = new SqsMessageEncryption(kms, time);
         var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options) : null;
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton<ICredentialDirectory>(identity);
@@ -77,7 +78,7 @@ public static class GatehouseApp
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         // The service modules: each AWS service (and Gatehouse's own diagnostics) is one; the pipeline names none.
-        builder.Services.AddSingleton(_ => SqsModule.Create(sqs, options));
+        builder.Services.AddSingleton(_ => SqsModule.Create(sqs, options, kms));
         builder.Services.AddSingleton(sp => IamQueryApi.Create(identity));
         builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
         builder.Services.AddSingleton(kms);
