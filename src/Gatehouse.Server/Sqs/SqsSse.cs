@@ -35,7 +35,7 @@ internal static class SqsSse
 
         var keyId = queue.Attributes.GetValueOrDefault(QueueAttributeNames.KmsMasterKeyId);
         var sseSqs = queue.Attributes.GetValueOrDefault(QueueAttributeNames.SqsManagedSseEnabled) == "true";
-        if ((keyId is not null || (sseSqs && options.SseSqsRequiresHttps))
+        if ((keyId is not null || (sseSqs && options.SseSqsRequiresHttps)) && HttpsOnly(request)
             && (!c.Facts.SecureTransport || c.Caller.Kind == PrincipalKind.Anonymous))
         {
             throw new AwsErrorException(SqsKmsErrors.InvalidSecurity());
@@ -89,6 +89,15 @@ internal static class SqsSse
             encryption.RecordDecryptAuthorized(queue.Arn, key.Arn, principal, reuse);
         }
     }
+
+    /// <summary>
+    /// The requests the HTTPS rule covers: those that carry or hand out message data (send, receive, and the receipt
+    /// handles of delete and visibility changes). The SQS developer guide says "all requests" to an SSE queue; no
+    /// capture shows queue management (attributes, tags, deletion) refused over HTTP, and tools manage SSE-KMS queues
+    /// over plain HTTP endpoints, so management stays open. One named rule, to widen if a capture says otherwise.
+    /// </summary>
+    public static bool HttpsOnly(object request) => request is SendMessageRequest or SendMessageBatchRequest or ReceiveMessageRequest
+        or DeleteMessageRequest or DeleteMessageBatchRequest or ChangeMessageVisibilityRequest or ChangeMessageVisibilityBatchRequest;
 
     /// <summary>The producer's data key, when the authorization step obtained one.</summary>
     public static SseDataKey? DataKey(ActionContext c) => c.Http.Items.TryGetValue(DataKeyItem, out var key) ? key as SseDataKey : null;
