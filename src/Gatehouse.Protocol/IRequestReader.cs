@@ -27,6 +27,10 @@ public interface IRequestReader
 
     IReadOnlyList<KeyValuePair<string, IRequestReader>>? GetMap(string name, string queryName, string keyName, string valueName);
 
+    /// <summary>A nested structure member (KMS <c>Constraints</c>); readers of protocols without nested structures
+    /// answer null.</summary>
+    IRequestReader? GetStructure(string name) => null;
+
     /// <summary>Every member name present at this level (JSON names for JSON, raw parameter names for Query).</summary>
     IEnumerable<string> MemberNames { get; }
 }

@@ -286,4 +286,14 @@ public sealed class JsonRequestReader : IRequestReader
 
         return list;
     }
+
+    public IRequestReader? GetStructure(string name)
+    {
+        if (Member(name) is not { } v)
+        {
+            return null;
+        }
+
+        return v.ValueKind == JsonValueKind.Object ? new JsonRequestReader(v) : throw Mistyped(name, "a structure");
+    }
 }

@@ -91,6 +91,14 @@ public sealed class JsonResponseWriter : IResponseWriter, IDisposable
         _json.WriteEndObject();
     }
 
+    /// <summary>A nested structure member (<c>"KeyMetadata": {…}</c>), for services that speak JSON only.</summary>
+    public void Object(string name, Action<IResponseWriter> write)
+    {
+        _json.WriteStartObject(name);
+        write(this);
+        _json.WriteEndObject();
+    }
+
     public void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
     {
         if (items is null || (items.Count == 0 && !emitEmpty))

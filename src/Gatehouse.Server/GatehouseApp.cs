@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gatehouse.Server.Admin;
 using Gatehouse.Server.Iam;
+using Gatehouse.Server.Kms;
 using Gatehouse.Server.Organizations;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Server.Sqs;
@@ -8,10 +9,12 @@ using Gatehouse.Server.Sts;
 using Gatehouse.Server.World;
 using Gatehouse.Services.Authorization;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Kms;
 using Gatehouse.Services.Organizations;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Services.Sts;
 using Gatehouse.Storage.Sqlite;
+using Gatehouse.Storage.Sqlite.Kms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gatehouse.Server;
@@ -55,8 +58,13 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
-        var (identity, serverKeySource) = IdentitySetup.Open(options, time);
+        var serverKey = IdentitySetup.LoadServerKey(options);
+        var (identity, serverKeySource) = IdentitySetup.Open(options, time, serverKey);
         var organizations = new OrganizationService(identity.Store, identity, time);
+        // KMS: keys, aliases and grants (kms.db), key material encrypted under the server key.
+        var kms = new KmsService(options.InMemory ? new InMemoryKmsStore() : SqliteKmsStore.Open(Path.Combine(options.DataDirectory, "kms.db")),
+            new SecretProtector(serverKey.Key), time);
+        sqs.Encryption = new SqsMessageEncryption(kms, time);
         var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options, organizations) : null;
         builder.Services.AddSingleton(identity);
         builder.Services.AddSingleton(organizations);
@@ -66,14 +74,21 @@ public static class GatehouseApp
         builder.Services.AddSingleton<StsService>();
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.TryAddSingleton<IIdentityPolicySource, NoIdentityPolicies>();
-        builder.Services.AddSingleton(new AuthorizerOptions { Mode = options.Enforcement, LegacySqsMessage = options.LegacyAccessDeniedMessage });
+        builder.Services.AddSingleton(new AuthorizerOptions
+        {
+            Mode = options.Enforcement,
+            LegacySqsMessage = options.LegacyAccessDeniedMessage,
+            LegacyKmsMessage = options.LegacyKmsAccessDeniedMessage,
+        });
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         // The service modules: each AWS service (and Gatehouse's own diagnostics) is one; the pipeline names none.
-        builder.Services.AddSingleton(_ => SqsModule.Create(sqs, options));
+        builder.Services.AddSingleton(_ => SqsModule.Create(sqs, options, kms));
         builder.Services.AddSingleton(sp => IamQueryApi.Create(identity, organizations));
         builder.Services.AddSingleton(_ => OrganizationsModule.Create(organizations));
         builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
+        builder.Services.AddSingleton(kms);
+        builder.Services.AddSingleton(sp => KmsModule.Create(kms, sp.GetRequiredService<Authorizer>()));
         builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
@@ -121,6 +136,7 @@ public static class GatehouseApp
             sqs.DisposeAsync().AsTask().GetAwaiter().GetResult();
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
             identity.Dispose();
+            kms.Dispose();
         });
         return app;
     }

@@ -42,6 +42,17 @@ public sealed record GatehouseOptions
     /// <summary>Answer SQS denials with the pre-2023 text "Access to the resource https://sqs.REGION.amazonaws.com/ is denied.".</summary>
     public bool LegacyAccessDeniedMessage { get; init; }
 
+    /// <summary>KMS denials (and SQS's <c>KMS.AccessDeniedException</c>) in KMS's older form: a bare
+    /// "… with an explicit deny." without the policy type, as the SQS troubleshooting page quotes it.</summary>
+    public bool LegacyKmsAccessDeniedMessage { get; init; }
+
+    /// <summary>
+    /// Refuse plain-HTTP requests to SSE-SQS queues too, not only to SSE-KMS queues. The SQS developer guide says
+    /// requests to encrypted queues must use HTTPS, but SSE-SQS is the default for every new queue and plain-HTTP
+    /// use of default queues is widely relied on; no capture shows AWS refusing it, so it is off by default.
+    /// </summary>
+    public bool SseSqsRequiresHttps { get; init; }
+
     /// <summary>Proxy addresses whose <c>X-Forwarded-For</c> header is believed for <c>aws:SourceIp</c>.</summary>
     public IReadOnlySet<string> TrustedProxies { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -107,6 +118,8 @@ public sealed record GatehouseOptions
                 ? Enum.Parse<EnforcementMode>(mode, ignoreCase: true)
                 : o.Enforcement,
             LegacyAccessDeniedMessage = Flag("--legacy-access-denied-message", "GATEHOUSE_LEGACY_ACCESS_DENIED_MESSAGE"),
+            LegacyKmsAccessDeniedMessage = Flag("--legacy-kms-access-denied-message", "GATEHOUSE_LEGACY_KMS_ACCESS_DENIED_MESSAGE"),
+            SseSqsRequiresHttps = Flag("--sse-sqs-requires-https", "GATEHOUSE_SSE_SQS_REQUIRES_HTTPS"),
             TrustedProxies = (Get("--trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
             HttpsPort = Get("--https-port", "GATEHOUSE_HTTPS_PORT") is { } https ? int.Parse(https, CultureInfo.InvariantCulture) : null,

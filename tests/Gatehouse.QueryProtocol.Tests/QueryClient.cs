@@ -42,7 +42,8 @@ public static partial class QueryClient
     }
 
     /// <summary>Runs <c>run.py &lt;endpoint&gt; &lt;scenario&gt;</c>; returns the exit code and combined output.</summary>
-    public static (int ExitCode, string Output) RunScenario(string endpoint, string scenario, TimeSpan timeout)
+    /// <param name="httpsEndpoint">The server's HTTPS listener, given to scenarios as <c>GATEHOUSE_HTTPS_ENDPOINT</c>.</param>
+    public static (int ExitCode, string Output) RunScenario(string endpoint, string scenario, TimeSpan timeout, string? httpsEndpoint = null)
     {
         var start = new ProcessStartInfo(Python)
         {
@@ -57,6 +58,8 @@ public static partial class QueryClient
         start.ArgumentList.Add(scenario);
         start.Environment["PYTHONUNBUFFERED"] = "1";
         start.Environment.Remove("PYTHONPATH");
+        if (httpsEndpoint is not null)
+            start.Environment["GATEHOUSE_HTTPS_ENDPOINT"] = httpsEndpoint;
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };

@@ -30,7 +30,7 @@ public sealed class QueryScenarioTests(ServerFixture server) : IClassFixture<Ser
     [MemberData(nameof(Scenarios))]
     public void Scenario(string name)
     {
-        var (exitCode, output) = QueryClient.RunScenario(server.Endpoint, name, ScenarioTimeout);
+        var (exitCode, output) = QueryClient.RunScenario(server.Endpoint, name, ScenarioTimeout, server.HttpsEndpoint);
         Assert.True(server.IsRunning, $"the server died during scenario {name}:\n{output}\n--- server log ---\n{server.ServerLog}");
         Assert.True(exitCode == 0, $"scenario {name} failed (exit {exitCode}):\n{output}");
     }

@@ -20,6 +20,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Base URL of the running server, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public string Endpoint { get; private set; } = "";
 
+    /// <summary>The HTTPS listener of the same server (SSE-KMS queues refuse plain HTTP).</summary>
+    public string HttpsEndpoint { get; private set; } = "";
+
     /// <summary>Everything the server wrote to stdout and stderr so far.</summary>
     public string ServerLog
     {
@@ -47,7 +50,10 @@ public sealed class ServerFixture : IAsyncLifetime
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        foreach (var arg in new[] { dll, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--in-memory" })
+        var httpsPort = FreePort();
+        HttpsEndpoint = $"https://127.0.0.1:{httpsPort}";
+        foreach (var arg in new[] { dll, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--in-memory",
+                     "--https-port", httpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             start.ArgumentList.Add(arg);
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Append(e.Data);

@@ -13,9 +13,13 @@ internal static class IdentitySetup
 {
     public const string KeyFileName = "server.key";
 
-    public static (IdentityRegistry Registry, string KeySource) Open(GatehouseOptions options, TimeProvider time)
+    public static (IdentityRegistry Registry, string KeySource) Open(GatehouseOptions options, TimeProvider time) =>
+        Open(options, time, LoadServerKey(options));
+
+    /// <summary>The identity registry under the given server key (KMS key material is protected by the same key).</summary>
+    public static (IdentityRegistry Registry, string KeySource) Open(GatehouseOptions options, TimeProvider time, (byte[] Key, string Source) serverKey)
     {
-        var (key, source) = LoadServerKey(options);
+        var (key, source) = serverKey;
         IIdentityStore store = options.InMemory
             ? new InMemoryIdentityStore()
             : SqliteIdentityStore.Open(Path.Combine(options.DataDirectory, "identity.db"));
@@ -24,7 +28,7 @@ internal static class IdentitySetup
         return (registry, source);
     }
 
-    private static (byte[] Key, string Source) LoadServerKey(GatehouseOptions options)
+    public static (byte[] Key, string Source) LoadServerKey(GatehouseOptions options)
     {
         if (options.ServerKey is { } configured)
         {

@@ -130,7 +130,7 @@ internal static class SqsAuthorization
         return context;
     }
 
-    private static string? QueueUrlOf(object request) => request switch
+    internal static string? QueueUrlOf(object request) => request switch
     {
         QueueUrlRequest r => r.QueueUrl,
         GetQueueAttributesRequest r => r.QueueUrl,

@@ -2,6 +2,7 @@ using Gatehouse.Protocol;
 using Gatehouse.Protocol.Wire;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Identity;
+using Gatehouse.Services.Kms;
 using Gatehouse.Services.Sqs;
 
 namespace Gatehouse.Server.Sqs;
@@ -15,7 +16,7 @@ internal static class SqsModule
 {
     public const string XmlNamespace = "http://queue.amazonaws.com/doc/2012-11-05/";
 
-    public static ServiceModule Create(SqsService sqs, GatehouseOptions options) => new()
+    public static ServiceModule Create(SqsService sqs, GatehouseOptions options, KmsService kms) => new()
     {
         Name = "sqs",
         SigningName = "sqs",
@@ -26,7 +27,7 @@ internal static class SqsModule
         ClaimsUnmatchedQuery = true,
         AllowsAnonymous = true,
         PrepareQuery = (http, action, parameters) => PrepareQuery(http, action, parameters, options),
-        Actions = SqsActions.All.Values.ToDictionary(a => a.Name, a => Spec(a, sqs, options), StringComparer.Ordinal),
+        Actions = SqsActions.All.Values.ToDictionary(a => a.Name, a => Spec(a, sqs, options, kms), StringComparer.Ordinal),
     };
 
     /// <summary>A Query request sent to a queue URL addresses that queue: its <c>QueueUrl</c> is the URL, and the
@@ -48,15 +49,36 @@ internal static class SqsModule
         parameters.TryAdd("QueueUrl", $"{urlBase}/{parts[0]}/{parts[1]}");
     }
 
-    private static ActionSpec Spec(SqsAction action, SqsService sqs, GatehouseOptions options) => new()
+    private static ActionSpec Spec(SqsAction action, SqsService sqs, GatehouseOptions options, KmsService kms) => new()
     {
         Name = action.Name,
         IamActions = [action.IamAction, .. action.Name == "CreateQueue" ? ["sqs:TagQueue"] : Array.Empty<string>()],
         Decode = action.Decode,
-        Authorize = (c, request) => SqsAuthorization.Queries(c, sqs, action, request, Caller(c, options)),
-        Handle = (c, request) => action.Handle(new SqsCall(sqs, Caller(c, options), c.Http), request),
-        Denied = (c, request, _, decision) => SqsAuthorization.DeniedError(request, decision, !c.Json),
+        Authorize = (c, request) => Queries(c, sqs, action, request, options, kms),
+        Handle = (c, request) => action.Handle(new SqsCall(sqs, Caller(c, options) with { DataKey = SqsSse.DataKey(c) }, c.Http), request),
+        // A refused KMS query is SQS's KMS.AccessDeniedException with KMS's message (SqsKmsErrors).
+        Denied = (c, request, query, decision) => query.Service == "kms"
+            ? SqsKmsErrors.AccessDenied(decision.Message!, options.LegacyKmsAccessDeniedMessage)
+            : SqsAuthorization.DeniedError(request, decision, !c.Json),
     };
+
+    /// <summary>The SQS queries, then, for encrypted queues, the transport rule and the KMS queries (SqsSse).</summary>
+    private static IEnumerable<AuthorizationQuery> Queries(ActionContext c, SqsService sqs, SqsAction action, object request, GatehouseOptions options, KmsService kms)
+    {
+        var caller = Caller(c, options);
+        foreach (var query in SqsAuthorization.Queries(c, sqs, action, request, caller))
+        {
+            yield return query;
+        }
+
+        if (sqs.Encryption is { } encryption)
+        {
+            foreach (var query in SqsSse.Queries(c, sqs, kms, encryption, request, caller, options))
+            {
+                yield return query;
+            }
+        }
+    }
 
     /// <summary>Anonymous callers address queues by URL; what they may do is the queue policy's to say.</summary>
     private static SqsCaller Caller(ActionContext c, GatehouseOptions options) => new(

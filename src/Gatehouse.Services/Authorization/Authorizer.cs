@@ -23,6 +23,7 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
     private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase)
     {
         "aws:TagKeys", "sts:TransitiveTagKeys", "aws:PrincipalOrgPaths", "aws:ResourceOrgPaths",
+        "kms:EncryptionContextKeys", "kms:GrantOperations", "kms:ResourceAliases",
     };
     private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), CompiledPolicy> _documents = new();
 
@@ -43,7 +44,12 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
         {
             message = options.LegacySqsMessage && query.Service == "sqs"
                 ? $"Access to the resource https://sqs.{query.Request?.Region ?? "us-east-1"}.amazonaws.com/ is denied."
-                : AccessDeniedMessage.Render(request, result, query.Service == "sqs" ? AccessDeniedStyle.Sqs : AccessDeniedStyle.Generic);
+                : AccessDeniedMessage.Render(request, result, query.Service switch
+                {
+                    "sqs" => AccessDeniedStyle.Sqs,
+                    "kms" => options.LegacyKmsMessage ? AccessDeniedStyle.KmsLegacy : AccessDeniedStyle.Kms,
+                    _ => AccessDeniedStyle.Generic,
+                });
         }
 
         var record = new DecisionRecord(

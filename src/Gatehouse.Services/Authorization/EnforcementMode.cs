@@ -22,6 +22,10 @@ public sealed record AuthorizerOptions
     /// instead of the IAM-style "User: … is not authorized to perform: …" text.</summary>
     public bool LegacySqsMessage { get; init; }
 
+    /// <summary>KMS's older explicit-deny wording, a bare <c>with an explicit deny</c> without the policy type
+    /// (the form the SQS troubleshooting page quotes), instead of naming the policy type.</summary>
+    public bool LegacyKmsMessage { get; init; }
+
     /// <summary>How many recent decisions to keep for <c>/_gatehouse/decisions</c>.</summary>
     public int DecisionLogSize { get; init; } = 1000;
 }

@@ -69,6 +69,11 @@ internal static class QueueAttributeRules
             if (name == QueueAttributeNames.KmsMasterKeyId)
             {
                 result[QueueAttributeNames.SqsManagedSseEnabled] = "false";
+                if (!result.ContainsKey(QueueAttributeNames.KmsDataKeyReusePeriodSeconds))
+                {
+                    // SSE-KMS queues show the reuse period, 300 seconds unless set (SQS API reference, SetQueueAttributes).
+                    result[QueueAttributeNames.KmsDataKeyReusePeriodSeconds] = "300";
+                }
             }
         }
 

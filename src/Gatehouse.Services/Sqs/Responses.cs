@@ -62,4 +62,8 @@ public sealed record ListMessageMoveTasksResponse(IReadOnlyList<MessageMoveTaskE
 
 /// <summary>Who is calling and how: the account and region whose queues a request addresses, the SenderId to
 /// stamp on messages, the URL base queue URLs are built from, and which protocol's texts to use.</summary>
-public sealed record SqsCaller(string AccountId, string Region, string SenderId, string UrlBase, bool QueryProtocol);
+public sealed record SqsCaller(string AccountId, string Region, string SenderId, string UrlBase, bool QueryProtocol)
+{
+    /// <summary>On an SSE-KMS queue, the data key the authorization step obtained for this producer.</summary>
+    public SseDataKey? DataKey { get; init; }
+}

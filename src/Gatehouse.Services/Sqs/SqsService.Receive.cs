@@ -78,7 +78,7 @@ public sealed partial class SqsService
             var outcome = await ReceiveOnceAsync(current, max, visibility, ct);
             if (outcome.Messages.Count > 0)
             {
-                var response = new ReceiveMessageResponse([.. outcome.Messages.Select(m => ToReceived(current, m, r))]);
+                var response = new ReceiveMessageResponse([.. outcome.Messages.Select(m => ToReceived(current, Open(m), r))]);
                 if (attemptKey is { } k)
                 {
                     _attempts[k] = new ReceiveAttempt(response, NowMs + ReceiveAttemptWindowMs);

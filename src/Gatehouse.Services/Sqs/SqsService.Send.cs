@@ -33,7 +33,7 @@ public sealed partial class SqsService
             throw new AwsErrorException(prepared.Error);
         }
 
-        var outcome = (await _store.SendAsync(queue.Id, queue.IsFifo, [prepared.Message!.Message], ct))[0];
+        var outcome = (await _store.SendAsync(queue.Id, queue.IsFifo, [Seal(queue, caller, prepared.Message!.Message)], ct))[0];
         Signal(queue.Id).Pulse();
         var p = prepared.Message;
         return new SendMessageResponse(outcome.MessageId, p.Md5Body, p.Md5Attributes, p.Md5SystemAttributes,
@@ -83,7 +83,7 @@ public sealed partial class SqsService
         var successful = new List<SendMessageBatchResultEntry>();
         if (ready.Count > 0)
         {
-            var outcomes = await _store.SendAsync(queue.Id, queue.IsFifo, [.. ready.Select(x => x.Message.Message)], ct);
+            var outcomes = await _store.SendAsync(queue.Id, queue.IsFifo, [.. ready.Select(x => Seal(queue, caller, x.Message.Message))], ct);
             Signal(queue.Id).Pulse();
             for (var i = 0; i < ready.Count; i++)
             {
