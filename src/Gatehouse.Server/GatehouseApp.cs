@@ -1,15 +1,18 @@
 using System.Globalization;
 using Gatehouse.Server.Admin;
+using Gatehouse.Server.Ec2;
 using Gatehouse.Server.Iam;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Server.Sqs;
 using Gatehouse.Server.Sts;
 using Gatehouse.Server.World;
 using Gatehouse.Services.Authorization;
+using Gatehouse.Services.Ec2;
 using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Services.Sts;
 using Gatehouse.Storage.Sqlite;
+using Gatehouse.Storage.Sqlite.Ec2;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gatehouse.Server;
@@ -62,6 +65,11 @@ public static class GatehouseApp
         builder.Services.AddSingleton<Authenticator>();
         builder.Services.TryAddSingleton<IIdentityPolicySource, NoIdentityPolicies>();
         builder.Services.AddSingleton(new AuthorizerOptions { Mode = options.Enforcement, LegacySqsMessage = options.LegacyAccessDeniedMessage });
+        // EC2: VPCs, subnets and VPC endpoints (ec2.db beside the queue database); endpoint policies gate requests.
+        var ec2 = new Ec2Service(options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);
+        builder.Services.AddSingleton(ec2);
+        builder.Services.AddSingleton<IVpcEndpointPolicySource>(ec2);
+        builder.Services.AddSingleton<VpcEndpointListeners>();
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         // The service modules: each AWS service (and Gatehouse's own diagnostics) is one; the pipeline names none.
@@ -69,6 +77,7 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sp => IamQueryApi.Create(identity));
         builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
         builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
+        builder.Services.AddSingleton(_ => Ec2Module.Create(ec2));
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
 
@@ -89,6 +98,11 @@ public static class GatehouseApp
             }
         };
         app.Run(pipeline.HandleAsync);
+        // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
+        var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();
+        ec2.Network = endpointListeners;
+        app.Lifetime.ApplicationStarted.Register(() => ec2.RestoreAsync().GetAwaiter().GetResult());
+        app.Lifetime.ApplicationStopping.Register(() => endpointListeners.DisposeAsync().AsTask().GetAwaiter().GetResult());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
@@ -115,6 +129,7 @@ public static class GatehouseApp
             sqs.DisposeAsync().AsTask().GetAwaiter().GetResult();
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
             identity.Dispose();
+            ec2.Dispose();
         });
         return app;
     }

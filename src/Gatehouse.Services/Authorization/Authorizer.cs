@@ -9,7 +9,8 @@ namespace Gatehouse.Services.Authorization;
 /// resource's policy, evaluates them with the policy engine, records the decision, and refuses with the service's
 /// AccessDenied when enforcement is on. Policy documents are compiled once and cached by their text.
 /// </summary>
-public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time) : IAuthorizer
+/// <param name="vpcEndpoints">The endpoints whose policies gate the requests that arrive through them (docs/vpc-endpoints.md).</param>
+public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time, IVpcEndpointPolicySource? vpcEndpoints = null) : IAuthorizer
 {
     private const int MaxCachedDocuments = 10_000;
 
@@ -88,6 +89,11 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             {
                 context.Set("aws:SourceVpce", facts.SourceVpce);
             }
+
+            if (facts.VpcSourceIp is not null)
+            {
+                context.Set("aws:VpcSourceIp", facts.VpcSourceIp);
+            }
         }
 
         if (query.Caller.TokenIssueTime is { } issued)
@@ -135,7 +141,29 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             SessionPolicies = [.. gathered.SessionPolicies.Select(p => Compile(PolicyKind.Session, p, notes))],
             ResourcePolicy = query.ResourcePolicy is { Length: > 0 } rp ? Compile(resourceKind, new NamedPolicy(query.ResourceArn, rp), notes) : null,
         };
+        if (query.Request?.SourceVpce is { } vpce)
+        {
+            set = set with { VpcEndpointPolicy = EndpointPolicy(vpce, context, notes) };
+        }
+
         return (request, set, notes);
+    }
+
+    /// <summary>
+    /// The policy of the VPC endpoint the request arrived through: a gate that must allow and never grants (AWS
+    /// PrivateLink guide, "Control access to VPC endpoints using endpoint policies"); the endpoint's VPC becomes
+    /// <c>aws:SourceVpc</c>. An endpoint deleted while its request was in flight lets nothing through (fail closed).
+    /// </summary>
+    private PolicyDocument EndpointPolicy(string vpceId, RequestContext context, List<string> notes)
+    {
+        if (vpcEndpoints?.Find(vpceId) is not { } endpoint)
+        {
+            notes.Add($"The VPC endpoint {vpceId} the request arrived through no longer exists; it is evaluated as denying every action (fail closed).");
+            return DenyEverything(PolicyKind.VpcEndpointPolicy, vpceId);
+        }
+
+        context.Set("aws:SourceVpc", endpoint.VpcId);
+        return Compile(PolicyKind.VpcEndpointPolicy, new NamedPolicy(vpceId, endpoint.PolicyDocument), notes);
     }
 
     /// <summary>
