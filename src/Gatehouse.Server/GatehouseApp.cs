@@ -67,6 +67,7 @@ public static class GatehouseApp
         builder.Services.AddSingleton(new AuthorizerOptions { Mode = options.Enforcement, LegacySqsMessage = options.LegacyAccessDeniedMessage });
         // EC2: VPCs, subnets and VPC endpoints (ec2.db beside the queue database); endpoint policies gate requests.
         var ec2 = new Ec2Service(options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);
+        var worldEndpoints = options.WorldFile is { } vpcWorld ? await WorldVpcs.ApplyFileAsync(vpcWorld, ec2, options) : 0;
         builder.Services.AddSingleton(ec2);
         builder.Services.AddSingleton<IVpcEndpointPolicySource>(ec2);
         builder.Services.AddSingleton<VpcEndpointListeners>();
@@ -101,7 +102,15 @@ public static class GatehouseApp
         // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
         var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();
         ec2.Network = endpointListeners;
-        app.Lifetime.ApplicationStarted.Register(() => ec2.RestoreAsync().GetAwaiter().GetResult());
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            ec2.RestoreAsync().GetAwaiter().GetResult();
+            if (worldEndpoints > 0)
+            {
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse").LogInformation(
+                    "World file declares {Endpoints} VPC endpoint(s); aws ec2 describe-vpc-endpoints lists their DNS names", worldEndpoints);
+            }
+        });
         app.Lifetime.ApplicationStopping.Register(() => endpointListeners.DisposeAsync().AsTask().GetAwaiter().GetResult());
         app.Lifetime.ApplicationStarted.Register(() =>
         {

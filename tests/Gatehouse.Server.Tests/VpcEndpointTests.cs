@@ -4,6 +4,9 @@ using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gatehouse.Server.Tests;
 
@@ -339,6 +342,45 @@ public sealed class VpcEndpointTests(ServerFixture server) : IClassFixture<Serve
             """);
         using var http = new HttpClient();
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(endpointUrl + "/"));
+    }
+
+    [Fact]
+    public async Task World_file_declares_vpcs_and_endpoints_with_their_policies()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "gatehouse-world-vpce-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(file, """
+            {
+              "vpcs": [
+                { "id": "vpc-0a1b2c3d4e5f60718", "cidr": "10.0.0.0/16",
+                  "endpoints": [
+                    { "id": "vpce-0a1b2c3d4e5f60718", "service": "sqs",
+                      "policy": { "Statement": [ { "Effect": "Allow", "Principal": "*", "Action": ["sqs:CreateQueue", "sqs:SendMessage"], "Resource": "*" } ] } }
+                  ] }
+              ]
+            }
+            """);
+        try
+        {
+            await using var app = await GatehouseApp.BuildAsync(new GatehouseOptions { Port = 0, InMemory = true, WorldFile = file }, TimeProvider.System);
+            await app.StartAsync();
+            var endpoint = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+            var dns = await Boto3Async(endpoint, """
+                e = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": ["vpc-0a1b2c3d4e5f60718"]}])["VpcEndpoints"][0]
+                print(json.dumps(e["VpcEndpointId"] + " http://" + e["DnsEntries"][0]["DnsName"]))
+                """);
+            var parts = dns.GetString()!.Split(' ');
+            Assert.Equal("vpce-0a1b2c3d4e5f60718", parts[0]);
+            var sqs = Sqs(parts[1]);
+            var url = (await sqs.CreateQueueAsync("declared")).QueueUrl;
+            await sqs.SendMessageAsync(url, "through the declared endpoint");
+            var ex = await Assert.ThrowsAnyAsync<AmazonSQSException>(() => sqs.ReceiveMessageAsync(url));
+            Assert.EndsWith("because no VPC endpoint policy allows the sqs:receivemessage action", ex.Message, StringComparison.Ordinal);
+            await app.StopAsync();
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
