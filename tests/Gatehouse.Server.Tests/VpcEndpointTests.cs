@@ -384,6 +384,35 @@ public sealed class VpcEndpointTests(ServerFixture server) : IClassFixture<Serve
     }
 
     [Fact]
+    public async Task An_endpoint_answers_https_too_when_the_server_has_an_https_listener()
+    {
+        await using var app = await GatehouseApp.BuildAsync(
+            new GatehouseOptions { Port = 0, InMemory = true, HttpsPort = ServerProcess.FreePort() }, TimeProvider.System);
+        await app.StartAsync();
+        var endpoint = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(a => a.StartsWith("http:", StringComparison.Ordinal)).Replace("[::]", "127.0.0.1", StringComparison.Ordinal);
+        var r = await Boto3Async(endpoint, """
+            vpc = ec2.create_vpc(CidrBlock="10.4.0.0/16")["Vpc"]["VpcId"]
+            dns = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.sqs", VpcEndpointType="Interface")["VpcEndpoint"]["DnsEntries"][0]["DnsName"]
+            root = client("sqs")
+            url = root.create_queue(QueueName="tls-only")["QueueUrl"]
+            arn = root.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            root.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})})
+            path = url[url.index("/", 8):]
+            https = client("sqs", endpoint="https://" + dns)
+            https.send_message(QueueUrl="https://" + dns + path, MessageBody="over tls")
+            plain = client("sqs", endpoint="http://" + dns)
+            print(json.dumps({"plain": error(lambda: plain.send_message(QueueUrl="http://" + dns + path, MessageBody="plain")),
+                              "count": len(root.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []))}))
+            """);
+        Assert.Equal("AccessDenied", r.GetProperty("plain").GetProperty("Code").GetString());
+        Assert.EndsWith("with an explicit deny in a resource-based policy", r.GetProperty("plain").GetProperty("Message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, r.GetProperty("count").GetInt32());
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task An_endpoint_survives_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "gatehouse-vpce-" + Guid.NewGuid().ToString("N"));
