@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gatehouse.Server.Admin;
+using Gatehouse.Server.Ec2;
 using Gatehouse.Server.Iam;
 using Gatehouse.Server.Kms;
 using Gatehouse.Server.Organizations;
@@ -8,12 +9,14 @@ using Gatehouse.Server.Sqs;
 using Gatehouse.Server.Sts;
 using Gatehouse.Server.World;
 using Gatehouse.Services.Authorization;
+using Gatehouse.Services.Ec2;
 using Gatehouse.Services.Identity;
 using Gatehouse.Services.Kms;
 using Gatehouse.Services.Organizations;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Services.Sts;
 using Gatehouse.Storage.Sqlite;
+using Gatehouse.Storage.Sqlite.Ec2;
 using Gatehouse.Storage.Sqlite.Kms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -80,6 +83,12 @@ public static class GatehouseApp
             LegacySqsMessage = options.LegacyAccessDeniedMessage,
             LegacyKmsMessage = options.LegacyKmsAccessDeniedMessage,
         });
+        // EC2: VPCs, subnets and VPC endpoints (ec2.db beside the queue database); endpoint policies gate requests.
+        var ec2 = new Ec2Service(options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);
+        var worldEndpoints = options.WorldFile is { } vpcWorld ? await WorldVpcs.ApplyFileAsync(vpcWorld, ec2, options) : 0;
+        builder.Services.AddSingleton(ec2);
+        builder.Services.AddSingleton<IVpcEndpointPolicySource>(ec2);
+        builder.Services.AddSingleton<VpcEndpointListeners>();
         builder.Services.AddSingleton<Authorizer>();
         builder.Services.AddSingleton<IAuthorizer>(sp => sp.GetRequiredService<Authorizer>());
         // The service modules: each AWS service (and Gatehouse's own diagnostics) is one; the pipeline names none.
@@ -90,6 +99,7 @@ public static class GatehouseApp
         builder.Services.AddSingleton(kms);
         builder.Services.AddSingleton(sp => KmsModule.Create(kms, sp.GetRequiredService<Authorizer>()));
         builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
+        builder.Services.AddSingleton(_ => Ec2Module.Create(ec2));
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
 
@@ -110,6 +120,19 @@ public static class GatehouseApp
             }
         };
         app.Run(pipeline.HandleAsync);
+        // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
+        var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();
+        ec2.Network = endpointListeners;
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            ec2.RestoreAsync().GetAwaiter().GetResult();
+            if (worldEndpoints > 0)
+            {
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse").LogInformation(
+                    "World file declares {Endpoints} VPC endpoint(s); aws ec2 describe-vpc-endpoints lists their DNS names", worldEndpoints);
+            }
+        });
+        app.Lifetime.ApplicationStopping.Register(() => endpointListeners.DisposeAsync().AsTask().GetAwaiter().GetResult());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
@@ -137,6 +160,7 @@ public static class GatehouseApp
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
             identity.Dispose();
             kms.Dispose();
+            ec2.Dispose();
         });
         return app;
     }

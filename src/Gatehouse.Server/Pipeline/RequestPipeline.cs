@@ -85,8 +85,10 @@ internal sealed class RequestPipeline(
                 reader = new QueryRequestReader(parameters);
             }
 
-            if (!module.Actions.TryGetValue(action, out var spec))
+            if (!module.Actions.TryGetValue(action, out var spec)
+                || (http.Features.Get<VpcEndpointArrival>() is { } endpoint && endpoint.Service != module.Name))
             {
+                // An endpoint reaches only its own service.
                 throw new AwsErrorException(CommonErrors.InvalidAction(action));
             }
 
@@ -155,6 +157,14 @@ internal sealed class RequestPipeline(
     {
         var ip = http.Connection.RemoteIpAddress;
         var source = ip?.IsIPv4MappedToIPv6 == true ? ip.MapToIPv4().ToString() : ip?.ToString();
+        if (http.Features.Get<VpcEndpointArrival>() is { } endpoint)
+        {
+            // Through a VPC endpoint: aws:SourceVpce and aws:VpcSourceIp, and no aws:SourceIp (IAM user guide,
+            // "AWS global condition context keys"). aws:SourceVpc is the endpoint's VPC, added by the authorizer.
+            return new RequestFacts(null, http.Request.IsHttps, region, http.Request.Headers.UserAgent.FirstOrDefault(), requestId,
+                SourceVpce: endpoint.VpcEndpointId, VpcSourceIp: source);
+        }
+
         if (source is not null && options.TrustedProxies.Contains(source)
             && http.Request.Headers["X-Forwarded-For"].FirstOrDefault() is { Length: > 0 } forwarded)
         {
@@ -172,8 +182,9 @@ internal sealed class RequestPipeline(
         return new RequestFacts(source, http.Request.IsHttps, region, http.Request.Headers.UserAgent.FirstOrDefault(), requestId);
     }
 
+    /// <summary>Queue URLs a client gets through a VPC endpoint lead back through that endpoint.</summary>
     private string UrlBase(HttpContext http) =>
-        options.AdvertisedUrl ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
+        (http.Features.Get<VpcEndpointArrival>() is null ? options.AdvertisedUrl : null) ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
 
     private static async Task WriteAsync(HttpContext http, WireResponse response)
     {

@@ -15,7 +15,7 @@ internal sealed partial class WorldParser
     private WorldSpec Root(JsonElement root)
     {
         var accounts = new List<WorldAccount>();
-        if (!Object(root, "$", "$schema", "accounts", "organization"))
+        if (!Object(root, "$", "$schema", "accounts", "organization", "vpcs"))
         {
             return new WorldSpec(accounts);
         }

@@ -12,7 +12,8 @@ namespace Gatehouse.Services.Authorization;
 /// or the resource's account is in an organization, its SCPs (caller) and RCPs (resource) take part level by level,
 /// and the organization condition keys are set (<see cref="IOrganizationPolicySource"/>).
 /// </summary>
-public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time, IOrganizationPolicySource? organizations = null) : IAuthorizer
+/// <param name="vpcEndpoints">The endpoints whose policies gate the requests that arrive through them (docs/vpc-endpoints.md).</param>
+public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions options, TimeProvider time, IOrganizationPolicySource? organizations = null, IVpcEndpointPolicySource? vpcEndpoints = null) : IAuthorizer
 {
     /// <summary>Services whose resources RCPs govern (Organizations user guide, "Resource control policies": the
     /// supported services include Amazon SQS, AWS STS and AWS KMS; IAM and Organizations are not among them).</summary>
@@ -104,6 +105,11 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             {
                 context.Set("aws:SourceVpce", facts.SourceVpce);
             }
+
+            if (facts.VpcSourceIp is not null)
+            {
+                context.Set("aws:VpcSourceIp", facts.VpcSourceIp);
+            }
         }
 
         if (query.Caller.TokenIssueTime is { } issued)
@@ -178,7 +184,29 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
                 : Levels(PolicyKind.ResourceControlPolicy, resourceOrg.ResourceControlPolicies, notes),
             ResourceAccountIsManagementAccount = resourceOrg?.IsManagementAccount ?? false,
         };
+        if (query.Request?.SourceVpce is { } vpce)
+        {
+            set = set with { VpcEndpointPolicy = EndpointPolicy(vpce, context, notes) };
+        }
+
         return (request, set, notes);
+    }
+
+    /// <summary>
+    /// The policy of the VPC endpoint the request arrived through: a gate that must allow and never grants (AWS
+    /// PrivateLink guide, "Control access to VPC endpoints using endpoint policies"); the endpoint's VPC becomes
+    /// <c>aws:SourceVpc</c>. An endpoint deleted while its request was in flight lets nothing through (fail closed).
+    /// </summary>
+    private PolicyDocument EndpointPolicy(string vpceId, RequestContext context, List<string> notes)
+    {
+        if (vpcEndpoints?.Find(vpceId) is not { } endpoint)
+        {
+            notes.Add($"The VPC endpoint {vpceId} the request arrived through no longer exists; it is evaluated as denying every action (fail closed).");
+            return DenyEverything(PolicyKind.VpcEndpointPolicy, vpceId);
+        }
+
+        context.Set("aws:SourceVpc", endpoint.VpcId);
+        return Compile(PolicyKind.VpcEndpointPolicy, new NamedPolicy(vpceId, endpoint.PolicyDocument), notes);
     }
 
     /// <summary>

@@ -46,5 +46,7 @@ public sealed record AuthorizationQuery(
 /// <param name="UserAgent"><c>aws:UserAgent</c>.</param>
 /// <param name="RequestId">The request id returned to the client (<c>x-amzn-RequestId</c>), so a decision can be
 /// found from an SDK exception.</param>
-/// <param name="SourceVpce"><c>aws:SourceVpce</c>: the VPC endpoint the request arrived through, if any.</param>
-public sealed record RequestFacts(string? SourceIp, bool SecureTransport, string Region, string? UserAgent = null, string? RequestId = null, string? SourceVpce = null);
+/// <param name="SourceVpce"><c>aws:SourceVpce</c>: the VPC endpoint the request arrived through, if any (then
+/// <see cref="SourceIp"/> is null: AWS sets no <c>aws:SourceIp</c> for requests through an endpoint).</param>
+/// <param name="VpcSourceIp"><c>aws:VpcSourceIp</c>: the client's address inside the VPC, for requests through an endpoint.</param>
+public sealed record RequestFacts(string? SourceIp, bool SecureTransport, string Region, string? UserAgent = null, string? RequestId = null, string? SourceVpce = null, string? VpcSourceIp = null);
