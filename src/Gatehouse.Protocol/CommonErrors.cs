@@ -1,7 +1,7 @@
 namespace Gatehouse.Protocol;
 
 /// <summary>Errors every AWS Query/JSON service can return, with the codes AWS uses for SQS.</summary>
-/// <remarks>See the SQS "Common Errors" page and the captures in the wire reference §1.1 and §2.</remarks>
+/// <remarks>See the SQS API reference's "Common Errors" page and docs/sqs-behaviour.md.</remarks>
 public static class CommonErrors
 {
     private const string Coral = "com.amazon.coral.service#";

@@ -5,7 +5,8 @@ namespace Gatehouse.Protocol;
 
 /// <summary>
 /// Writes an AWS Query-protocol XML response: flattened lists and maps, and SQS's escaping, which also
-/// escapes <c>"</c> as <c>&amp;quot;</c> and carriage return as <c>&amp;#xD;</c> inside text (wire reference §1.2).
+/// escapes <c>"</c> as <c>&amp;quot;</c> and carriage return as <c>&amp;#xD;</c> inside text, as in SQS's recorded
+/// responses (docs/architecture.md, "Wire protocols").
 /// </summary>
 public sealed class XmlResponseWriter : IResponseWriter
 {

@@ -5,7 +5,7 @@ namespace Gatehouse.SigV4;
 
 /// <summary>
 /// The closed catalogue of SigV4 authentication errors with AWS's codes, statuses and texts
-/// (shared/reference/sqs-wire.md §3.5; the README of this project lists the source of each text).
+/// (the README of this project lists the source of each text).
 /// </summary>
 public static class SigV4Errors
 {

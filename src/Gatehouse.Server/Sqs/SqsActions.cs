@@ -77,7 +77,7 @@ internal static class SqsActions
                 var result = await c.Service.SendMessageAsync(c.Caller, c.Queue(q.QueueUrl), q, trace, c.Aborted);
                 return Output(w =>
                 {
-                    // Element order as in a captured real response (wire reference §1.2).
+                    // Element order as in a captured real response (a response recorded from AWS).
                     w.String("MessageId", result.MessageId);
                     w.String("MD5OfMessageBody", result.MD5OfMessageBody);
                     w.String("MD5OfMessageAttributes", result.MD5OfMessageAttributes);

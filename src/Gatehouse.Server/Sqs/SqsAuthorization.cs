@@ -7,20 +7,21 @@ namespace Gatehouse.Server.Sqs;
 
 /// <summary>
 /// Step 4 for SQS: which IAM action(s), on which resource, with which request context each SQS action is
-/// authorized as (reference iam-authorization §3), asked of the one authorizer before the handler runs.
+/// authorized as (SQS Developer Guide, "Amazon SQS API permissions: Actions and resource reference"), asked of
+/// the one authorizer before the handler runs.
 /// </summary>
 internal static class SqsAuthorization
 {
     /// <summary>
-    /// UNCERTAIN (wire reference §3.3): for a queue that does not exist, authorization runs first, so a caller
-    /// without permission gets AccessDenied rather than learning that the queue is missing; a permitted caller gets
-    /// NonExistentQueue. No capture from AWS settles it; the analogous Lambda case behaves this way.
+    /// UNCERTAIN: for a queue that does not exist, authorization runs first, so a caller without permission gets
+    /// AccessDenied rather than learning that the queue is missing; a permitted caller gets NonExistentQueue. No
+    /// capture from AWS settles it; the analogous Lambda case behaves this way.
     /// </summary>
     public const bool AuthorizeBeforeQueueExistence = true;
 
     /// <summary>
-    /// Wire reference §3.3: GetQueueUrl hides existence; a caller refused sqs:GetQueueUrl gets NonExistentQueue
-    /// with "…does not exist or you do not have access to it." (captured 2018–2020 on the Query protocol).
+    /// GetQueueUrl hides existence: a caller refused sqs:GetQueueUrl gets NonExistentQueue with "…does not exist or
+    /// you do not have access to it." (seen in responses of SQS's Query protocol that users published, 2018–2020).
     /// </summary>
     public const bool GetQueueUrlHidesDenial = true;
 
@@ -56,7 +57,8 @@ internal static class SqsAuthorization
                 yield return For(action.IamAction, owner, r.QueueName, sqs.Find(owner, caller.Region, r.QueueName));
                 yield break;
             case ListQueuesRequest:
-                // Granted only on "*" or arn:aws:sqs:REGION:ACCOUNT:* (seed point 5): the resource has no queue name.
+                // Granted only on "*" or arn:aws:sqs:REGION:ACCOUNT:* (SQS Developer Guide, console permissions): the
+                // resource has no queue name.
                 yield return For(action.IamAction, caller.AccountId, "", null);
                 yield break;
             case StartMessageMoveTaskRequest r:

@@ -25,7 +25,7 @@ public sealed record AuthorizationDecision(Gatehouse.Policy.AuthorizationResult 
 /// <param name="Action">The IAM action, e.g. <c>sqs:SendMessage</c>, <c>iam:CreateUser</c>.</param>
 /// <param name="ResourcePolicy">The resource's own policy (queue policy, trust policy, key policy), if any.</param>
 /// <param name="ManagesResourcePolicyOnly">The request only reads or removes the resource's policy: the owning
-/// account's root user passes a deny-all queue policy for it (reference §6.2).</param>
+/// account's root user passes a deny-all queue policy for it (SQS Developer Guide: a deny-all queue policy is removed by the account's root user).</param>
 /// <param name="Context">Request-specific condition keys (<c>aws:RequestTag/x</c>, <c>aws:TagKeys</c>, …).</param>
 public sealed record AuthorizationQuery(
     string Service,
