@@ -8,6 +8,10 @@ internal sealed record BenchOptions
     public static readonly string[] AllTargets = ["gatehouse", "baseline", "moto", "noop"];
 
     public static readonly string[] AllScenarios =
+        ["send", "send-batch", "recv-delete", "fifo-send", "fifo-send-batch", "fifo-recv-delete", "sse-send", "sse-send-batch", "sse-recv-delete"];
+
+    /// <summary>The scenarios run when none are named: the SSE-KMS ones need HTTPS and only Gatehouse serves them.</summary>
+    public static readonly string[] DefaultScenarios =
         ["send", "send-batch", "recv-delete", "fifo-send", "fifo-send-batch", "fifo-recv-delete"];
 
     /// <summary>Measured seconds per scenario and target.</summary>
@@ -25,7 +29,14 @@ internal sealed record BenchOptions
 
     public IReadOnlyList<string> Targets { get; init; } = ["gatehouse", "moto", "noop"];
 
-    public IReadOnlyList<string> Scenarios { get; init; } = AllScenarios;
+    public IReadOnlyList<string> Scenarios { get; init; } = DefaultScenarios;
+
+    /// <summary>Gatehouse targets also listen with TLS and the load goes over HTTPS (implied by the SSE-KMS
+    /// scenarios: SQS refuses plain HTTP for SSE-KMS queues).</summary>
+    public bool Https { get; init; }
+
+    /// <summary>Whether the Gatehouse targets are driven over HTTPS.</summary>
+    public bool UseHttps => Https || Scenarios.Any(s => s.StartsWith("sse-", StringComparison.Ordinal));
 
     /// <summary>Message body size in bytes.</summary>
     public int BodySize { get; init; } = 100;
@@ -71,6 +82,9 @@ internal sealed record BenchOptions
           --consumers N        concurrent receivers (default 8)
           --targets LIST       comma-separated: gatehouse,baseline,moto,noop (default gatehouse,moto,noop)
           --scenarios LIST     comma-separated: send,send-batch,recv-delete,fifo-send,fifo-send-batch,fifo-recv-delete
+                               and (Gatehouse only, over HTTPS) sse-send,sse-send-batch,sse-recv-delete on an SSE-KMS
+                               queue (alias/aws/sqs); compare them with the plain scenarios run with --https
+          --https              drive the Gatehouse targets over their HTTPS listener
           --body-size BYTES    message body size (default 100)
           --fifo-groups N      message groups in the FIFO scenarios (default 1000)
           --prefill-cap N      most messages queued up front for a receive scenario (default 300000)
@@ -117,6 +131,7 @@ internal sealed record BenchOptions
                 "--consumers" => o with { Consumers = (int)Positive(Value(), name) },
                 "--targets" => o with { Targets = List(Value(), AllTargets, "target") },
                 "--scenarios" => o with { Scenarios = List(Value(), AllScenarios, "scenario") },
+                "--https" => o with { Https = true },
                 "--body-size" => o with { BodySize = (int)Positive(Value(), name) },
                 "--fifo-groups" => o with { FifoGroups = (int)Positive(Value(), name) },
                 "--prefill-cap" => o with { PrefillCap = (int)Positive(Value(), name) },

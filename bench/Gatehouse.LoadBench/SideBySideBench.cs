@@ -22,17 +22,21 @@ internal static class SideBySideBench
         foreach (var target in targets)
             await target.WaitReadyAsync(TimeSpan.FromSeconds(60));
 
-        var clients = targets.ToDictionary(t => t.Name, t => new SqsClient(t.Endpoint), StringComparer.Ordinal);
+        var clients = targets.ToDictionary(t => t.Name, t => new SqsClient(t.ClientEndpoint), StringComparer.Ordinal);
         try
         {
             var needsFifo = o.Scenarios.Any(s => s.StartsWith("fifo-", StringComparison.Ordinal));
             var standardQueues = new Dictionary<string, string>(StringComparer.Ordinal);
             var fifoQueues = new Dictionary<string, string>(StringComparer.Ordinal);
+            var sseQueues = new Dictionary<string, string>(StringComparer.Ordinal);
+            var needsSse = o.Scenarios.Any(s => s.StartsWith("sse-", StringComparison.Ordinal));
             foreach (var target in targets)
             {
                 standardQueues[target.Name] = await clients[target.Name].CreateQueueAsync("bench-standard", fifo: false);
                 if (needsFifo)
                     fifoQueues[target.Name] = await clients[target.Name].CreateQueueAsync("bench-fifo.fifo", fifo: true);
+                if (needsSse && target.IsGatehouse)
+                    sseQueues[target.Name] = await clients[target.Name].CreateQueueAsync("bench-sse", fifo: false, kmsKey: "alias/aws/sqs");
             }
 
             foreach (var target in targets)
@@ -42,22 +46,23 @@ internal static class SideBySideBench
             foreach (var scenario in BenchOptions.AllScenarios.Where(o.Scenarios.Contains))
             {
                 var fifo = scenario.StartsWith("fifo-", StringComparison.Ordinal);
+                var sse = scenario.StartsWith("sse-", StringComparison.Ordinal);
                 var receive = scenario.EndsWith("recv-delete", StringComparison.Ordinal);
                 LoadRun.Step step = scenario switch
                 {
-                    "send" or "fifo-send" => LoadRun.SendAsync,
-                    "send-batch" or "fifo-send-batch" => LoadRun.SendBatchAsync,
+                    "send" or "fifo-send" or "sse-send" => LoadRun.SendAsync,
+                    "send-batch" or "fifo-send-batch" or "sse-send-batch" => LoadRun.SendBatchAsync,
                     _ => LoadRun.ReceiveDeleteAsync,
                 };
                 var rounds = new Dictionary<string, List<ScenarioResult>>(StringComparer.Ordinal);
                 for (var round = 0; round < o.Rounds; round++)
                 {
-                    foreach (var target in targets)
+                    foreach (var target in targets.Where(t => !sse || t.IsGatehouse))
                     {
                         var client = clients[target.Name];
-                        var queueUrl = fifo ? fifoQueues[target.Name] : standardQueues[target.Name];
+                        var queueUrl = sse ? sseQueues[target.Name] : fifo ? fifoQueues[target.Name] : standardQueues[target.Name];
                         if (receive && !target.IsNoop)
-                            await PrefillAsync(o, target, client, queueUrl, fifo, results);
+                            await PrefillAsync(o, target, client, queueUrl, fifo, results, sse ? "sse-send-batch" : fifo ? "fifo-send-batch" : "send-batch");
 
                         Report.Progress($"{scenario} on {target.Name} ({o.Duration:0.#} s)");
                         var result = await LoadRun.MeasureAsync(
@@ -76,7 +81,7 @@ internal static class SideBySideBench
                 // is the median of the rounds' shares, each taken against the no-op run right after it (the machine's
                 // speed drifts between rounds, so a share across rounds would mix different machines).
                 rounds.TryGetValue("noop", out var noopRounds);
-                foreach (var target in targets)
+                foreach (var target in targets.Where(t => rounds.ContainsKey(t.Name)))
                 {
                     var median = rounds[target.Name].OrderBy(r => r.MessagesPerSecond).ElementAt(o.Rounds / 2);
                     if (!target.IsNoop && noopRounds is not null)
@@ -125,11 +130,10 @@ internal static class SideBySideBench
     /// <summary>Queues enough messages that the receive scenario does not run dry: twice what the target accepted
     /// in batched sends over the same time, at most the prefill cap.</summary>
     private static async Task PrefillAsync(
-        BenchOptions o, Target target, SqsClient client, string queueUrl, bool fifo, List<ScenarioResult> results)
+        BenchOptions o, Target target, SqsClient client, string queueUrl, bool fifo, List<ScenarioResult> results, string batchScenario)
     {
         var queued = await client.ApproximateMessagesAsync(queueUrl) ?? 0;
-        var batch = results.FirstOrDefault(r =>
-            r.Target == target.Name && r.Scenario == (fifo ? "fifo-send-batch" : "send-batch"));
+        var batch = results.FirstOrDefault(r => r.Target == target.Name && r.Scenario == batchScenario);
         var want = batch is { MessagesPerSecond: > 0 }
             ? (long)Math.Ceiling(batch.MessagesPerSecond * (o.Warmup + o.Duration) * 2)
             : o.PrefillCap;

@@ -29,6 +29,13 @@ internal sealed class SqsClient : IDisposable
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             MaxConnectionsPerServer = int.MaxValue,
+            // Gatehouse's HTTPS listener uses a self-signed certificate made on first start; the bench only ever talks
+            // to servers it started on the loopback address.
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = (sender, _, _, errors) =>
+                    errors == System.Net.Security.SslPolicyErrors.None || sender is System.Net.Security.SslStream { TargetHostName: "127.0.0.1" },
+            },
         };
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
     }
@@ -72,7 +79,8 @@ internal sealed class SqsClient : IDisposable
         return doc.RootElement.Clone();
     }
 
-    public async Task<string> CreateQueueAsync(string name, bool fifo)
+    /// <param name="kmsKey">A KMS key for SSE-KMS (<c>alias/aws/sqs</c>), or null for the default SSE-SQS.</param>
+    public async Task<string> CreateQueueAsync(string name, bool fifo, string? kmsKey = null)
     {
         var body = Json(w =>
         {
@@ -81,6 +89,8 @@ internal sealed class SqsClient : IDisposable
             w.WriteString("VisibilityTimeout", "60");
             if (fifo)
                 w.WriteString("FifoQueue", "true");
+            if (kmsKey is not null)
+                w.WriteString("KmsMasterKeyId", kmsKey);
             w.WriteEndObject();
         });
         var result = await CallOkAsync("CreateQueue", body);

@@ -28,6 +28,12 @@ internal sealed class Target : IDisposable
 
     public Uri Endpoint { get; }
 
+    /// <summary>The HTTPS listener of a Gatehouse target started for HTTPS load, else null.</summary>
+    public Uri? HttpsEndpoint { get; private init; }
+
+    /// <summary>Where the load goes: the HTTPS listener when there is one.</summary>
+    public Uri ClientEndpoint => HttpsEndpoint ?? Endpoint;
+
     public int ProcessId => _process.Id;
 
     /// <summary>The data directory of a Gatehouse target.</summary>
@@ -110,7 +116,14 @@ internal sealed class Target : IDisposable
             psi.ArgumentList.Add(a);
         foreach (var a in options.GatehouseArgs)
             psi.ArgumentList.Add(a);
-        return Start(name, port, psi, dataDir);
+        int? httpsPort = options.UseHttps ? FreePort() : null;
+        if (httpsPort is { } tls)
+        {
+            psi.ArgumentList.Add("--https-port");
+            psi.ArgumentList.Add(tls.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return Start(name, port, psi, dataDir, httpsPort);
     }
 
     public static Target StartMoto(BenchOptions options)
@@ -144,14 +157,17 @@ internal sealed class Target : IDisposable
         return Start("noop", port, psi, null);
     }
 
-    private static Target Start(string name, int port, ProcessStartInfo psi, string? tempDirectory)
+    private static Target Start(string name, int port, ProcessStartInfo psi, string? tempDirectory, int? httpsPort = null)
     {
         psi.UseShellExecute = false;
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = true;
         var process = new Process { StartInfo = psi };
-        var target = new Target(name, port, process, tempDirectory);
+        var target = new Target(name, port, process, tempDirectory)
+        {
+            HttpsEndpoint = httpsPort is { } tls ? new Uri(string.Create(CultureInfo.InvariantCulture, $"https://127.0.0.1:{tls}/")) : null,
+        };
         process.OutputDataReceived += (_, e) => target.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => target.Keep(e.Data);
         if (!process.Start())
