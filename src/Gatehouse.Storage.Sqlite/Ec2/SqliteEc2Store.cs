@@ -1,5 +1,4 @@
 using Gatehouse.Services.Ec2;
-using Microsoft.Data.Sqlite;
 
 namespace Gatehouse.Storage.Sqlite.Ec2;
 
@@ -9,100 +8,19 @@ namespace Gatehouse.Storage.Sqlite.Ec2;
 /// </summary>
 public sealed class SqliteEc2Store : IEc2Store
 {
-    private readonly SqliteConnection _connection;
-    private readonly Lock _gate = new();
+    private readonly JsonRowFile _file;
 
-    private SqliteEc2Store(SqliteConnection connection, string description)
-    {
-        _connection = connection;
-        Description = description;
-    }
+    private SqliteEc2Store(JsonRowFile file) => _file = file;
 
-    public string Description { get; }
+    public string Description => _file.Description;
 
-    public static SqliteEc2Store Open(string path)
-    {
-        SQLitePCL.Batteries_V2.Init();
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-        }
+    public static SqliteEc2Store Open(string path) => new(JsonRowFile.Open(path, "ec2_meta", "ec2_objects", "id"));
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=FULL;
-                PRAGMA busy_timeout=5000;
-                CREATE TABLE IF NOT EXISTS ec2_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS ec2_objects (
-                    kind TEXT NOT NULL,
-                    id   TEXT NOT NULL,
-                    json TEXT NOT NULL,
-                    PRIMARY KEY (kind, id)
-                ) WITHOUT ROWID;
-                INSERT OR IGNORE INTO ec2_meta(key, value) VALUES ('schema_version', '1');
-                """;
-            cmd.ExecuteNonQuery();
-        }
+    public IReadOnlyList<Ec2Row> LoadAll() => [.. _file.LoadAll().Select(r => new Ec2Row(r.Kind, r.Key, r.Json))];
 
-        return new SqliteEc2Store(connection, "sqlite:" + path);
-    }
+    public void Put(string kind, string id, string json) => _file.Put(kind, id, json);
 
-    public IReadOnlyList<Ec2Row> LoadAll()
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT kind, id, json FROM ec2_objects ORDER BY kind, id";
-            using var reader = cmd.ExecuteReader();
-            var rows = new List<Ec2Row>();
-            while (reader.Read())
-            {
-                rows.Add(new Ec2Row(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-            }
+    public void Delete(string kind, string id) => _file.Delete(kind, id);
 
-            return rows;
-        }
-    }
-
-    public void Put(string kind, string id, string json)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "INSERT INTO ec2_objects(kind, id, json) VALUES ($k, $id, $j) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.Parameters.AddWithValue("$j", json);
-            cmd.ExecuteNonQuery();
-        }
-    }
-
-    public void Delete(string kind, string id)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM ec2_objects WHERE kind = $k AND id = $id";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$id", id);
-            cmd.ExecuteNonQuery();
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _connection.Dispose();
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }

@@ -1,5 +1,4 @@
 using Gatehouse.Services.Iam;
-using Microsoft.Data.Sqlite;
 
 namespace Gatehouse.Storage.Sqlite.Identity;
 
@@ -10,16 +9,11 @@ namespace Gatehouse.Storage.Sqlite.Identity;
 /// </summary>
 public sealed class SqliteIdentityStore : IIdentityStore
 {
-    private readonly SqliteConnection _connection;
-    private readonly Lock _gate = new();
+    private readonly JsonRowFile _file;
 
-    private SqliteIdentityStore(SqliteConnection connection, string description)
-    {
-        _connection = connection;
-        Description = description;
-    }
+    private SqliteIdentityStore(JsonRowFile file) => _file = file;
 
-    public string Description { get; }
+    public string Description => _file.Description;
 
     /// <summary>One process owns the data directory, so no other node changes this file: no change notices.</summary>
     public event Action<IdentityChange>? ChangedElsewhere
@@ -28,89 +22,13 @@ public sealed class SqliteIdentityStore : IIdentityStore
         remove { }
     }
 
-    public static SqliteIdentityStore Open(string path)
-    {
-        SQLitePCL.Batteries_V2.Init();
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-        }
+    public static SqliteIdentityStore Open(string path) => new(JsonRowFile.Open(path, "identity_meta", "identity_entities", "key"));
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=FULL;
-                PRAGMA busy_timeout=5000;
-                CREATE TABLE IF NOT EXISTS identity_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS identity_entities (
-                    kind TEXT NOT NULL,
-                    key  TEXT NOT NULL,
-                    json TEXT NOT NULL,
-                    PRIMARY KEY (kind, key)
-                ) WITHOUT ROWID;
-                INSERT OR IGNORE INTO identity_meta(key, value) VALUES ('schema_version', '1');
-                """;
-            cmd.ExecuteNonQuery();
-        }
+    public IReadOnlyList<IdentityRow> LoadAll() => [.. _file.LoadAll().Select(r => new IdentityRow(r.Kind, r.Key, r.Json))];
 
-        return new SqliteIdentityStore(connection, "sqlite:" + path);
-    }
+    public void Put(string kind, string key, string json) => _file.Put(kind, key, json);
 
-    public IReadOnlyList<IdentityRow> LoadAll()
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT kind, key, json FROM identity_entities ORDER BY kind, key";
-            using var reader = cmd.ExecuteReader();
-            var rows = new List<IdentityRow>();
-            while (reader.Read())
-            {
-                rows.Add(new IdentityRow(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-            }
+    public void Delete(string kind, string key) => _file.Delete(kind, key);
 
-            return rows;
-        }
-    }
-
-    public void Put(string kind, string key, string json)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "INSERT INTO identity_entities(kind, key, json) VALUES ($k, $key, $j) ON CONFLICT(kind, key) DO UPDATE SET json = excluded.json";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$key", key);
-            cmd.Parameters.AddWithValue("$j", json);
-            cmd.ExecuteNonQuery();
-        }
-    }
-
-    public void Delete(string kind, string key)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM identity_entities WHERE kind = $k AND key = $key";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$key", key);
-            cmd.ExecuteNonQuery();
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _connection.Dispose();
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }

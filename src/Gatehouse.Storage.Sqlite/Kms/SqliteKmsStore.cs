@@ -1,5 +1,4 @@
 using Gatehouse.Services.Kms;
-using Microsoft.Data.Sqlite;
 
 namespace Gatehouse.Storage.Sqlite.Kms;
 
@@ -10,100 +9,19 @@ namespace Gatehouse.Storage.Sqlite.Kms;
 /// </summary>
 public sealed class SqliteKmsStore : IKmsStore
 {
-    private readonly SqliteConnection _connection;
-    private readonly Lock _gate = new();
+    private readonly JsonRowFile _file;
 
-    private SqliteKmsStore(SqliteConnection connection, string description)
-    {
-        _connection = connection;
-        Description = description;
-    }
+    private SqliteKmsStore(JsonRowFile file) => _file = file;
 
-    public string Description { get; }
+    public string Description => _file.Description;
 
-    public static SqliteKmsStore Open(string path)
-    {
-        SQLitePCL.Batteries_V2.Init();
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-        }
+    public static SqliteKmsStore Open(string path) => new(JsonRowFile.Open(path, "kms_meta", "kms_entities", "key"));
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=FULL;
-                PRAGMA busy_timeout=5000;
-                CREATE TABLE IF NOT EXISTS kms_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS kms_entities (
-                    kind TEXT NOT NULL,
-                    key  TEXT NOT NULL,
-                    json TEXT NOT NULL,
-                    PRIMARY KEY (kind, key)
-                ) WITHOUT ROWID;
-                INSERT OR IGNORE INTO kms_meta(key, value) VALUES ('schema_version', '1');
-                """;
-            cmd.ExecuteNonQuery();
-        }
+    public IReadOnlyList<KmsRow> LoadAll() => [.. _file.LoadAll().Select(r => new KmsRow(r.Kind, r.Key, r.Json))];
 
-        return new SqliteKmsStore(connection, "sqlite:" + path);
-    }
+    public void Put(string kind, string key, string json) => _file.Put(kind, key, json);
 
-    public IReadOnlyList<KmsRow> LoadAll()
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT kind, key, json FROM kms_entities ORDER BY kind, key";
-            using var reader = cmd.ExecuteReader();
-            var rows = new List<KmsRow>();
-            while (reader.Read())
-            {
-                rows.Add(new KmsRow(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-            }
+    public void Delete(string kind, string key) => _file.Delete(kind, key);
 
-            return rows;
-        }
-    }
-
-    public void Put(string kind, string key, string json)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "INSERT INTO kms_entities(kind, key, json) VALUES ($k, $key, $j) ON CONFLICT(kind, key) DO UPDATE SET json = excluded.json";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$key", key);
-            cmd.Parameters.AddWithValue("$j", json);
-            cmd.ExecuteNonQuery();
-        }
-    }
-
-    public void Delete(string kind, string key)
-    {
-        lock (_gate)
-        {
-            using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM kms_entities WHERE kind = $k AND key = $key";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$key", key);
-            cmd.ExecuteNonQuery();
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            _connection.Dispose();
-        }
-    }
+    public void Dispose() => _file.Dispose();
 }
