@@ -23,4 +23,7 @@ public interface IResponseWriter
     void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false);
 
     void Map<T>(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, T>>? map, Action<IResponseWriter, T> write);
+
+    /// <summary>A nested structure member: <c>"User": {…}</c> in JSON, <c>&lt;User&gt;…&lt;/User&gt;</c> in XML.</summary>
+    void Structure(string name, Action<IResponseWriter> write);
 }

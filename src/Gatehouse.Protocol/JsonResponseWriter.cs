@@ -91,8 +91,7 @@ public sealed class JsonResponseWriter : IResponseWriter, IDisposable
         _json.WriteEndObject();
     }
 
-    /// <summary>A nested structure member (<c>"KeyMetadata": {…}</c>), for services that speak JSON only.</summary>
-    public void Object(string name, Action<IResponseWriter> write)
+    public void Structure(string name, Action<IResponseWriter> write)
     {
         _json.WriteStartObject(name);
         write(this);

@@ -7,10 +7,6 @@ namespace Gatehouse.Protocol;
 /// </summary>
 public static class QueryListWriterExtensions
 {
-    /// <summary>A nested structure element.</summary>
-    public static void Structure(this IResponseWriter writer, string name, Action<IResponseWriter> write) =>
-        writer.List(name, name, [0], (w, _) => write(w));
-
     /// <summary>A list written as <c>&lt;name&gt;&lt;member&gt;…&lt;/member&gt;…&lt;/name&gt;</c>; empty lists still get
     /// their wrapper element.</summary>
     public static void MemberList<T>(this IResponseWriter writer, string name, IReadOnlyCollection<T> items, Action<IResponseWriter, T> write) =>

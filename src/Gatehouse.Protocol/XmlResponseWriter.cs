@@ -171,4 +171,11 @@ public sealed class XmlResponseWriter : IResponseWriter
             _sb.Append("</").Append(queryName).Append('>');
         }
     }
+
+    public void Structure(string name, Action<IResponseWriter> write)
+    {
+        _sb.Append('<').Append(name).Append('>');
+        write(this);
+        _sb.Append("</").Append(name).Append('>');
+    }
 }

@@ -121,18 +121,7 @@ public sealed class Ec2QueryProtocol(string xmlNamespace) : IWireProtocol
 
         public void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
         {
-            if (items is not null && name == queryName)
-            {
-                // A nested structure (QueryListWriterExtensions.Structure): EC2 lists always name their entries
-                // "item", so an entry named like its list is an element of its own (<vpc>…</vpc>).
-                foreach (var item in items)
-                {
-                    sb.Append('<').Append(name).Append('>');
-                    write(this, item);
-                    sb.Append("</").Append(name).Append('>');
-                }
-            }
-            else if (items is not null && (items.Count > 0 || emitEmpty))
+            if (items is not null && (items.Count > 0 || emitEmpty))
             {
                 Wrapped(name, items, item => write(this, item));
             }
@@ -150,6 +139,13 @@ public sealed class Ec2QueryProtocol(string xmlNamespace) : IWireProtocol
                     sb.Append("</").Append(valueName).Append('>');
                 });
             }
+        }
+
+        public void Structure(string name, Action<IResponseWriter> write)
+        {
+            sb.Append('<').Append(name).Append('>');
+            write(this);
+            sb.Append("</").Append(name).Append('>');
         }
     }
 }

@@ -175,7 +175,7 @@ internal static partial class KmsModule
             x.StringList("Operations", "member", g.Operations);
             if (g.EncryptionContextSubset is not null || g.EncryptionContextEquals is not null)
             {
-                Structure(x, "Constraints", k =>
+                x.Structure("Constraints", k =>
                 {
                     k.StringMap("EncryptionContextSubset", "entry", "key", "value", g.EncryptionContextSubset);
                     k.StringMap("EncryptionContextEquals", "entry", "key", "value", g.EncryptionContextEquals);

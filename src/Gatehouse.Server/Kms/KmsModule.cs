@@ -94,11 +94,11 @@ internal static partial class KmsModule
             }
 
             var key = kms.CreateKey(c.Caller.AccountId, c.Region, r.GetString("Description"), policy ?? KmsPolicies.Default(c.Caller.AccountId), Tags(r));
-            return (Action<IResponseWriter>?)(w => Structure(w, "KeyMetadata", m => Metadata(m, key)));
+            return (Action<IResponseWriter>?)(w => w.Structure("KeyMetadata", m => Metadata(m, key)));
         }, "kms:TagResource");
 
         yield return Op("DescribeKey", (c, r) => OnRequestKey(kms, c, r),
-            (c, r) => Output(w => Structure(w, "KeyMetadata", m => Metadata(m, Key(kms, c, r)))));
+            (c, r) => Output(w => w.Structure("KeyMetadata", m => Metadata(m, Key(kms, c, r)))));
 
         yield return Op("ListKeys", (c, _) => [OnAccount(c, "kms:ListKeys")], (c, r) =>
         {
@@ -385,10 +385,6 @@ internal static partial class KmsModule
         var page = all.Skip(start).Take(limit).ToList();
         return (page, start + page.Count < all.Count ? (start + page.Count).ToString(CultureInfo.InvariantCulture) : null);
     }
-
-    /// <summary>A nested structure: KMS speaks AWS JSON 1.1 only.</summary>
-    private static void Structure(IResponseWriter w, string name, Action<IResponseWriter> write) =>
-        ((JsonResponseWriter)w).Object(name, write);
 
     internal static void Metadata(IResponseWriter m, KmsKey key)
     {

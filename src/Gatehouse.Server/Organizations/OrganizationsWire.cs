@@ -63,7 +63,14 @@ internal sealed class OrganizationsJsonWriter : IResponseWriter, IDisposable
 
     public void Dispose() => _json.Dispose();
 
-    /// <summary>A nested structure member.</summary>
+    public void Structure(string name, Action<IResponseWriter> write)
+    {
+        _json.WriteStartObject(name);
+        write(this);
+        _json.WriteEndObject();
+    }
+
+    /// <summary>A nested structure member written with this writer's own members (timestamps, item lists).</summary>
     public void Object(string name, Action<OrganizationsJsonWriter> write)
     {
         _json.WriteStartObject(name);
