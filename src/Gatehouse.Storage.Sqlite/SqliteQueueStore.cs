@@ -60,8 +60,17 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 PRAGMA temp_store=MEMORY;
                 PRAGMA cache_size=-{options.CacheKiB};
                 PRAGMA mmap_size=268435456;
+                """);
+
+            // A version 1 database (ids of deleted rows reused) is rebuilt in one transaction.
+            var version1 = writer.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND sql NOT LIKE '%AUTOINCREMENT%'") == 1;
+            writer.ExecuteScript($"""
+                BEGIN IMMEDIATE;
+                {(version1 ? Schema.MoveVersion1Aside : "")}
                 {Schema.Create}
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
+                {(version1 ? Schema.MigrateFromVersion1 : "")}
+                COMMIT;
                 """);
 
             // Take the write lock now, so that a database another process holds fails here and not on first use.
