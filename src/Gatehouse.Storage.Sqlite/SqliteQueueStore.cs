@@ -24,6 +24,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
     private Task _loop = Task.CompletedTask;
     private readonly Writer _writer;
     private readonly int _maxBatch;
+    private readonly int _sliceRows;
 
     public string Description { get; }
 
@@ -34,6 +35,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
     {
         _writer = writer;
         _maxBatch = options.MaxBatch;
+        _sliceRows = Math.Max(1, options.SliceRows);
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
     }
 
