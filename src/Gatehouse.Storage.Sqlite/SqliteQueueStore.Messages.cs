@@ -335,13 +335,13 @@ public sealed partial class SqliteQueueStore
     public async Task<long> PurgeAsync(long queueId, CancellationToken ct = default)
     {
         var upTo = await Run(w => w.Scalar("SELECT COALESCE(MAX(id), 0) FROM messages"));
-        var sql = $"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $p0 AND id <= $p1 LIMIT {_sliceRows})";
+        var sql = $"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $p0 AND id <= $p1 LIMIT {_deleteSliceRows})";
         long total = 0;
         while (true)
         {
             var deleted = await Run(w => w.Execute(sql, queueId, upTo));
             total += deleted;
-            if (deleted < _sliceRows)
+            if (deleted < _deleteSliceRows)
             {
                 return total;
             }
@@ -352,7 +352,40 @@ public sealed partial class SqliteQueueStore
     /// <see cref="PurgeAsync"/>): a big queue's counts never hold the writer for a whole scan. The slices are
     /// read at slightly different moments; the counts are approximate, as AWS's are ("Approximate…" attributes,
     /// GetQueueAttributes API reference).</summary>
-    public async Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default)
+    /// <remarks>Callers that ask while a count of the same queue is running, for a moment at most a second
+    /// apart, share it (four clients polling one big queue cost one scan, not four).</remarks>
+    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default)
+    {
+        lock (_counting)
+        {
+            if (_counting.TryGetValue(queueId, out var running) && Math.Abs(running.NowMs - nowMs) <= 1000)
+            {
+                return running.Count;
+            }
+
+            var count = CountInSlicesAsync(queueId, nowMs);
+            if (!count.IsCompleted)
+            {
+                _counting[queueId] = (count, nowMs);
+                _ = count.ContinueWith(_ =>
+                {
+                    lock (_counting)
+                    {
+                        if (_counting.TryGetValue(queueId, out var current) && current.Count == count)
+                        {
+                            _counting.Remove(queueId);
+                        }
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return count;
+        }
+    }
+
+    private readonly Dictionary<long, (Task<QueueCounts> Count, long NowMs)> _counting = [];
+
+    private async Task<QueueCounts> CountInSlicesAsync(long queueId, long nowMs)
     {
         var sql = "SELECT visible_ms, receive_count, id FROM messages WHERE queue_id = $p0 AND (visible_ms, receive_count, id) > ($p1, $p2, $p3) " +
             $"ORDER BY visible_ms, receive_count, id LIMIT {_sliceRows}";

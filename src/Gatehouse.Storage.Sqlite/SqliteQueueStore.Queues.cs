@@ -75,13 +75,13 @@ public sealed partial class SqliteQueueStore
     /// queue itself in one operation.</summary>
     public async Task DeleteQueueAsync(long queueId, CancellationToken ct = default)
     {
-        var sql = $"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $p0 LIMIT {_sliceRows})";
+        var sql = $"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $p0 LIMIT {_deleteSliceRows})";
         int deleted;
         do
         {
             deleted = await Run(w => w.Execute(sql, queueId));
         }
-        while (deleted == _sliceRows);
+        while (deleted == _deleteSliceRows);
 
         await Run(w =>
         {

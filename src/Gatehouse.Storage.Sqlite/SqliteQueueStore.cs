@@ -26,6 +26,10 @@ public sealed partial class SqliteQueueStore : IQueueStore
     private readonly int _maxBatch;
     private readonly int _sliceRows;
 
+    /// <summary>Deleting a row costs several times reading an index entry (the row, its index entries, the log
+    /// pages), so deleting slices are a quarter of reading ones.</summary>
+    private readonly int _deleteSliceRows;
+
     public string Description { get; }
 
     /// <summary>Write-ahead-log writes SQLite asked for and writes that reached the file (read on the writer).</summary>
@@ -36,6 +40,7 @@ public sealed partial class SqliteQueueStore : IQueueStore
         _writer = writer;
         _maxBatch = options.MaxBatch;
         _sliceRows = Math.Max(1, options.SliceRows);
+        _deleteSliceRows = Math.Max(1, options.SliceRows / 4);
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
     }
 

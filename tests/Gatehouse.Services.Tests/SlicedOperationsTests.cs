@@ -66,6 +66,17 @@ public sealed class SlicedOperationsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Callers_asking_for_a_queue_being_counted_share_the_count()
+    {
+        var first = _store.CountAsync(_big, 100_000, 0);
+        var joined = _store.CountAsync(_big, 100_500, 0);
+        var later = _store.CountAsync(_big, 200_000, 0);
+        Assert.Same(first, joined);
+        Assert.NotSame(first, later);
+        Assert.Equal(await first, await later);
+    }
+
+    [Fact]
     public async Task Purge_does_not_hold_up_other_queues_and_keeps_messages_sent_after_it_began()
     {
         var running = _store.PurgeAsync(_big);
