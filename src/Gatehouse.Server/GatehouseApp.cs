@@ -43,6 +43,9 @@ public static class GatehouseApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
+            // Bounded per-connection buffering: Kestrel's default, stated (RequestPipeline also bounds how long a
+            // response may wait for a client that does not read).
+            k.Limits.MaxResponseBufferSize = 64 * 1024;
             k.AddServerHeader = false;
             k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.Port);
             if (options.HttpsPort is { } httpsPort)
