@@ -50,6 +50,10 @@ internal sealed record BenchOptions
     /// <summary>When set: fill one Gatehouse queue to this many messages and measure along the way.</summary>
     public int? Fill { get; init; }
 
+    /// <summary>When set: fill one queue with this many messages and measure an unrelated queue's send latency
+    /// beside the big queue's reads and purge.</summary>
+    public int? Interference { get; init; }
+
     /// <summary>Measured seconds per probe in fill mode.</summary>
     public double FillProbeSeconds { get; init; } = 5;
 
@@ -90,6 +94,8 @@ internal sealed record BenchOptions
           --prefill-cap N      most messages queued up front for a receive scenario (default 300000)
           --fill N             fill one Gatehouse queue with N messages; report RSS and throughput at 0, N/10, N
           --fill-probe S       measured seconds per probe in fill mode (default 5)
+          --interference N     fill one queue with N messages; measure an unrelated queue's SendMessage latency
+                               alone, beside 4 GetQueueAttributes pollers of the big queue, and during its purge
           --gatehouse-dll PATH gatehouse.dll to run (default: src/Gatehouse.Server/bin/Release/net10.0/gatehouse.dll)
           --baseline-dll PATH  also run this other build of gatehouse.dll as the target "baseline" (A/B of two builds)
           --gatehouse-args "A" extra Gatehouse arguments, e.g. "--fsync" or "--in-memory"
@@ -136,6 +142,7 @@ internal sealed record BenchOptions
                 "--fifo-groups" => o with { FifoGroups = (int)Positive(Value(), name) },
                 "--prefill-cap" => o with { PrefillCap = (int)Positive(Value(), name) },
                 "--fill" => o with { Fill = (int)Positive(Value(), name) },
+                "--interference" => o with { Interference = (int)Positive(Value(), name) },
                 "--fill-probe" => o with { FillProbeSeconds = Positive(Value(), name) },
                 "--gatehouse-dll" => o with { GatehouseDll = Value() },
                 "--baseline-dll" => o with { BaselineDll = Value() },

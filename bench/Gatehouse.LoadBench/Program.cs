@@ -26,13 +26,15 @@ if (options.NoopServerPort is { } port)
 Report.LoadAtStart = Report.LoadAverage();
 try
 {
-    var markdown = options.Fill is { } fill
+    var markdown = options.Interference is { } big
+        ? await InterferenceBench.RunAsync(options, big, args)
+        : options.Fill is { } fill
         ? await FillBench.RunAsync(options, fill, args)
         : await SideBySideBench.RunAsync(options, args);
     Console.WriteLine();
     Console.WriteLine(markdown);
     var output = options.OutputPath ?? Path.Combine(Report.RepositoryRoot() ?? ".", "bench",
-        options.Fill is null ? "results-latest.md" : "results-fill-latest.md");
+        options.Interference is not null ? "results-interference-latest.md" : options.Fill is null ? "results-latest.md" : "results-fill-latest.md");
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
     await File.WriteAllTextAsync(output, markdown);
     await Console.Error.WriteLineAsync($"results written to {output}");

@@ -55,10 +55,15 @@ public sealed class XmlResponseWriter : IResponseWriter
         return sb.ToString();
     }
 
+    /// <summary>Writes <paramref name="text"/> as XML character data. A character XML 1.0 does not allow
+    /// (<c>Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]</c>, XML 1.0 §2.2; not
+    /// even as a character reference) is written as U+FFFD, so a document is well-formed whatever a stored value or
+    /// an echoed request value holds.</summary>
     internal static void Escape(StringBuilder sb, string text)
     {
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
+            var c = text[i];
             switch (c)
             {
                 case '&': sb.Append("&amp;"); break;
@@ -66,7 +71,18 @@ public sealed class XmlResponseWriter : IResponseWriter
                 case '>': sb.Append("&gt;"); break;
                 case '"': sb.Append("&quot;"); break;
                 case '\r': sb.Append("&#xD;"); break;
-                default: sb.Append(c); break;
+                case '\t' or '\n' or (>= '\u0020' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD'): sb.Append(c); break;
+                default:
+                    if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                    {
+                        sb.Append(c).Append(text[++i]);
+                    }
+                    else
+                    {
+                        sb.Append('\uFFFD');
+                    }
+
+                    break;
             }
         }
     }

@@ -43,6 +43,9 @@ public static class GatehouseApp
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
+            // Bounded per-connection buffering: Kestrel's default, stated (RequestPipeline also bounds how long a
+            // response may wait for a client that does not read).
+            k.Limits.MaxResponseBufferSize = 64 * 1024;
             k.AddServerHeader = false;
             k.Listen(System.Net.IPAddress.Parse(options.BindAddress), options.Port);
             if (options.HttpsPort is { } httpsPort)
@@ -55,13 +58,14 @@ public static class GatehouseApp
 
         var storePath = options.InMemory ? null : Path.Combine(options.DataDirectory, "gatehouse.db");
         var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = storePath, FsyncEachCommit = options.Fsync });
-        var sqs = await SqsService.StartAsync(store, time);
+        // The server key also authenticates SQS receipt handles.
+        var serverKey = IdentitySetup.LoadServerKey(options);
+        var sqs = await SqsService.StartAsync(store, time, serverKey.Key);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
-        var serverKey = IdentitySetup.LoadServerKey(options);
         var (identity, serverKeySource) = IdentitySetup.Open(options, time, serverKey);
         var organizations = new OrganizationService(identity.Store, identity, time);
         // KMS: keys, aliases and grants (kms.db), key material encrypted under the server key.

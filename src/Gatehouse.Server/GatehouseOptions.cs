@@ -75,6 +75,15 @@ public sealed record GatehouseOptions
     /// directory, created on first start.</summary>
     public string? ServerKey { get; init; }
 
+    /// <summary>How long a response may take to reach a client: this grace period plus the body's length at
+    /// <see cref="ResponseMinBytesPerSecond"/>. A client that stops reading (a large ReceiveMessage it never
+    /// reads) has its connection closed after that, so the server does not hold the response for it.</summary>
+    public TimeSpan ResponseWriteGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The slowest rate, in bytes a second, at which a response body may be read (see
+    /// <see cref="ResponseWriteGrace"/>).</summary>
+    public int ResponseMinBytesPerSecond { get; init; } = 64 * 1024;
+
     public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env)
     {
         var o = new GatehouseOptions();

@@ -328,16 +328,108 @@ public sealed partial class SqliteQueueStore
         return r.Read() ? (r.GetInt32(0), r.GetInt64(1), r.GetInt64(2)) : null;
     }
 
-    public Task<long> PurgeAsync(long queueId, CancellationToken ct = default) =>
-        Run(w => (long)w.Execute("DELETE FROM messages WHERE queue_id = $p0", queueId));
-
-    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default) => Run(w =>
+    /// <summary>Deletes the queue's messages in slices of <see cref="SqliteStoreOptions.SliceRows"/>, each an
+    /// operation of its own, so other queues' requests run in between. Messages sent after the purge began are
+    /// kept: ids only grow, so they are the ones above the largest id at the start (AWS: messages sent after
+    /// PurgeQueue was called "might be deleted while the queue is being purged", PurgeQueue API reference).</summary>
+    public async Task<long> PurgeAsync(long queueId, CancellationToken ct = default)
     {
-        var visible = w.Scalar("SELECT COUNT(*) FROM messages WHERE queue_id = $p0 AND visible_ms <= $p1", queueId, nowMs);
-        var notVisible = w.Scalar("SELECT COUNT(*) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count > 0", queueId, nowMs);
-        var delayed = w.Scalar("SELECT COUNT(*) FROM messages WHERE queue_id = $p0 AND visible_ms > $p1 AND receive_count = 0", queueId, nowMs);
-        return new QueueCounts(visible, notVisible, delayed);
-    });
+        var upTo = await Run(w => w.Scalar("SELECT COALESCE(MAX(id), 0) FROM messages"));
+        var sql = $"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $p0 AND id <= $p1 LIMIT {_deleteSliceRows})";
+        long total = 0;
+        while (true)
+        {
+            var deleted = await Run(w => w.Execute(sql, queueId, upTo));
+            total += deleted;
+            if (deleted < _deleteSliceRows)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>The counts GetQueueAttributes reports, from the (queue, visible time) index in slices (see
+    /// <see cref="PurgeAsync"/>): a big queue's counts never hold the writer for a whole scan. The slices are
+    /// read at slightly different moments; the counts are approximate, as AWS's are ("Approximate…" attributes,
+    /// GetQueueAttributes API reference).</summary>
+    /// <remarks>Callers that ask while a count of the same queue is running, for a moment at most a second
+    /// apart, share it (four clients polling one big queue cost one scan, not four).</remarks>
+    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default)
+    {
+        lock (_counting)
+        {
+            if (_counting.TryGetValue(queueId, out var running) && Math.Abs(running.NowMs - nowMs) <= 1000)
+            {
+                return running.Count;
+            }
+
+            var count = CountInSlicesAsync(queueId, nowMs);
+            if (!count.IsCompleted)
+            {
+                _counting[queueId] = (count, nowMs);
+                _ = count.ContinueWith(_ =>
+                {
+                    lock (_counting)
+                    {
+                        if (_counting.TryGetValue(queueId, out var current) && current.Count == count)
+                        {
+                            _counting.Remove(queueId);
+                        }
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return count;
+        }
+    }
+
+    private readonly Dictionary<long, (Task<QueueCounts> Count, long NowMs)> _counting = [];
+
+    private async Task<QueueCounts> CountInSlicesAsync(long queueId, long nowMs)
+    {
+        var sql = "SELECT visible_ms, receive_count, id FROM messages WHERE queue_id = $p0 AND (visible_ms, receive_count, id) > ($p1, $p2, $p3) " +
+            $"ORDER BY visible_ms, receive_count, id LIMIT {_sliceRows}";
+        long visible = 0, notVisible = 0, delayed = 0;
+        var after = (VisibleMs: long.MinValue, ReceiveCount: long.MinValue, Id: long.MinValue);
+        while (true)
+        {
+            var (v, n, d, rows, last) = await Run(w =>
+            {
+                long v = 0, n = 0, d = 0;
+                var rows = 0;
+                var last = after;
+                using var r = w.Query(sql, queueId, after.VisibleMs, after.ReceiveCount, after.Id);
+                while (r.Read())
+                {
+                    rows++;
+                    last = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+                    if (last.VisibleMs <= nowMs)
+                    {
+                        v++;
+                    }
+                    else if (last.ReceiveCount > 0)
+                    {
+                        n++;
+                    }
+                    else
+                    {
+                        d++;
+                    }
+                }
+
+                return (v, n, d, rows, last);
+            });
+            visible += v;
+            notVisible += n;
+            delayed += d;
+            if (rows < _sliceRows)
+            {
+                return new QueueCounts(visible, notVisible, delayed);
+            }
+
+            after = last;
+        }
+    }
 
     public Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default) =>
         Run(w =>
@@ -372,10 +464,52 @@ public sealed partial class SqliteQueueStore
             return moved;
         });
 
-    public Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default) =>
-        Run(w =>
+    /// <summary>The retention sweep, in slices (see <see cref="PurgeAsync"/>): sent time has no index, so each
+    /// slice walks the next <see cref="SqliteStoreOptions.SliceRows"/> entries of the queue's index and deletes
+    /// those of its messages that retention expired.</summary>
+    public async Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default)
+    {
+        await Run(w => w.Execute("DELETE FROM dedup WHERE queue_id = $p0 AND expires_ms <= $p1", queueId, nowMs));
+        var sql = "SELECT visible_ms, receive_count, id, sent_ms FROM messages WHERE queue_id = $p0 AND (visible_ms, receive_count, id) > ($p1, $p2, $p3) " +
+            $"ORDER BY visible_ms, receive_count, id LIMIT {_sliceRows}";
+        long total = 0;
+        var after = (VisibleMs: long.MinValue, ReceiveCount: long.MinValue, Id: long.MinValue);
+        while (!ct.IsCancellationRequested)
         {
-            w.Execute("DELETE FROM dedup WHERE queue_id = $p0 AND expires_ms <= $p1", queueId, nowMs);
-            return (long)w.Execute("DELETE FROM messages WHERE queue_id = $p0 AND sent_ms < $p1", queueId, oldestAliveSentMs);
-        });
+            var (deleted, rows, last) = await Run(w =>
+            {
+                var expired = new List<long>();
+                var rows = 0;
+                var last = after;
+                using (var r = w.Query(sql, queueId, after.VisibleMs, after.ReceiveCount, after.Id))
+                {
+                    while (r.Read())
+                    {
+                        rows++;
+                        last = (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+                        if (r.GetInt64(3) < oldestAliveSentMs)
+                        {
+                            expired.Add(last.Id);
+                        }
+                    }
+                }
+
+                foreach (var id in expired)
+                {
+                    w.Execute("DELETE FROM messages WHERE id = $p0", id);
+                }
+
+                return (expired.Count, rows, last);
+            });
+            total += deleted;
+            if (rows < _sliceRows)
+            {
+                break;
+            }
+
+            after = last;
+        }
+
+        return total;
+    }
 }

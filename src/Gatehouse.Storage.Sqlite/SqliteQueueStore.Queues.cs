@@ -71,10 +71,23 @@ public sealed partial class SqliteQueueStore
         return list;
     });
 
-    public Task DeleteQueueAsync(long queueId, CancellationToken ct = default) => Run(w =>
+    /// <summary>Deletes the messages in slices first (see <see cref="PurgeAsync"/>), then what is left and the
+    /// queue itself in one operation.</summary>
+    public async Task DeleteQueueAsync(long queueId, CancellationToken ct = default)
     {
-        w.Execute("DELETE FROM messages WHERE queue_id = $p0", queueId);
-        w.Execute("DELETE FROM dedup WHERE queue_id = $p0", queueId);
-        return w.Execute("DELETE FROM queues WHERE id = $p0", queueId);
-    });
+        var sql = $"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE queue_id = $p0 LIMIT {_deleteSliceRows})";
+        int deleted;
+        do
+        {
+            deleted = await Run(w => w.Execute(sql, queueId));
+        }
+        while (deleted == _deleteSliceRows);
+
+        await Run(w =>
+        {
+            w.Execute("DELETE FROM messages WHERE queue_id = $p0", queueId);
+            w.Execute("DELETE FROM dedup WHERE queue_id = $p0", queueId);
+            return w.Execute("DELETE FROM queues WHERE id = $p0", queueId);
+        });
+    }
 }

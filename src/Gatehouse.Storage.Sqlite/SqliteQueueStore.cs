@@ -24,6 +24,11 @@ public sealed partial class SqliteQueueStore : IQueueStore
     private Task _loop = Task.CompletedTask;
     private readonly Writer _writer;
     private readonly int _maxBatch;
+    private readonly int _sliceRows;
+
+    /// <summary>Deleting a row costs several times reading an index entry (the row, its index entries, the log
+    /// pages), so deleting slices are a quarter of reading ones.</summary>
+    private readonly int _deleteSliceRows;
 
     public string Description { get; }
 
@@ -34,6 +39,8 @@ public sealed partial class SqliteQueueStore : IQueueStore
     {
         _writer = writer;
         _maxBatch = options.MaxBatch;
+        _sliceRows = Math.Max(1, options.SliceRows);
+        _deleteSliceRows = Math.Max(1, options.SliceRows / 4);
         Description = options.Path is null ? "sqlite:memory" : "sqlite:" + options.Path;
     }
 
@@ -60,8 +67,17 @@ public sealed partial class SqliteQueueStore : IQueueStore
                 PRAGMA temp_store=MEMORY;
                 PRAGMA cache_size=-{options.CacheKiB};
                 PRAGMA mmap_size=268435456;
+                """);
+
+            // A version 1 database (ids of deleted rows reused) is rebuilt in one transaction.
+            var version1 = writer.Scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages' AND sql NOT LIKE '%AUTOINCREMENT%'") == 1;
+            writer.ExecuteScript($"""
+                BEGIN IMMEDIATE;
+                {(version1 ? Schema.MoveVersion1Aside : "")}
                 {Schema.Create}
                 INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{Schema.Version}');
+                {(version1 ? Schema.MigrateFromVersion1 : "")}
+                COMMIT;
                 """);
 
             // Take the write lock now, so that a database another process holds fails here and not on first use.

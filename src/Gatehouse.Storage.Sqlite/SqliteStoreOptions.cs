@@ -32,4 +32,11 @@ public sealed record SqliteStoreOptions
 
     /// <summary>How many queued operations one transaction may take (group commit).</summary>
     public int MaxBatch { get; init; } = 512;
+
+    /// <summary>
+    /// Rows one step of a long operation (purge, queue deletion, the retention sweep, GetQueueAttributes' counts)
+    /// reads or deletes. Each step is an operation of its own on the writer, so requests for other queues are
+    /// served between the steps instead of waiting behind a scan of a big queue.
+    /// </summary>
+    public int SliceRows { get; init; } = 4096;
 }

@@ -24,8 +24,8 @@ public sealed class SharedStoreNodesTests
         var b = new QueueNodeView(shared);
         a.Peers.Add(b);
         b.Peers.Add(a);
-        await using var nodeA = await SqsService.StartAsync(a, TimeProvider.System);
-        await using var nodeB = await SqsService.StartAsync(b, TimeProvider.System);
+        await using var nodeA = await SqsService.StartAsync(a, TimeProvider.System, TestKeys.Server);
+        await using var nodeB = await SqsService.StartAsync(b, TimeProvider.System, TestKeys.Server);
 
         await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("shared", [], null));
         var onB = nodeB.Find(Account, "us-east-1", "shared");

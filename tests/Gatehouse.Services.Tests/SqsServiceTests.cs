@@ -16,7 +16,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _store = SqliteQueueStore.Open(new SqliteStoreOptions());
-        _sqs = await SqsService.StartAsync(_store, _time);
+        _sqs = await SqsService.StartAsync(_store, _time, TestKeys.Server);
     }
 
     public async Task DisposeAsync()
@@ -47,7 +47,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
             string handle;
             string dlqArn;
             await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
-            await using (var sqs = await SqsService.StartAsync(store, _time))
+            await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var (dlq, dest) = await DeadLetterQueueWithFive(sqs);
                 dlqArn = dlq.Arn;
@@ -60,7 +60,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
 
             // A new server on the same data: the task is still listed, still running, and finishes the job.
             await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
-            await using (var sqs = await SqsService.StartAsync(store, _time))
+            await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
                 Assert.Equal(handle, listed.TaskHandle);
@@ -75,7 +75,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
 
             // And once more: a finished task stays in the history, not running again.
             await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
-            await using (var sqs = await SqsService.StartAsync(store, _time))
+            await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
                 Assert.Equal("COMPLETED", listed.Status);
@@ -97,7 +97,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         {
             string dlqArn;
             await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
-            await using (var sqs = await SqsService.StartAsync(store, _time))
+            await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var (dlq, dest) = await DeadLetterQueueWithFive(sqs);
                 dlqArn = dlq.Arn;
@@ -109,7 +109,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
             // Stopped right after the cancel, before the task itself noticed it: after the restart it is cancelled
             // and moves nothing more.
             await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
-            await using (var sqs = await SqsService.StartAsync(store, _time))
+            await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
                 Assert.Equal("CANCELLED", listed.Status);

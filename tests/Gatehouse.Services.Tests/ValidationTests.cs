@@ -50,44 +50,64 @@ public class ValidationTests
         Assert.NotNull(MessageValidation.ValidateAttributes(attrs));
     }
 
+    private static readonly ReceiptHandleKey HandleKey = new(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+
     [Fact]
     public void Receipt_handles_round_trip_and_reject_garbage()
     {
         var h = new ReceiptHandle(3, 42, 7);
-        var text = h.Encode();
+        var text = h.Encode(HandleKey);
         Assert.StartsWith("AQEB", text, StringComparison.Ordinal);
-        Assert.True(ReceiptHandle.TryDecode(text, out var back));
+        Assert.True(ReceiptHandle.TryDecode(text, HandleKey, out var back));
         Assert.Equal(h, back);
-        Assert.False(ReceiptHandle.TryDecode("garbage", out _));
-        Assert.False(ReceiptHandle.TryDecode(text[..^4] + "AAAA", out _));
+        Assert.False(ReceiptHandle.TryDecode("garbage", HandleKey, out _));
+        Assert.False(ReceiptHandle.TryDecode(text[..^4] + "AAAA", HandleKey, out _));
     }
 
     [Fact]
     public void Receipt_handles_with_any_changed_field_are_rejected()
     {
-        var text = new ReceiptHandle(3, 42, 7).Encode();
+        var text = new ReceiptHandle(3, 42, 7).Encode(HandleKey);
         var bytes = Convert.FromBase64String(text[4..]);
-        for (var i = 1; i < bytes.Length; i++)
+        for (var i = 0; i < bytes.Length; i++)
         {
             var changed = (byte[])bytes.Clone();
             changed[i] ^= 0x01;
-            Assert.False(ReceiptHandle.TryDecode("AQEB" + Convert.ToBase64String(changed), out _), $"byte {i} changed");
+            Assert.False(ReceiptHandle.TryDecode("AQEB" + Convert.ToBase64String(changed), HandleKey, out _), $"byte {i} changed");
         }
     }
 
     [Fact]
-    public void Receipt_handles_from_earlier_builds_still_decode()
+    public void Receipt_handles_are_bound_to_the_server_key()
     {
-        // Version 1: the same fields, checksummed with the first eight bytes of their SHA-256.
+        var other = new ReceiptHandleKey(Enumerable.Range(2, 32).Select(i => (byte)i).ToArray());
+        var text = new ReceiptHandle(3, 42, 7).Encode(HandleKey);
+        Assert.False(ReceiptHandle.TryDecode(text, other, out _));
+        Assert.True(ReceiptHandle.TryDecode(text, new ReceiptHandleKey(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()), out _));
+    }
+
+    [Fact]
+    public void The_handle_mac_is_siphash_2_4()
+    {
+        // The reference vector of the SipHash paper (Aumasson and Bernstein, 2012, appendix A): key 00..0f,
+        // message 00..0e.
+        var key = new ReceiptHandleKey(0x0706050403020100UL, 0x0f0e0d0c0b0a0908UL);
+        Assert.Equal(0xa129ca6149be45e5UL, key.Mac([.. Enumerable.Range(0, 15).Select(i => (byte)i)]));
+        Assert.Equal(0x726fdb47dd0e0e31UL, key.Mac([]));
+    }
+
+    [Fact]
+    public void Receipt_handles_of_earlier_builds_are_refused_because_anyone_could_compute_them()
+    {
+        // Version 1: the fields checksummed with the first eight bytes of their SHA-256 (no key).
         var payload = new byte[21];
         payload[0] = 1;
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload.AsSpan(1), 3);
         System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload.AsSpan(9), 42);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(payload.AsSpan(17), 7);
         var v1 = "AQEB" + Convert.ToBase64String([.. payload, .. System.Security.Cryptography.SHA256.HashData(payload)[..8]]);
-        Assert.True(ReceiptHandle.TryDecode(v1, out var back));
-        Assert.Equal(new ReceiptHandle(3, 42, 7), back);
-        Assert.False(ReceiptHandle.TryDecode(v1[..^4] + "AAAA", out _));
+        Assert.False(ReceiptHandle.TryDecode(v1, HandleKey, out _));
+        Assert.False(ReceiptHandle.TryDecode(HandleForgery.Version2(3, 42, 7), HandleKey, out _));
     }
 
     [Fact]

@@ -186,7 +186,7 @@ internal sealed class RequestPipeline(
     private string UrlBase(HttpContext http) =>
         (http.Features.Get<VpcEndpointArrival>() is null ? options.AdvertisedUrl : null) ?? $"{http.Request.Scheme}://{http.Request.Host.Value}";
 
-    private static async Task WriteAsync(HttpContext http, WireResponse response)
+    private async Task WriteAsync(HttpContext http, WireResponse response)
     {
         try
         {
@@ -198,7 +198,19 @@ internal sealed class RequestPipeline(
             }
 
             http.Response.ContentLength = response.Body.Length;
-            await http.Response.Body.WriteAsync(response.Body);
+
+            // Kestrel holds at most its response buffer (MaxResponseBufferSize) beyond what the socket took; the
+            // deadline bounds how long a client that does not read keeps the rest of the body alive.
+            var deadline = options.ResponseWriteGrace + TimeSpan.FromSeconds((double)response.Body.Length / Math.Max(1, options.ResponseMinBytesPerSecond));
+            using var timeout = new CancellationTokenSource(deadline);
+            try
+            {
+                await http.Response.Body.WriteAsync(response.Body, timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                http.Abort();
+            }
         }
         finally
         {
@@ -206,7 +218,7 @@ internal sealed class RequestPipeline(
         }
     }
 
-    private static async Task WriteErrorAsync(HttpContext http, IWireProtocol protocol, string requestId, AwsError error)
+    private async Task WriteErrorAsync(HttpContext http, IWireProtocol protocol, string requestId, AwsError error)
     {
         if (!http.Response.HasStarted)
         {

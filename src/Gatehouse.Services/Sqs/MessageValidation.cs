@@ -74,6 +74,12 @@ internal static class MessageValidation
             }
 
             var type = value.DataType;
+            if (FirstInvalidCharacter(type) >= 0)
+            {
+                // The custom label after the base type has the string values' (the message body's) character set.
+                return $"Message (user) attribute '{name}' type contains invalid characters.";
+            }
+
             var baseType = type.Split('.', 2)[0];
             if (type.Length > 256 || baseType is not ("String" or "Number" or "Binary"))
             {
@@ -131,6 +137,25 @@ internal static class MessageValidation
             }
         }
 
+        return true;
+    }
+
+    /// <summary>SQS's rule for tag keys and values (SQS developer guide, "Quotas related to queues"): Unicode
+    /// letters and digits, white space, and <c>_ . : / = + - @</c>.</summary>
+    public static bool IsValidTagText(string text)
+    {
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (Rune.IsLetterOrDigit(rune) || Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.SpaceSeparator
+                    || rune.Value is '_' or '.' or ':' or '/' or '=' or '+' or '-' or '@')
+            {
+                continue;
+            }
+
+            return false;
+        }
+
+        // EnumerateRunes yields U+FFFD for a lone surrogate, which is not a letter: refused above.
         return true;
     }
 

@@ -116,6 +116,13 @@ internal static class QueueAttributeRules
             throw new AwsErrorException(SqsErrors.UnknownAttribute(name));
         }
 
+        // Attribute values are strings with the message body's character set (SQS developer guide, "Quotas
+        // related to messages"): a value that could not be written into an XML response is never stored.
+        if (MessageValidation.FirstInvalidCharacter(value) >= 0)
+        {
+            throw new AwsErrorException(SqsErrors.InvalidAttributeValueFor(name));
+        }
+
         if (!fifo)
         {
             switch (name)

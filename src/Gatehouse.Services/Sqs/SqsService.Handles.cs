@@ -143,7 +143,7 @@ public sealed partial class SqsService
         // Not a receipt handle at all: the same text as the single call's error (AWS answered
         // "fake-receipt-handle-1" so in a DeleteMessageBatch entry); a well-formed handle of another queue keeps
         // its own text.
-        if (!ReceiptHandle.TryDecode(text, out handle))
+        if (!ReceiptHandle.TryDecode(text, _handleKey, out handle))
         {
             return new BatchResultErrorEntry(id, true, "ReceiptHandleIsInvalid", $"The input receipt handle \"{text}\" is not a valid receipt handle.");
         }
@@ -175,14 +175,14 @@ public sealed partial class SqsService
         _ => SqsErrors.InvalidValue(handle, "ReceiptHandle", "Message does not exist or is not available for visibility timeout change."),
     };
 
-    private static ReceiptHandle DecodeHandle(QueueRecord queue, string? text)
+    private ReceiptHandle DecodeHandle(QueueRecord queue, string? text)
     {
         if (string.IsNullOrEmpty(text))
         {
             throw new AwsErrorException(SqsErrors.MissingParameter("ReceiptHandle"));
         }
 
-        if (!ReceiptHandle.TryDecode(text, out var handle) || handle.QueueId != queue.Id)
+        if (!ReceiptHandle.TryDecode(text, _handleKey, out var handle) || handle.QueueId != queue.Id)
         {
             throw new AwsErrorException(SqsErrors.ReceiptHandleIsInvalid(text));
         }

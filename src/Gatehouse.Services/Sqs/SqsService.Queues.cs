@@ -179,6 +179,13 @@ public sealed partial class SqsService
                 throw new AwsErrorException(SqsErrors.InvalidParameterValue("Tag values may only be up to 256 characters in length."));
             }
 
+            if (!MessageValidation.IsValidTagText(key) || !MessageValidation.IsValidTagText(value))
+            {
+                // Gatehouse's text: no AWS answer to these characters has been recorded.
+                throw new AwsErrorException(SqsErrors.InvalidParameterValue(
+                    "Tag keys and values can only contain Unicode letters, digits, white space, and the characters _ . : / = + - @."));
+            }
+
             if (key.StartsWith("aws:", StringComparison.OrdinalIgnoreCase))
             {
                 throw new AwsErrorException(SqsErrors.InvalidParameterValue("Tag keys must not start with the reserved prefix aws:."));

@@ -133,13 +133,13 @@ public sealed partial class SqsService
             dlq is null ? 0 : redrive!.MaxReceiveCount), ct);
     }
 
-    private static ReceivedMessage ToReceived(QueueRecord queue, StoredMessage m, ReceiveMessageRequest r)
+    private ReceivedMessage ToReceived(QueueRecord queue, StoredMessage m, ReceiveMessageRequest r)
     {
         var system = SelectSystemAttributes(queue, m, r.AttributeNames, r.MessageSystemAttributeNames);
         var attributes = SelectMessageAttributes(m.Attributes, r.MessageAttributeNames);
         return new ReceivedMessage(
             m.MessageId,
-            new ReceiptHandle(queue.Id, m.RowId, m.Nonce).Encode(),
+            new ReceiptHandle(queue.Id, m.RowId, m.Nonce).Encode(_handleKey),
             Md5Digests.OfBody(m.Body),
             m.Body,
             system,

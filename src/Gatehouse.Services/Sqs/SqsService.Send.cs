@@ -218,6 +218,13 @@ public sealed partial class SqsService
             trace = value.StringValue;
         }
 
+        // The trace header is a string attribute: the message body's character set (SendMessage API reference,
+        // MessageAttributeValue: "the same restrictions on the content as the message body").
+        if (trace is not null && MessageValidation.FirstInvalidCharacter(trace) >= 0)
+        {
+            return (null, SqsErrors.InvalidParameterValue("Message (system) attribute 'AWSTraceHeader' contains invalid characters."));
+        }
+
         var invalid = MessageValidation.FirstInvalidCharacter(e.MessageBody);
         if (invalid >= 0)
         {

@@ -12,6 +12,7 @@ public sealed partial class SqsService : IAsyncDisposable
 {
     private readonly IQueueStore _store;
     private readonly TimeProvider _time;
+    private readonly ReceiptHandleKey _handleKey;
     private readonly Lock _queuesLock = new();
     private readonly Dictionary<(string Account, string Region, string Name), QueueRecord> _queues = [];
     private readonly ConcurrentDictionary<(string Account, string Region, string Name), long> _recentlyDeleted = new();
@@ -25,10 +26,11 @@ public sealed partial class SqsService : IAsyncDisposable
     /// delivered in between (receive skips them); the sweep frees their space and keeps the counts honest.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(60);
 
-    private SqsService(IQueueStore store, TimeProvider time)
+    private SqsService(IQueueStore store, TimeProvider time, ReceiptHandleKey handleKey)
     {
         _store = store;
         _time = time;
+        _handleKey = handleKey;
         _sweeper = time.CreateTimer(_ => _ = SweepAsync(), null, SweepInterval, SweepInterval);
         store.ChangedElsewhere += OnChangedElsewhere;
     }
@@ -86,10 +88,11 @@ public sealed partial class SqsService : IAsyncDisposable
         }
     }
 
-    /// <summary>Loads queue definitions from the store.</summary>
-    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, CancellationToken ct = default)
+    /// <summary>Loads queue definitions from the store. Receipt handles are authenticated with a key derived from
+    /// <paramref name="serverKey"/>: nodes that share a store must share it.</summary>
+    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, CancellationToken ct = default)
     {
-        var service = new SqsService(store, time);
+        var service = new SqsService(store, time, new ReceiptHandleKey(serverKey.Span));
         foreach (var q in await store.LoadQueuesAsync(ct))
         {
             service._queues[(q.AccountId, q.Region, q.Name)] = q;

@@ -18,7 +18,7 @@ import botocore  # noqa: E402
 from sqslib import Ctx  # noqa: E402
 
 MODULES = ["queues", "attributes", "messages", "receive", "batches", "handles", "permissions_tags",
-           "redrive", "fifo", "wire", "enforcement", "organizations", "kms", "vpc_endpoints"]
+           "redrive", "fifo", "wire", "enforcement", "organizations", "kms", "vpc_endpoints", "poison"]
 
 
 def scenarios():
