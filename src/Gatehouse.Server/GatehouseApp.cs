@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gatehouse.Server.Admin;
 using Gatehouse.Server.Ec2;
 using Gatehouse.Server.Iam;
@@ -37,9 +36,21 @@ public static class GatehouseApp
         // Settings come from GatehouseOptions; no configuration files are read or watched.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Gatehouse", LogLevel.Information);
+        if (options.JsonLogs)
+        {
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        builder.Logging.SetMinimumLevel(options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
+        builder.Logging.AddFilter("Gatehouse", options.LogLevel);
+        // A start-up failure is reported by the command line in one line (README, "Exit codes"), not as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+        // Shutdown answers open long polls at once, then waits this long for in-flight requests.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
@@ -136,11 +147,14 @@ public static class GatehouseApp
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
-            log.LogInformation("Gatehouse {Version} listening on http://{Bind}:{Port}; store {Store}; default region {Region}",
-                RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription, options.DefaultRegion);
+            var addresses = Cli.ServeCommand.Addresses(app.Services);
+            log.LogInformation("Gatehouse {Version} listening on {Addresses}; store {Store}; default region {Region}",
+                RequestPipeline.Version, string.Join(" and ", addresses.Select(a => a.Replace("[::]", "0.0.0.0", StringComparison.Ordinal))),
+                sqs.StoreDescription, options.DefaultRegion);
+            log.LogInformation("Queue URLs use {Url}", options.AdvertisedUrl ?? "the host each client connects to (no --advertised-url)");
             log.LogInformation("Account {Account}: root user access key {AccessKey} (secret from configuration); signatures are verified",
                 options.AccountId, options.RootAccessKeyId);
-            log.LogInformation("Identities: store {Store}; secrets encrypted at rest with the server key from {KeySource}; accounts {Accounts}",
+            log.LogInformation("Identities: store {Store}; secrets encrypted at rest with the server key {KeySource}; accounts {Accounts}",
                 identity.StoreDescription, serverKeySource, string.Join(", ", identity.Accounts().Select(a => a.Id)));
             if (world is not null)
             {
@@ -154,8 +168,16 @@ public static class GatehouseApp
                 _ => "decisions are only recorded",
             });
         });
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
+            log.LogInformation("Stopping: {LongPolls} open long poll(s) answered with no messages; waiting up to {Timeout} s for requests in flight",
+                sqs.OpenLongPolls, options.ShutdownTimeout.TotalSeconds);
+            sqs.EndLongPolls();
+        });
         app.Lifetime.ApplicationStopped.Register(() =>
         {
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse").LogInformation("Stopped; store {Store} closed", sqs.StoreDescription);
             sqs.DisposeAsync().AsTask().GetAwaiter().GetResult();
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
             identity.Dispose();

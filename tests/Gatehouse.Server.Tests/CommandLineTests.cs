@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Amazon.SQS.Model;
+
+namespace Gatehouse.Server.Tests;
+
+/// <summary>The <c>gatehouse</c> command as a user runs it: the built executable, its stderr and exit code
+/// (README, "Command line" and "Exit codes").</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gatehouse-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Help_lists_the_options_with_their_environment_variables_and_exits_0()
+    {
+        var (code, stdout, _) = await ServerProcess.RunAsync("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--port <port>", stdout, StringComparison.Ordinal);
+        Assert.Contains("GATEHOUSE_PORT", stdout, StringComparison.Ordinal);
+        Assert.Contains("serve", stdout, StringComparison.Ordinal);
+        Assert.Contains("--any-access-key", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version_and_exits_0()
+    {
+        var (code, stdout, _) = await ServerProcess.RunAsync("--version");
+        Assert.Equal(0, code);
+        Assert.Equal(Pipeline.RequestPipeline.Version, stdout.Trim());
+    }
+
+    [Theory]
+    [InlineData(new[] { "--prot", "4619" }, "unknown option '--prot'; did you mean '--port'?")]
+    [InlineData(new[] { "serve", "--in-memroy" }, "unknown option '--in-memroy'; did you mean '--in-memory'?")]
+    [InlineData(new[] { "--port", "abc" }, "--port must be a port number from 0 to 65535 (got 'abc')")]
+    [InlineData(new[] { "--port", "70000" }, "--port must be a port number from 0 to 65535 (got '70000')")]
+    [InlineData(new[] { "--enforcement", "bogus" }, "--enforcement must be on, soft or off (got 'bogus')")]
+    [InlineData(new[] { "--bind", "localhost:1" }, "--bind must be an IP address")]
+    [InlineData(new[] { "--any-access-key" }, "--any-access-key accepts unsigned guesses as root")]
+    public async Task A_mistake_on_the_command_line_is_one_line_on_stderr_and_exit_code_2(string[] args, string message)
+    {
+        var (code, stdout, stderr) = await ServerProcess.RunAsync([.. args, "--in-memory"]);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Equal("", stdout);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("gatehouse: ", line, StringComparison.Ordinal);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_environment_variable_with_a_bad_value_names_the_variable()
+    {
+        var psi = ServerProcess.StartInfo(["--in-memory"]);
+        psi.Environment["GATEHOUSE_PORT"] = "abc";
+        using var process = Process.Start(psi)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(ExitCodes.Usage, process.ExitCode);
+        Assert.Equal("gatehouse: GATEHOUSE_PORT must be a port number from 0 to 65535 (got 'abc')", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task A_missing_world_file_is_one_line_and_exit_code_3()
+    {
+        var (code, _, stderr) = await ServerProcess.RunAsync("--in-memory", "--port", "0", "--world", Path.Combine(_dir, "missing.json"));
+        Assert.Equal(ExitCodes.Configuration, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("missing.json", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_in_use_and_a_data_directory_already_owned_are_one_line_each_with_their_exit_codes()
+    {
+        using var first = await ServerProcess.StartAsync(_dir);
+        var port = new Uri(first.Endpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var (code, _, stderr) = await ServerProcess.RunAsync("--in-memory", "--port", port);
+        Assert.Equal(ExitCodes.Listen, code);
+        Assert.Equal($"gatehouse: cannot listen on 127.0.0.1 port {port}: the address is already in use (another server? choose another with --port)", stderr.Trim());
+
+        (code, _, stderr) = await ServerProcess.RunAsync("--data-dir", _dir, "--port", "0");
+        Assert.Equal(ExitCodes.DataDirectory, code);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("is in use by another process", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_banner_lists_every_listener_with_its_real_port_and_the_advertised_url()
+    {
+        using var server = await ServerProcess.StartAsync(_dir, null, "--https-port", "0", "--advertised-url", "http://sqs.test:9324");
+        var output = server.Output;
+        Assert.DoesNotContain(":0 and", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(":0;", output, StringComparison.Ordinal);
+        Assert.Matches(@"listening on http://127\.0\.0\.1:[1-9][0-9]* and https://127\.0\.0\.1:[1-9][0-9]*;", output);
+        Assert.Contains("Queue URLs use http://sqs.test:9324", output, StringComparison.Ordinal);
+        Assert.Contains("server key from ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("server key from generated", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sigterm_ends_open_long_polls_at_once_with_no_messages_and_logs_the_shutdown()
+    {
+        using var server = await ServerProcess.StartAsync(_dir);
+        using var sqs = server.Client();
+        var url = (await sqs.CreateQueueAsync("waiting")).QueueUrl;
+        var poll = sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, WaitTimeSeconds = 20 });
+        await Task.Delay(500);
+        var clock = Stopwatch.StartNew();
+        await server.TerminateAsync(TimeSpan.FromSeconds(10));
+        var answer = await poll;
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"shutdown took {clock.Elapsed}");
+        Assert.Empty(answer.Messages ?? []);
+        Assert.Equal(0, server.ExitCode);
+        Assert.Contains("Stopping: 1 open long poll(s) answered with no messages", server.Output, StringComparison.Ordinal);
+    }
+}
