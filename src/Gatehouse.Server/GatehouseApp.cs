@@ -67,6 +67,7 @@ public static class GatehouseApp
         var storePath = options.InMemory ? null : Path.Combine(options.DataDirectory, "gatehouse.db");
         var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = storePath, FsyncEachCommit = options.Fsync });
         var sqs = await SqsService.StartAsync(store, time);
+        sqs.NoCooldowns = options.NoCooldowns;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(sqs);
@@ -161,6 +162,18 @@ public static class GatehouseApp
                 log.LogInformation("World file {File} applied: {Accounts} account(s), {Users} user(s), {Roles} role(s), {Groups} group(s), {Policies} policy(ies), {Queues} queue(s)",
                     options.WorldFile, world.Accounts, world.Users, world.Roles, world.Groups, world.Policies, world.Queues);
             }
+            if (options.AnyAccessKey)
+            {
+                log.LogWarning("ANY ACCESS KEY IS ACCEPTED (--any-access-key): a key this server does not know is the root user of account {Account}, its signature unchecked. For local testing only.",
+                    options.AccountId);
+            }
+
+            if (options.NoCooldowns || options.AllowReset)
+            {
+                log.LogWarning("Test settings on:{NoCooldowns}{Reset}", options.NoCooldowns ? " no 60 s QueueDeletedRecently/PurgeQueue waits (--no-cooldowns);" : "",
+                    options.AllowReset ? " POST /_gatehouse/reset empties the server (--allow-reset)" : "");
+            }
+
             log.LogInformation("Enforcement is {Mode}: {Meaning}", options.Enforcement.ToString().ToLowerInvariant(), options.Enforcement switch
             {
                 EnforcementMode.On => "requests AWS would refuse are refused",

@@ -115,4 +115,35 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(0, server.ExitCode);
         Assert.Contains("Stopping: 1 open long poll(s) answered with no messages", server.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Queues_and_peek_commands_print_depths_and_messages_of_a_running_server()
+    {
+        using var server = await ServerProcess.StartAsync(_dir);
+        using var sqs = server.Client();
+        var url = (await sqs.CreateQueueAsync("orders")).QueueUrl;
+        await sqs.SendMessageAsync(url, "{\"id\":1}");
+
+        var (code, stdout, stderr) = await ServerProcess.RunAsync("queues", "--endpoint", server.Endpoint);
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"000000000000 +us-east-1 +orders +1 +0 +0", stdout);
+
+        (code, stdout, stderr) = await ServerProcess.RunAsync("peek", "orders", "--endpoint", server.Endpoint);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("orders (000000000000, us-east-1): 1 visible, 0 in flight, 0 delayed", stdout, StringComparison.Ordinal);
+        Assert.Contains("visible   sent", stdout, StringComparison.Ordinal);
+        Assert.Contains("{\"id\":1}", stdout, StringComparison.Ordinal);
+
+        (code, _, stderr) = await ServerProcess.RunAsync("peek", "missing", "--endpoint", server.Endpoint);
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.Contains("No queue missing", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_command_without_a_server_is_one_line_and_exit_code_6()
+    {
+        var (code, _, stderr) = await ServerProcess.RunAsync("queues", "--endpoint", $"http://127.0.0.1:{ServerProcess.FreePort()}");
+        Assert.Equal(ExitCodes.Unavailable, code);
+        Assert.StartsWith("gatehouse: cannot reach", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
 }

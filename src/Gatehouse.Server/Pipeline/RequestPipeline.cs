@@ -24,6 +24,10 @@ internal sealed class RequestPipeline(
         "com.amazon.coral.service#MissingAuthenticationTokenException", "MissingAuthenticationToken", 403,
         "Request is missing Authentication Token");
 
+    private AwsError UnknownService(string service) => new(
+        "com.amazon.coral.service#UnknownServiceException", "UnknownService", 400,
+        $"Gatehouse does not serve the {service} API; it serves {string.Join(", ", router.Modules.Select(m => m.SigningName).Where(n => n != "gatehouse").Distinct().Order(StringComparer.Ordinal))}. Check the endpoint URL.");
+
     public async Task HandleAsync(HttpContext http)
     {
         var requestId = NewRequestId();
@@ -45,6 +49,13 @@ internal sealed class RequestPipeline(
                 action = module.PathActions.GetValueOrDefault(path[module.PathPrefix!.Length..])
                     ?? throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {path}." });
                 reader = new QueryRequestReader(HttpRequestParts.QueryParameters(http, ReadOnlyMemory<byte>.Empty));
+            }
+            else if (HttpRequestParts.SigningName(http, HttpRequestParts.QueryParameters(http, ReadOnlyMemory<byte>.Empty)) is { } signedFor
+                && !router.Serves(signedFor))
+            {
+                // A request for a service Gatehouse does not serve (aws s3 ls against this endpoint): say so, in an
+                // error document every SDK parses, instead of a bare 404 the CLI shows as an empty error.
+                throw new AwsErrorException(UnknownService(signedFor));
             }
             else if (target is not null)
             {
