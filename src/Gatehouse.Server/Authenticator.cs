@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Gatehouse.Server;
 
 /// <summary>Step 2 of the request path: SigV4 verification turned into a <see cref="Principal"/> or an AWS error.</summary>
-internal sealed class Authenticator(ICredentialDirectory directory, TimeProvider time, GatehouseOptions options, ILogger<Authenticator> log)
+internal sealed class Authenticator(ICredentialDirectory directory, SigningClock clock, GatehouseOptions options, ILogger<Authenticator> log)
 {
     private readonly SigV4Verifier _verifier = new(new SigV4VerifierOptions());
 
@@ -25,7 +25,7 @@ internal sealed class Authenticator(ICredentialDirectory directory, TimeProvider
         };
         var result = await _verifier.VerifyAsync(
             request,
-            time.GetUtcNow(),
+            clock.Time.GetUtcNow(),
             async (keyId, ct) => await directory.FindAccessKeyAsync(keyId, ct) is { } key
                 ? new SigV4Credential(key.SecretAccessKey, key.Principal, key.SessionToken, key.Expiration)
                 : null,

@@ -70,6 +70,7 @@ public static class GatehouseApp
         sqs.NoCooldowns = options.NoCooldowns;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(new SigningClock(time));
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
