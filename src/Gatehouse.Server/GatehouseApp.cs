@@ -18,6 +18,7 @@ using Gatehouse.Storage.Sqlite;
 using Gatehouse.Storage.Sqlite.Ec2;
 using Gatehouse.Storage.Sqlite.Kms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
 
 namespace Gatehouse.Server;
 
@@ -113,6 +114,14 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sp => KmsModule.Create(kms, sp.GetRequiredService<Authorizer>()));
         builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
         builder.Services.AddSingleton(_ => Ec2Module.Create(ec2));
+        builder.Services.AddSingleton(new GatehouseMetrics(sqs));
+        if (options.Metrics)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m
+                .AddMeter(GatehouseMetrics.MeterName, "Gatehouse.Storage")
+                .AddPrometheusExporter());
+        }
+
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
 
@@ -120,8 +129,10 @@ public static class GatehouseApp
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<RequestPipeline>();
         var decisionLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Authorization");
+        var metrics = app.Services.GetRequiredService<GatehouseMetrics>();
         app.Services.GetRequiredService<Authorizer>().Denied += d =>
         {
+            metrics.Denials.Add(1, new("layer", d.DecidingPolicyType.ToString()), new("enforced", d.Refused));
             if (d.Refused)
             {
                 decisionLog.LogInformation("Denied {Principal} {Action} on {Resource}: {Message}", d.Principal, d.Action, d.Resource, d.Message);
@@ -132,6 +143,12 @@ public static class GatehouseApp
                     options.Enforcement.ToString().ToLowerInvariant(), d.Principal, d.Action, d.Resource, d.Message);
             }
         };
+        if (options.Metrics)
+        {
+            // The Prometheus scrape endpoint: unauthenticated, like any scrape target (docs/operations.md).
+            app.UseOpenTelemetryPrometheusScrapingEndpoint();
+        }
+
         app.Run(pipeline.HandleAsync);
         // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
         var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();
@@ -197,6 +214,7 @@ public static class GatehouseApp
             identity.Dispose();
             kms.Dispose();
             ec2.Dispose();
+            metrics.Dispose();
         });
         return app;
     }

@@ -4,6 +4,8 @@ using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Server.Tests;
 
@@ -159,6 +161,63 @@ public sealed class OperationsTests
         // An unsigned request is refused: peek is an authorized diagnostics action.
         using var anonymous = await http.GetAsync(endpoint + "/_gatehouse/peek?queue=work");
         Assert.Equal(HttpStatusCode.Forbidden, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_are_served_for_prometheus_and_the_request_log_names_action_principal_status_and_latency()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var app = await GatehouseApp.BuildAsync(new GatehouseOptions { Port = 0, InMemory = true, Metrics = true, RequestLog = true }, TimeProvider.System,
+            configureServices: s => s.AddSingleton<ILoggerProvider>(new ListLoggerProvider(lines)));
+        await app.StartAsync();
+        await using var _ = app;
+        var endpoint = Cli.ServeCommand.Addresses(app.Services)[0];
+        using var sqs = Sqs(endpoint);
+        var url = (await sqs.CreateQueueAsync("metered")).QueueUrl;
+        await sqs.SendMessageAsync(url, "one");
+        using var stranger = Sqs(endpoint, "AKIAUNKNOWN", "secret-never-logged");
+        await Assert.ThrowsAnyAsync<AmazonSQSException>(() => stranger.ListQueuesAsync(new ListQueuesRequest()));
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(endpoint + "/metrics");
+        Assert.Matches(@"gatehouse_requests_total\{[^}]*action=""SendMessage""[^}]*outcome=""success""[^}]*service=""sqs""[^}]*\} 1", text);
+        Assert.Contains("gatehouse_request_duration_seconds_bucket", text, StringComparison.Ordinal);
+        Assert.Matches(@"gatehouse_sqs_queue_messages\{[^}]*queue=""000000000000/us-east-1/metered""[^}]*state=""visible""[^}]*\} 1", text);
+        Assert.Contains("gatehouse_store_commit_duration_seconds", text, StringComparison.Ordinal);
+
+        Assert.Contains(lines, l => l.Contains("sqs:SendMessage by arn:aws:iam::000000000000:root -> 200 success in", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Authentication failed: InvalidClientTokenId for access key AKIAUNKNOWN", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("secret-never-logged", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_the_metrics_setting_there_is_no_metrics_endpoint()
+    {
+        var (app, endpoint) = await Start(new GatehouseOptions());
+        await using var _ = app;
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(endpoint + "/metrics");
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private sealed class ListLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new ListLogger(lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ListLogger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue(formatter(state, exception));
+        }
     }
 
     private static HttpRequestMessage Resign(HttpRequestMessage request, string endpoint, string path)
