@@ -43,6 +43,7 @@ public sealed class GatehouseTestingTests : IAsyncLifetime
         await sqs.SendMessageAsync(url, "job");
         var denied = await Assert.ThrowsAnyAsync<AmazonSQSException>(() => sqs.ReceiveMessageAsync(url));
         Assert.Equal(403, (int)denied.StatusCode);
+        Assert.Equal("AccessDenied", denied.ErrorCode);
         Assert.Contains("is not authorized to perform: sqs:receivemessage", denied.Message, StringComparison.Ordinal);
 
         using var sts = user.CreateStsClient();
