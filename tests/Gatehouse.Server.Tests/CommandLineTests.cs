@@ -146,4 +146,38 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(ExitCodes.Unavailable, code);
         Assert.StartsWith("gatehouse: cannot reach", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_s3_call_against_gatehouse_gets_an_error_botocore_shows_with_its_code_and_message()
+    {
+        // aws s3 ls is botocore's ListBuckets; the README's test prerequisites include python3-boto3.
+        using var server = await ServerProcess.StartAsync(_dir);
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($$"""
+            import boto3, botocore
+            s3 = boto3.client("s3", endpoint_url="{{server.Endpoint}}", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+            try:
+                s3.list_buckets()
+                print("no error")
+            except botocore.exceptions.ClientError as e:
+                print(e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"])
+            """);
+        using var python = Process.Start(psi)!;
+        var output = await python.StandardOutput.ReadToEndAsync();
+        var errors = await python.StandardError.ReadToEndAsync();
+        await python.WaitForExitAsync();
+        Assert.True(python.ExitCode == 0, errors);
+        Assert.StartsWith("UnknownService: Gatehouse does not serve the s3 API; it serves ec2, iam, kms, organizations, sqs, sts.", output.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_logs_are_one_json_object_per_line()
+    {
+        using var server = await ServerProcess.StartAsync(_dir, null, "--log-format", "json");
+        var banner = server.Output.Split('\n').First(l => l.Contains("listening on", StringComparison.Ordinal));
+        using var doc = System.Text.Json.JsonDocument.Parse(banner);
+        Assert.Equal("Gatehouse", doc.RootElement.GetProperty("Category").GetString());
+        Assert.Equal("Information", doc.RootElement.GetProperty("LogLevel").GetString());
+    }
 }
