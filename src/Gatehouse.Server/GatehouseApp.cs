@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gatehouse.Server.Admin;
 using Gatehouse.Server.Ec2;
 using Gatehouse.Server.Iam;
@@ -19,6 +18,7 @@ using Gatehouse.Storage.Sqlite;
 using Gatehouse.Storage.Sqlite.Ec2;
 using Gatehouse.Storage.Sqlite.Kms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
 
 namespace Gatehouse.Server;
 
@@ -37,9 +37,21 @@ public static class GatehouseApp
         // Settings come from GatehouseOptions; no configuration files are read or watched.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Gatehouse", LogLevel.Information);
+        if (options.JsonLogs)
+        {
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ");
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        builder.Logging.SetMinimumLevel(options.LogLevel > LogLevel.Warning ? options.LogLevel : LogLevel.Warning);
+        builder.Logging.AddFilter("Gatehouse", options.LogLevel);
+        // A start-up failure is reported by the command line in one line (README, "Exit codes"), not as a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
+        // Shutdown answers open long polls at once, then waits this long for in-flight requests.
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
@@ -61,8 +73,10 @@ public static class GatehouseApp
         // The server key also authenticates SQS receipt handles.
         var serverKey = IdentitySetup.LoadServerKey(options);
         var sqs = await SqsService.StartAsync(store, time, serverKey.Key);
+        sqs.NoCooldowns = options.NoCooldowns;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(new SigningClock(time));
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
@@ -104,6 +118,14 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sp => KmsModule.Create(kms, sp.GetRequiredService<Authorizer>()));
         builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
         builder.Services.AddSingleton(_ => Ec2Module.Create(ec2));
+        builder.Services.AddSingleton(new GatehouseMetrics(sqs));
+        if (options.Metrics)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m
+                .AddMeter(GatehouseMetrics.MeterName, "Gatehouse.Storage")
+                .AddPrometheusExporter());
+        }
+
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
 
@@ -111,8 +133,10 @@ public static class GatehouseApp
         var app = builder.Build();
         var pipeline = app.Services.GetRequiredService<RequestPipeline>();
         var decisionLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Authorization");
+        var metrics = app.Services.GetRequiredService<GatehouseMetrics>();
         app.Services.GetRequiredService<Authorizer>().Denied += d =>
         {
+            metrics.Denials.Add(1, new("layer", d.DecidingPolicyType.ToString()), new("enforced", d.Refused));
             if (d.Refused)
             {
                 decisionLog.LogInformation("Denied {Principal} {Action} on {Resource}: {Message}", d.Principal, d.Action, d.Resource, d.Message);
@@ -123,6 +147,12 @@ public static class GatehouseApp
                     options.Enforcement.ToString().ToLowerInvariant(), d.Principal, d.Action, d.Resource, d.Message);
             }
         };
+        if (options.Metrics)
+        {
+            // The Prometheus scrape endpoint: unauthenticated, like any scrape target (docs/operations.md).
+            app.UseOpenTelemetryPrometheusScrapingEndpoint();
+        }
+
         app.Run(pipeline.HandleAsync);
         // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
         var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();
@@ -140,17 +170,32 @@ public static class GatehouseApp
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
-            log.LogInformation("Gatehouse {Version} listening on http://{Bind}:{Port}; store {Store}; default region {Region}",
-                RequestPipeline.Version, options.BindAddress, options.Port.ToString(CultureInfo.InvariantCulture), sqs.StoreDescription, options.DefaultRegion);
+            var addresses = Cli.ServeCommand.Addresses(app.Services);
+            log.LogInformation("Gatehouse {Version} listening on {Addresses}; store {Store}; default region {Region}",
+                RequestPipeline.Version, string.Join(" and ", addresses.Select(a => a.Replace("[::]", "0.0.0.0", StringComparison.Ordinal))),
+                sqs.StoreDescription, options.DefaultRegion);
+            log.LogInformation("Queue URLs use {Url}", options.AdvertisedUrl ?? "the host each client connects to (no --advertised-url)");
             log.LogInformation("Account {Account}: root user access key {AccessKey} (secret from configuration); signatures are verified",
                 options.AccountId, options.RootAccessKeyId);
-            log.LogInformation("Identities: store {Store}; secrets encrypted at rest with the server key from {KeySource}; accounts {Accounts}",
+            log.LogInformation("Identities: store {Store}; secrets encrypted at rest with the server key {KeySource}; accounts {Accounts}",
                 identity.StoreDescription, serverKeySource, string.Join(", ", identity.Accounts().Select(a => a.Id)));
             if (world is not null)
             {
                 log.LogInformation("World file {File} applied: {Accounts} account(s), {Users} user(s), {Roles} role(s), {Groups} group(s), {Policies} policy(ies), {Queues} queue(s)",
                     options.WorldFile, world.Accounts, world.Users, world.Roles, world.Groups, world.Policies, world.Queues);
             }
+            if (options.AnyAccessKey)
+            {
+                log.LogWarning("ANY ACCESS KEY IS ACCEPTED (--any-access-key): a key this server does not know is the root user of account {Account}, its signature unchecked. For local testing only.",
+                    options.AccountId);
+            }
+
+            if (options.NoCooldowns || options.AllowReset)
+            {
+                log.LogWarning("Test settings on:{NoCooldowns}{Reset}", options.NoCooldowns ? " no 60 s QueueDeletedRecently/PurgeQueue waits (--no-cooldowns);" : "",
+                    options.AllowReset ? " POST /_gatehouse/reset empties the server (--allow-reset)" : "");
+            }
+
             log.LogInformation("Enforcement is {Mode}: {Meaning}", options.Enforcement.ToString().ToLowerInvariant(), options.Enforcement switch
             {
                 EnforcementMode.On => "requests AWS would refuse are refused",
@@ -158,13 +203,22 @@ public static class GatehouseApp
                 _ => "decisions are only recorded",
             });
         });
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse");
+            log.LogInformation("Stopping: {LongPolls} open long poll(s) answered with no messages; waiting up to {Timeout} s for requests in flight",
+                sqs.OpenLongPolls, options.ShutdownTimeout.TotalSeconds);
+            sqs.EndLongPolls();
+        });
         app.Lifetime.ApplicationStopped.Register(() =>
         {
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse").LogInformation("Stopped; store {Store} closed", sqs.StoreDescription);
             sqs.DisposeAsync().AsTask().GetAwaiter().GetResult();
             store.DisposeAsync().AsTask().GetAwaiter().GetResult();
             identity.Dispose();
             kms.Dispose();
             ec2.Dispose();
+            metrics.Dispose();
         });
         return app;
     }

@@ -84,10 +84,42 @@ public sealed record GatehouseOptions
     /// <see cref="ResponseWriteGrace"/>).</summary>
     public int ResponseMinBytesPerSecond { get; init; } = 64 * 1024;
 
-    public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env)
-    {
-        var o = new GatehouseOptions();
-        string? Get(string flag, string variable)
+    /// <summary>Minimum level of Gatehouse's own log lines (<c>trace</c>, <c>debug</c>, <c>information</c>,
+    /// <c>warning</c>, <c>error</c>).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Write log lines as one JSON object each (for log collectors) instead of plain text.</summary>
+    public bool JsonLogs { get; init; }
+
+    /// <summary>Log one line per request: action, principal, status and latency.</summary>
+    public bool RequestLog { get; init; }
+
+    /// <summary>How long shutdown waits for in-flight requests once long polls have been answered.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Test setting: turn off the 60-second waits AWS imposes after DeleteQueue (QueueDeletedRecently) and
+    /// between two PurgeQueue calls (PurgeQueueInProgress). Never the default.</summary>
+    public bool NoCooldowns { get; init; }
+
+    /// <summary>Test setting: allow <c>POST /_gatehouse/reset</c> (root of the management account only), which
+    /// empties the running server.</summary>
+    public bool AllowReset { get; init; }
+
+    /// <summary>LocalStack-compatible credentials: any access key the server does not know is accepted, without
+    /// checking its signature, as the management account's root user. Refused with enforcement on unless
+    /// <see cref="ForceAnyAccessKey"/>.</summary>
+    public bool AnyAccessKey { get; init; }
+
+    /// <summary>Allow <see cref="AnyAccessKey"/> with enforcement on.</summary>
+    public bool ForceAnyAccessKey { get; init; }
+
+    /// <summary>Serve Prometheus metrics at <c>/metrics</c> (unauthenticated, like any scrape endpoint).</summary>
+    public bool Metrics { get; init; }
+
+    /// <summary>Options from flags in <c>--name value</c>, <c>--name=value</c> or <c>--switch</c> form and the
+    /// environment (flags win). Unknown flags are ignored here; the command line (<c>gatehouse serve</c>) refuses them.</summary>
+    public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env) => Resolve(
+        flag =>
         {
             for (var i = 0; i < args.Count; i++)
             {
@@ -102,41 +134,135 @@ public sealed record GatehouseOptions
                 }
             }
 
-            return env(variable);
+            return null;
+        },
+        args.Contains,
+        env);
+
+    /// <summary>Options from a flag reader and the environment; a value that cannot be used throws a
+    /// <see cref="StartupException"/> with <see cref="ExitCodes.Usage"/> and one line naming the flag.</summary>
+    public static GatehouseOptions Resolve(Func<string, string?> flagValue, Func<string, bool> flagPresent, Func<string, string?> env)
+    {
+        var o = new GatehouseOptions();
+        (string? Value, string Source) Get(string flag, string variable) =>
+            flagValue(flag) is { } v ? (v, flag) : env(variable) is { } e ? (e, variable) : (null, flag);
+        string? Str(string flag, string variable) => Get(flag, variable).Value;
+        bool Flag(string flag, string variable)
+        {
+            if (flagPresent(flag))
+            {
+                return true;
+            }
+
+            var value = env(variable);
+            return value is null || value.Length == 0 ? false
+                : value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1" ? true
+                : value.Equals("false", StringComparison.OrdinalIgnoreCase) || value == "0" ? false
+                : throw new StartupException(ExitCodes.Usage, $"{variable} must be true or false (got '{value}')");
         }
 
-        bool Flag(string flag, string variable) =>
-            args.Contains(flag) || string.Equals(env(variable), "true", StringComparison.OrdinalIgnoreCase) || env(variable) == "1";
-
-        if (Get("--port", "GATEHOUSE_PORT") is { } port)
+        int? Port(string flag, string variable)
         {
-            o = o with { Port = int.Parse(port, CultureInfo.InvariantCulture) };
+            var (value, source) = Get(flag, variable);
+            return value is null ? null
+                : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p <= 65535 ? p
+                : throw new StartupException(ExitCodes.Usage, $"{source} must be a port number from 0 to 65535 (got '{value}')");
         }
 
-        return o with
+        var bind = Get("--bind", "GATEHOUSE_BIND");
+        if (bind.Value is not null && !System.Net.IPAddress.TryParse(bind.Value, out _))
         {
-            BindAddress = Get("--bind", "GATEHOUSE_BIND") ?? o.BindAddress,
-            DataDirectory = Get("--data-dir", "GATEHOUSE_DATA_DIR") ?? o.DataDirectory,
+            throw new StartupException(ExitCodes.Usage, $"{bind.Source} must be an IP address such as 127.0.0.1 or 0.0.0.0 (got '{bind.Value}')");
+        }
+
+        var enforcement = Get("--enforcement", "GATEHOUSE_ENFORCEMENT");
+        var mode = enforcement.Value switch
+        {
+            null => o.Enforcement,
+            { } m when m.Equals("on", StringComparison.OrdinalIgnoreCase) => EnforcementMode.On,
+            { } m when m.Equals("soft", StringComparison.OrdinalIgnoreCase) => EnforcementMode.Soft,
+            { } m when m.Equals("off", StringComparison.OrdinalIgnoreCase) => EnforcementMode.Off,
+            { } m => throw new StartupException(ExitCodes.Usage, $"{enforcement.Source} must be on, soft or off (got '{m}')"),
+        };
+        var level = Get("--log-level", "GATEHOUSE_LOG_LEVEL");
+        var logLevel = level.Value switch
+        {
+            null => o.LogLevel,
+            { } l when l.Equals("info", StringComparison.OrdinalIgnoreCase) => LogLevel.Information,
+            { } l when l.Equals("warn", StringComparison.OrdinalIgnoreCase) => LogLevel.Warning,
+            { } l when Enum.TryParse<LogLevel>(l, ignoreCase: true, out var parsed) && !int.TryParse(l, CultureInfo.InvariantCulture, out _) => parsed,
+            { } l => throw new StartupException(ExitCodes.Usage, $"{level.Source} must be trace, debug, information, warning, error or none (got '{l}')"),
+        };
+        var format = Get("--log-format", "GATEHOUSE_LOG_FORMAT");
+        var json = format.Value switch
+        {
+            null => false,
+            { } f when f.Equals("text", StringComparison.OrdinalIgnoreCase) => false,
+            { } f when f.Equals("json", StringComparison.OrdinalIgnoreCase) => true,
+            { } f => throw new StartupException(ExitCodes.Usage, $"{format.Source} must be text or json (got '{f}')"),
+        };
+        var timeout = Get("--shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT");
+        var shutdown = timeout.Value is null ? o.ShutdownTimeout
+            : double.TryParse(timeout.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 3600
+                ? TimeSpan.FromSeconds(seconds)
+                : throw new StartupException(ExitCodes.Usage, $"{timeout.Source} must be a number of seconds from 0 to 3600 (got '{timeout.Value}')");
+        var advertised = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL");
+        if (advertised.Value is not null && (!Uri.TryCreate(advertised.Value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+        {
+            throw new StartupException(ExitCodes.Usage, $"{advertised.Source} must be an http:// or https:// URL (got '{advertised.Value}')");
+        }
+
+        var account = Str("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId;
+        if (account.Length != 12 || !account.All(char.IsAsciiDigit))
+        {
+            throw new StartupException(ExitCodes.Usage, $"the account must be 12 digits (got '{account}')");
+        }
+
+        var result = o with
+        {
+            Port = Port("--port", "GATEHOUSE_PORT") ?? o.Port,
+            BindAddress = bind.Value ?? o.BindAddress,
+            DataDirectory = Str("--data-dir", "GATEHOUSE_DATA_DIR") ?? o.DataDirectory,
             InMemory = Flag("--in-memory", "GATEHOUSE_IN_MEMORY"),
             Fsync = Flag("--fsync", "GATEHOUSE_FSYNC"),
-            DefaultRegion = Get("--region", "GATEHOUSE_REGION") ?? o.DefaultRegion,
-            AccountId = Get("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId,
-            RootAccessKeyId = Get("--root-access-key", "GATEHOUSE_ROOT_ACCESS_KEY") ?? o.RootAccessKeyId,
-            RootSecretAccessKey = Get("--root-secret-key", "GATEHOUSE_ROOT_SECRET_KEY") ?? o.RootSecretAccessKey,
-            Enforcement = Get("--enforcement", "GATEHOUSE_ENFORCEMENT") is { } mode
-                ? Enum.Parse<EnforcementMode>(mode, ignoreCase: true)
-                : o.Enforcement,
+            DefaultRegion = Str("--region", "GATEHOUSE_REGION") ?? o.DefaultRegion,
+            AccountId = account,
+            RootAccessKeyId = Str("--root-access-key", "GATEHOUSE_ROOT_ACCESS_KEY") ?? o.RootAccessKeyId,
+            RootSecretAccessKey = Str("--root-secret-key", "GATEHOUSE_ROOT_SECRET_KEY") ?? o.RootSecretAccessKey,
+            Enforcement = mode,
             LegacyAccessDeniedMessage = Flag("--legacy-access-denied-message", "GATEHOUSE_LEGACY_ACCESS_DENIED_MESSAGE"),
             LegacyKmsAccessDeniedMessage = Flag("--legacy-kms-access-denied-message", "GATEHOUSE_LEGACY_KMS_ACCESS_DENIED_MESSAGE"),
             SseSqsRequiresHttps = Flag("--sse-sqs-requires-https", "GATEHOUSE_SSE_SQS_REQUIRES_HTTPS"),
-            TrustedProxies = (Get("--trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES") ?? "")
+            TrustedProxies = (Str("--trusted-proxies", "GATEHOUSE_TRUSTED_PROXIES") ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal),
-            HttpsPort = Get("--https-port", "GATEHOUSE_HTTPS_PORT") is { } https ? int.Parse(https, CultureInfo.InvariantCulture) : null,
-            CertificatePath = Get("--certificate", "GATEHOUSE_CERTIFICATE"),
-            CertificatePassword = Get("--certificate-password", "GATEHOUSE_CERTIFICATE_PASSWORD"),
-            AdvertisedUrl = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL")?.TrimEnd('/'),
-            WorldFile = Get("--world", "GATEHOUSE_WORLD"),
-            ServerKey = Get("--server-key", "GATEHOUSE_SERVER_KEY"),
+            HttpsPort = Port("--https-port", "GATEHOUSE_HTTPS_PORT"),
+            CertificatePath = Str("--certificate", "GATEHOUSE_CERTIFICATE"),
+            CertificatePassword = Str("--certificate-password", "GATEHOUSE_CERTIFICATE_PASSWORD"),
+            AdvertisedUrl = advertised.Value?.TrimEnd('/'),
+            WorldFile = Str("--world", "GATEHOUSE_WORLD"),
+            ServerKey = Str("--server-key", "GATEHOUSE_SERVER_KEY"),
+            LogLevel = logLevel,
+            JsonLogs = json,
+            RequestLog = Flag("--request-log", "GATEHOUSE_REQUEST_LOG"),
+            ShutdownTimeout = shutdown,
+            NoCooldowns = Flag("--no-cooldowns", "GATEHOUSE_NO_COOLDOWNS"),
+            AllowReset = Flag("--allow-reset", "GATEHOUSE_ALLOW_RESET"),
+            AnyAccessKey = Flag("--any-access-key", "GATEHOUSE_ANY_ACCESS_KEY"),
+            ForceAnyAccessKey = Flag("--force-any-access-key", "GATEHOUSE_FORCE_ANY_ACCESS_KEY"),
+            Metrics = Flag("--metrics", "GATEHOUSE_METRICS"),
         };
+        if (result.HttpsPort is { } h && h != 0 && h == result.Port)
+        {
+            throw new StartupException(ExitCodes.Usage, $"--https-port must differ from --port (both are {h})");
+        }
+
+        if (result.AnyAccessKey && result.Enforcement == EnforcementMode.On && !result.ForceAnyAccessKey)
+        {
+            throw new StartupException(ExitCodes.Usage,
+                "--any-access-key accepts unsigned guesses as root, which makes enforcement meaningless: use it with --enforcement off (or soft), or add --force-any-access-key");
+        }
+
+        return result;
     }
 }
+

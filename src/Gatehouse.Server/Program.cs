@@ -1,5 +1,3 @@
-using Gatehouse.Server;
+using Gatehouse.Server.Cli;
 
-var options = GatehouseOptions.FromArgs(args, Environment.GetEnvironmentVariable);
-await using var app = await GatehouseApp.BuildAsync(options, TimeProvider.System, args);
-await app.RunAsync();
+return await GatehouseCli.RunAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error);

@@ -226,8 +226,11 @@ public sealed partial class SqliteQueueStore : IQueueStore
 
         try
         {
+            // A duration for the metrics only; no behaviour depends on it.
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             _writer.Execute("COMMIT");
             _writer.FlushLog();
+            StoreMetrics.CommitSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -43,6 +43,19 @@ public sealed class WorldFileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Example_world_cross_account_half_works_as_documented()
+    {
+        // docs/identity.md, "Worked example": the partner's user assumes partner-sender (roles cannot be assumed by
+        // a root user) and sends to orders, which the queue policy allows that role.
+        using var partner = _server.Sts("AKIAPARTNERAPP000001", "partner-app-secret-for-local-use-only");
+        var session = await partner.AssumeRoleAsync(new AssumeRoleRequest { RoleArn = "arn:aws:iam::222222222222:role/partner-sender", RoleSessionName = "p1" });
+        using var sender = _server.Sqs(session.Credentials.AccessKeyId, session.Credentials.SecretAccessKey, session.Credentials.SessionToken);
+        using var root = _server.Sqs();
+        var url = (await root.GetQueueUrlAsync(new GetQueueUrlRequest { QueueName = "orders" })).QueueUrl;
+        await sender.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "from-partner" });
+    }
+
+    [Fact]
     public async Task Example_world_is_live_and_applying_it_again_changes_nothing()
     {
         var before = Snapshot();

@@ -14,30 +14,28 @@ public sealed class ServerProcess : IDisposable
 
     public string Endpoint { get; }
 
-    private ServerProcess(Process process, string endpoint)
+    private ServerProcess(Process process, string endpoint, System.Collections.Concurrent.ConcurrentQueue<string> output)
     {
+        _output = output;
         _process = process;
         Endpoint = endpoint;
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null)
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
+
+    /// <summary>What the server wrote to stdout and stderr so far.</summary>
+    public string Output => string.Join('\n', _output);
+
+    public int ExitCode => _process.ExitCode;
+
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs)
     {
         var p = port ?? FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "gatehouse.dll");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { dll, "--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDirectory })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
+        var psi = StartInfo(["--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDirectory, .. extraArgs]);
         var process = Process.Start(psi)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var endpoint = $"http://127.0.0.1:{p}";
@@ -48,7 +46,7 @@ public sealed class ServerProcess : IDisposable
             {
                 if ((await http.GetAsync(endpoint + "/_gatehouse/health")).IsSuccessStatusCode)
                 {
-                    return new ServerProcess(process, endpoint);
+                    return new ServerProcess(process, endpoint, output);
                 }
             }
             catch (HttpRequestException)
@@ -60,6 +58,56 @@ public sealed class ServerProcess : IDisposable
 
         process.Kill();
         throw new InvalidOperationException("The server did not start.");
+    }
+
+    /// <summary>The built <c>gatehouse.dll</c> beside the tests, run with these arguments.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gatehouse.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return psi;
+    }
+
+    /// <summary>Runs <c>gatehouse</c> to its end (at most 30 s) and returns its exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"gatehouse {string.Join(' ', args)} did not end within 30 s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>SIGTERM, as a service manager or <c>docker stop</c> sends; returns once the process has ended.</summary>
+    public async Task TerminateAsync(TimeSpan within)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(within);
+        await _process.WaitForExitAsync(timeout.Token);
     }
 
     public static int FreePort()

@@ -26,6 +26,9 @@ internal static class AdminModule
         ActionSpec Action(string name, Func<ActionContext, IRequestReader, Action<IResponseWriter>> write) =>
             ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name),
                 (c, r) => Task.FromResult<Action<IResponseWriter>?>(write(c, r)));
+        ActionSpec AsyncAction(string name, Func<ActionContext, IRequestReader, Task<Action<IResponseWriter>>> write) =>
+            ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name),
+                async (c, r) => await write(c, r));
         var actions = new[]
         {
             ActionSpec.Define<IRequestReader>("GetHealth", [], r => r, (_, _) => [], (_, _) => Task.FromResult<Action<IResponseWriter>?>(w =>
@@ -48,6 +51,53 @@ internal static class AdminModule
                 var decisions = authorizer.Log.Recent(max);
                 return w => w.List("decisions", "decision", decisions, WriteDecision, emitEmpty: true);
             }),
+            AsyncAction("ListQueueStats", async (c, r) =>
+            {
+                var stats = new List<QueueStats>();
+                foreach (var q in sqs.AllQueues())
+                {
+                    stats.Add(await sqs.StatsAsync(q, c.Aborted));
+                }
+
+                return w => w.List("queues", "queue", stats, WriteStats, emitEmpty: true);
+            }),
+            AsyncAction("PeekMessages", async (c, r) =>
+            {
+                var queue = FindQueue(sqs, r, c, options);
+                var max = Math.Clamp(r.GetInt("max") ?? 10, 1, 1000);
+                var stats = await sqs.StatsAsync(queue, c.Aborted);
+                var messages = await sqs.PeekAsync(queue, max, c.Aborted);
+                return w =>
+                {
+                    WriteStats(w, stats);
+                    w.List("messages", "message", messages, WritePeeked, emitEmpty: true);
+                };
+            }),
+            AsyncAction("Reset", async (c, _) =>
+            {
+                // Test setting, opt-in (--allow-reset), and for the management account's root user only
+                // (docs/operations.md, "Resetting a running server").
+                if (!options.AllowReset)
+                {
+                    throw new AwsErrorException(new AwsError("com.amazon.coral.service#InvalidActionException", "InvalidAction", 400,
+                        "Reset is off: start the server with --allow-reset (GATEHOUSE_ALLOW_RESET=true) to allow it."));
+                }
+
+                if (c.Caller.Kind != Services.Identity.PrincipalKind.Root || c.Caller.AccountId != options.AccountId)
+                {
+                    throw new AwsErrorException(CommonErrors.AccessDenied(
+                        $"User: {c.Caller.Arn} is not authorized to perform: gatehouse:Reset: only the management account's root user may reset the server"));
+                }
+
+                if (!HttpMethods.IsPost(c.Http.Request.Method))
+                {
+                    throw new AwsErrorException(new AwsError("com.amazon.coral.service#InvalidActionException", "InvalidAction", 400,
+                        "Reset must be a POST."));
+                }
+
+                var deleted = await sqs.ResetAsync(c.Aborted);
+                return w => w.Number("deletedQueues", deleted);
+            }),
         };
         return new ServiceModule
         {
@@ -60,9 +110,47 @@ internal static class AdminModule
                 ["health"] = "GetHealth",
                 ["status"] = "GetStatus",
                 ["decisions"] = "ListDecisions",
+                ["queues"] = "ListQueueStats",
+                ["peek"] = "PeekMessages",
+                ["reset"] = "Reset",
             },
             Actions = actions.ToDictionary(a => a.Name, StringComparer.Ordinal),
         };
+    }
+
+    /// <summary>The queue <c>?queue=</c> names: a queue URL, or a name in <c>?account=</c> (default the management
+    /// account) and the request's region (or <c>?region=</c>).</summary>
+    private static QueueRecord FindQueue(SqsService sqs, IRequestReader r, ActionContext c, GatehouseOptions options)
+    {
+        var text = r.GetString("queue") ?? throw new AwsErrorException(CommonErrors.MissingParameter("queue"));
+        var caller = new SqsCaller(r.GetString("account") ?? options.AccountId, r.GetString("region") ?? c.Region, "", "", false);
+        var (account, name) = SqsService.ParseQueueUrl(caller, text);
+        return (name is null ? null : sqs.Find(account, caller.Region, name))
+            ?? throw new AwsErrorException(new AwsError("com.amazonaws.sqs#QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", 400,
+                $"No queue {text} in account {account}, region {caller.Region}."));
+    }
+
+    private static void WriteStats(IResponseWriter w, QueueStats s)
+    {
+        w.String("account", s.Queue.AccountId);
+        w.String("region", s.Queue.Region);
+        w.String("name", s.Queue.Name);
+        w.Number("visible", s.Visible);
+        w.Number("inFlight", s.InFlight);
+        w.Number("delayed", s.Delayed);
+        w.Number("oldestAgeSeconds", s.OldestAgeSeconds);
+    }
+
+    private static void WritePeeked(IResponseWriter w, PeekView m)
+    {
+        w.String("messageId", m.Message.MessageId);
+        w.String("state", m.State);
+        w.String("sent", DateTimeOffset.FromUnixTimeMilliseconds(m.Message.SentMs).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        w.String("visibleAt", DateTimeOffset.FromUnixTimeMilliseconds(m.VisibleAtMs).ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        w.Number("receiveCount", m.Message.ReceiveCount);
+        w.String("messageGroupId", m.Message.MessageGroupId);
+        w.String("senderId", m.Message.SenderId);
+        w.String("body", m.Message.Body);
     }
 
     private static void WriteDecision(IResponseWriter w, DecisionRecord d)

@@ -32,18 +32,18 @@ internal static class IdentitySetup
     {
         if (options.ServerKey is { } configured)
         {
-            return (Decode(configured, "--server-key / GATEHOUSE_SERVER_KEY"), "configuration");
+            return (Decode(configured, "--server-key / GATEHOUSE_SERVER_KEY"), "from configuration");
         }
 
         if (options.InMemory)
         {
-            return (SecretProtector.NewKey(), "generated for this run");
+            return (SecretProtector.NewKey(), "generated for this run (in memory)");
         }
 
         var path = Path.Combine(options.DataDirectory, KeyFileName);
         if (File.Exists(path))
         {
-            return (Decode(File.ReadAllText(path).Trim(), path), path);
+            return (Decode(File.ReadAllText(path).Trim(), path), "from " + path);
         }
 
         Directory.CreateDirectory(options.DataDirectory);
@@ -54,7 +54,7 @@ internal static class IdentitySetup
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        return (key, path + " (created)");
+        return (key, "from " + path + " (created)");
     }
 
     private static byte[] Decode(string base64, string where)

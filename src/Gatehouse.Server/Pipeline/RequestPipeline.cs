@@ -16,15 +16,59 @@ internal sealed class RequestPipeline(
     Authenticator authenticator,
     IAuthorizer authorizer,
     GatehouseOptions options,
+    GatehouseMetrics metrics,
+    TimeProvider time,
+    ILoggerFactory logs,
     ILogger<RequestPipeline> log)
 {
+    /// <summary>The request log (<c>--request-log</c>): one line per request.</summary>
+    private readonly ILogger _requestLog = logs.CreateLogger("Gatehouse.Requests");
+
     public const string Version = "0.1.0";
 
     private static readonly AwsError MissingAuthenticationToken = new(
         "com.amazon.coral.service#MissingAuthenticationTokenException", "MissingAuthenticationToken", 403,
         "Request is missing Authentication Token");
 
+    private AwsError UnknownService(string service) => new(
+        "com.amazon.coral.service#UnknownServiceException", "UnknownService", 400,
+        $"Gatehouse does not serve the {service} API; it serves {string.Join(", ", router.Modules.Select(m => m.SigningName).Where(n => n != "gatehouse").Distinct().Order(StringComparer.Ordinal))}. Check the endpoint URL.");
+
+    /// <summary>What the request log and the metrics say of one request.</summary>
+    private sealed class Trace
+    {
+        public string Service = "unknown";
+        public string Action = "unknown";
+        public string Principal = "-";
+        public string Outcome = "success";
+    }
+
     public async Task HandleAsync(HttpContext http)
+    {
+        var started = time.GetTimestamp();
+        var trace = new Trace();
+        metrics.InFlight.Add(1);
+        try
+        {
+            await HandleAsync(http, trace);
+        }
+        finally
+        {
+            metrics.InFlight.Add(-1);
+            var elapsed = time.GetElapsedTime(started);
+            KeyValuePair<string, object?> service = new("service", trace.Service), action = new("action", trace.Action);
+            metrics.Requests.Add(1, service, action, new("outcome", trace.Outcome));
+            metrics.RequestSeconds.Record(elapsed.TotalSeconds, service, action);
+            if (options.RequestLog)
+            {
+                _requestLog.LogInformation("{Method} {Path} {Service}:{Action} by {Principal} -> {Status} {Outcome} in {Milliseconds} ms ({RequestId})",
+                    http.Request.Method, http.Request.Path.Value, trace.Service, trace.Action, trace.Principal, http.Response.StatusCode, trace.Outcome,
+                    Math.Round(elapsed.TotalMilliseconds, 1), http.Response.Headers["x-amzn-RequestId"].ToString());
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpContext http, Trace trace)
     {
         var requestId = NewRequestId();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
@@ -45,6 +89,13 @@ internal sealed class RequestPipeline(
                 action = module.PathActions.GetValueOrDefault(path[module.PathPrefix!.Length..])
                     ?? throw new AwsErrorException(CommonErrors.UnknownOperation() with { Message = $"Unknown operation {path}." });
                 reader = new QueryRequestReader(HttpRequestParts.QueryParameters(http, ReadOnlyMemory<byte>.Empty));
+            }
+            else if (HttpRequestParts.SigningName(http, HttpRequestParts.QueryParameters(http, ReadOnlyMemory<byte>.Empty)) is { } signedFor
+                && !router.Serves(signedFor))
+            {
+                // A request for a service Gatehouse does not serve (aws s3 ls against this endpoint): say so, in an
+                // error document every SDK parses, instead of a bare 404 the CLI shows as an empty error.
+                throw new AwsErrorException(UnknownService(signedFor));
             }
             else if (target is not null)
             {
@@ -85,6 +136,8 @@ internal sealed class RequestPipeline(
                 reader = new QueryRequestReader(parameters);
             }
 
+            trace.Service = module.Name;
+            trace.Action = module.Actions.ContainsKey(action) ? action : "unknown";
             if (!module.Actions.TryGetValue(action, out var spec)
                 || (http.Features.Get<VpcEndpointArrival>() is { } endpoint && endpoint.Service != module.Name))
             {
@@ -99,6 +152,7 @@ internal sealed class RequestPipeline(
                 throw new AwsErrorException(MissingAuthenticationToken);
             }
 
+            trace.Principal = principal.Kind == PrincipalKind.Anonymous ? "anonymous" : principal.Arn;
             var region = signedRegion ?? options.DefaultRegion;
             var context = new ActionContext(http, module, action, principal, region, Facts(http, region, requestId),
                 protocol.Format == WireFormat.Json, UrlBase(http));
@@ -124,16 +178,19 @@ internal sealed class RequestPipeline(
         }
         catch (AwsErrorException ex)
         {
+            trace.Outcome = ex.Error.QueryCode;
             await WriteErrorAsync(http, protocol, requestId, ex.Error);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+            trace.Outcome = "ClientClosed";
             // The client went away.
         }
         catch (BadHttpRequestException ex)
         {
             // A client fault at the HTTP layer (malformed chunked encoding, a body cut short, a body slower than the
             // minimum rate): a 4xx in the protocol's shape, logged without a stack trace.
+            trace.Outcome = "MalformedHttpRequest";
             log.LogInformation("Request {RequestId}: bad HTTP request ({Status}): {Reason}", requestId, ex.StatusCode, ex.Message);
             await WriteErrorAsync(http, protocol, requestId, ex.StatusCode == StatusCodes.Status408RequestTimeout
                 ? CommonErrors.RequestTimeout()
@@ -145,6 +202,7 @@ internal sealed class RequestPipeline(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            trace.Outcome = "InternalFailure";
             log.LogError(ex, "Request {RequestId} ({Action}) failed", requestId, action);
             await WriteErrorAsync(http, protocol, requestId, CommonErrors.InternalFailure());
         }

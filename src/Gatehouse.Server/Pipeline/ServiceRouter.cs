@@ -38,6 +38,9 @@ internal sealed class ServiceRouter
     public IWireProtocol FallbackProtocol(bool json) =>
         (json ? _unmatchedQuery?.JsonProtocol : _unmatchedQuery?.QueryProtocol) ?? AwsJsonProtocol.V10;
 
+    /// <summary>Whether a module answers requests signed for this SigV4 service name.</summary>
+    public bool Serves(string signingName) => _modules.Any(m => m.SigningName == signingName);
+
     public ServiceModule? ByPath(string path)
     {
         foreach (var m in _modules)

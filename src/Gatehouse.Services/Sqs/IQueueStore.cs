@@ -58,6 +58,11 @@ public interface IQueueStore : IAsyncDisposable
     /// so this node's catalogue and long polls follow at once. A store that only this process writes never raises it.
     /// </summary>
     event Action<QueueChange>? ChangedElsewhere;
+
+    /// <summary>A queue's messages in send order, each with when it becomes visible, without changing any of them
+    /// (<c>gatehouse peek</c>, docs/operations.md), and the send time of the oldest message (null when empty).</summary>
+    Task<(IReadOnlyList<PeekedMessage> Messages, long? OldestSentMs)> PeekAsync(long queueId, int max, CancellationToken ct = default) =>
+        throw new NotSupportedException("This store cannot show messages without receiving them.");
 }
 
 /// <summary>What another node changed: a queue's new definition (<see cref="Queue"/>), its deletion, or messages that
@@ -92,6 +97,9 @@ public sealed record NewMessage(
 
 /// <summary>The result of storing one message: its id and, on FIFO queues, its sequence number. A duplicate
 /// within the deduplication window returns the original's id and sequence number.</summary>
+/// <summary>A message as stored, and when it becomes (or became) visible.</summary>
+public sealed record PeekedMessage(StoredMessage Message, long VisibleAtMs);
+
 public sealed record SendOutcome(string MessageId, long SequenceNumber, bool Duplicate);
 
 /// <summary>What ReceiveMessage asks the store for.</summary>

@@ -44,7 +44,7 @@ public sealed partial class SqsService
         }
 
         var key3 = (caller.AccountId, caller.Region, name);
-        if (_recentlyDeleted.TryGetValue(key3, out var deletedAt) && NowMs - deletedAt < DeletedRecentlyWindowMs)
+        if (_recentlyDeleted.TryGetValue(key3, out var deletedAt) && NowMs - deletedAt < DeletedRecentlyWindowMs && !NoCooldowns)
         {
             throw new AwsErrorException(SqsErrors.QueueDeletedRecently());
         }
@@ -409,7 +409,7 @@ public sealed partial class SqsService
     public async Task PurgeQueueAsync(QueueRecord queue, CancellationToken ct = default)
     {
         var now = NowMs;
-        if (_lastPurgeMs.TryGetValue(queue.Id, out var last) && now - last < PurgeWindowMs)
+        if (_lastPurgeMs.TryGetValue(queue.Id, out var last) && now - last < PurgeWindowMs && !NoCooldowns)
         {
             throw new AwsErrorException(SqsErrors.PurgeQueueInProgress(queue.Name));
         }

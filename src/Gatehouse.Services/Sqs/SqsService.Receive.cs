@@ -88,7 +88,7 @@ public sealed partial class SqsService
             }
 
             var now = _time.GetUtcNow();
-            if (now >= deadline)
+            if (now >= deadline || _stopping.IsCancellationRequested)
             {
                 return new ReceiveMessageResponse([]);
             }
@@ -105,7 +105,16 @@ public sealed partial class SqsService
 
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
             var delay = Task.Delay(until > now ? until - now : TimeSpan.Zero, _time, cts.Token);
-            await Task.WhenAny(signal, delay);
+            Interlocked.Increment(ref _openLongPolls);
+            try
+            {
+                await Task.WhenAny(signal, delay);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _openLongPolls);
+            }
+
             await cts.CancelAsync();
             ct.ThrowIfCancellationRequested();
         }

@@ -108,6 +108,15 @@ public sealed partial class SqsService : IAsyncDisposable
 
     private long NowSeconds => _time.GetUtcNow().ToUnixTimeSeconds();
 
+    /// <summary>Shutdown has begun: open long polls end now with an empty reply (as when their wait runs out), and
+    /// new ones do not wait.</summary>
+    public void EndLongPolls() => _stopping.Cancel();
+
+    /// <summary>Long polls waiting now.</summary>
+    public int OpenLongPolls => Volatile.Read(ref _openLongPolls);
+
+    private int _openLongPolls;
+
     public async ValueTask DisposeAsync()
     {
         await _sweeper.DisposeAsync();
