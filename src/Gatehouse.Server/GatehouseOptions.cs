@@ -75,6 +75,9 @@ public sealed record GatehouseOptions
     /// directory, created on first start.</summary>
     public string? ServerKey { get; init; }
 
+    /// <summary>How many authorization decisions the decision log keeps (<c>decisions.db</c>); older ones are pruned.</summary>
+    public int DecisionRetention { get; init; } = 100_000;
+
     public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env)
     {
         var o = new GatehouseOptions();
@@ -128,6 +131,7 @@ public sealed record GatehouseOptions
             AdvertisedUrl = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL")?.TrimEnd('/'),
             WorldFile = Get("--world", "GATEHOUSE_WORLD"),
             ServerKey = Get("--server-key", "GATEHOUSE_SERVER_KEY"),
+            DecisionRetention = Get("--decision-retention", "GATEHOUSE_DECISION_RETENTION") is { } keep ? int.Parse(keep, CultureInfo.InvariantCulture) : o.DecisionRetention,
         };
     }
 }

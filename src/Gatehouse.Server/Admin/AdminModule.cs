@@ -2,6 +2,7 @@ using Gatehouse.Protocol;
 using Gatehouse.Protocol.Wire;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Authorization;
+using Gatehouse.Services.Iam;
 using Gatehouse.Services.Sqs;
 
 namespace Gatehouse.Server.Admin;
@@ -18,7 +19,7 @@ internal static class AdminModule
 {
     public const string Prefix = "/_gatehouse/";
 
-    public static ServiceModule Create(Authorizer authorizer, SqsService sqs, GatehouseOptions options, TimeProvider time)
+    public static ServiceModule Create(Authorizer authorizer, SqsService sqs, GatehouseOptions options, TimeProvider time, IdentityRegistry? identity = null)
     {
         var startedAt = time.GetTimestamp();
         IEnumerable<Services.Identity.AuthorizationQuery> Permission(ActionContext c, string action) =>
@@ -26,6 +27,8 @@ internal static class AdminModule
         ActionSpec Action(string name, Func<ActionContext, IRequestReader, Action<IResponseWriter>> write) =>
             ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name),
                 (c, r) => Task.FromResult<Action<IResponseWriter>?>(write(c, r)));
+        ActionSpec AsyncAction(string name, Func<ActionContext, IRequestReader, Task<Action<IResponseWriter>?>> write) =>
+            ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name), write);
         var actions = new[]
         {
             ActionSpec.Define<IRequestReader>("GetHealth", [], r => r, (_, _) => [], (_, _) => Task.FromResult<Action<IResponseWriter>?>(w =>
@@ -48,6 +51,29 @@ internal static class AdminModule
                 var decisions = authorizer.Log.Recent(max);
                 return w => w.List("decisions", "decision", decisions, WriteDecision, emitEmpty: true);
             }),
+            AsyncAction("GetDecision", async (c, r) =>
+            {
+                var id = r.GetString("requestId") ?? throw new AwsErrorException(CommonErrors.MissingParameter("requestId"));
+                var found = await authorizer.Log.FindAsync(id, c.Aborted);
+                return Raw("decisions", found);
+            }),
+            AsyncAction("QueryDecisions", async (c, r) =>
+            {
+                var query = new DecisionQuery
+                {
+                    Principal = r.GetString("principal"),
+                    DeniedOnly = r.GetString("denied") is "true" or "1",
+                    Since = r.GetString("since") is { } since ? Troubleshooter.ParseSince(since, time.GetUtcNow()) : null,
+                    Max = Math.Clamp(r.GetInt("max") ?? 50, 1, 10_000),
+                };
+                var found = await authorizer.Log.QueryAsync(query, c.Aborted);
+                return Raw("decisions", found.Select(d => d.Json));
+            }),
+            AsyncAction("Troubleshoot", async (c, r) =>
+            {
+                var explained = await Troubleshooter.ExplainAsync(authorizer, sqs, identity, options, c, r);
+                return Raw("decisions", [explained]);
+            }),
         };
         return new ServiceModule
         {
@@ -60,10 +86,21 @@ internal static class AdminModule
                 ["health"] = "GetHealth",
                 ["status"] = "GetStatus",
                 ["decisions"] = "ListDecisions",
+                ["decision"] = "GetDecision",
+                ["history"] = "QueryDecisions",
+                ["troubleshoot"] = "Troubleshoot",
             },
             Actions = actions.ToDictionary(a => a.Name, StringComparer.Ordinal),
         };
     }
+
+    private static Action<IResponseWriter> Raw(string name, IEnumerable<string> documents) => w =>
+    {
+        if (w is JsonResponseWriter json)
+        {
+            json.RawJsonList(name, documents);
+        }
+    };
 
     private static void WriteDecision(IResponseWriter w, DecisionRecord d)
     {
