@@ -398,4 +398,31 @@ public sealed class ExplainTests(IdentityServer server) : IClassFixture<Identity
         var json = await client.GetAsync("decision", [new("requestId", "none")], default);
         Assert.Equal(0, json.GetProperty("decisions").GetArrayLength());
     }
+
+    [Fact]
+    public async Task Lint_checks_a_policy_file_and_a_principals_stored_policies()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "gatehouse-lint-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(file, """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMesage","Resource":"*"}]}""");
+        try
+        {
+            var (code, text, _) = await Cli("lint", file);
+            Assert.Equal(2, code);
+            Assert.Contains("UnknownAction", text, StringComparison.Ordinal);
+            Assert.Contains("$.Statement[0].Action[0]", text, StringComparison.Ordinal);
+            Assert.Contains("sqs:SendMessage", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var setup = await Py("""
+            name, key, secret = new_user({"list": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ListQueues", "Resource": "arn:aws:sqs:us-east-1:000000000000:one"}]}})
+            print(json.dumps({"arn": iam.get_user(UserName=name)["User"]["Arn"]}))
+            """);
+        var (_, json, _) = await Cli("lint", "--principal", Str(setup, "arn"), "--output", "json");
+        var finding = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("ListQueuesOnQueueArn", Str(finding, "code"));
+    }
 }

@@ -74,6 +74,15 @@ internal static class AdminModule
                 var explained = await Troubleshooter.ExplainAsync(authorizer, sqs, identity, options, c, r);
                 return Raw("decisions", [explained]);
             }),
+            AsyncAction("LintPolicies", async (c, r) =>
+            {
+                IReadOnlyList<PolicyFinding> findings = r.GetString("queue") is { } queue
+                    ? Linter.Queue(sqs, queue, c.Region, options.AccountId)
+                    : r.GetString("principal") is { } principal && identity is not null
+                        ? await Linter.PrincipalAsync(identity, principal, c.Aborted)
+                        : throw new AwsErrorException(CommonErrors.MissingParameter("queue"));
+                return w => Linter.Write(w, findings);
+            }),
         };
         return new ServiceModule
         {
@@ -89,6 +98,7 @@ internal static class AdminModule
                 ["decision"] = "GetDecision",
                 ["history"] = "QueryDecisions",
                 ["troubleshoot"] = "Troubleshoot",
+                ["lint"] = "LintPolicies",
             },
             Actions = actions.ToDictionary(a => a.Name, StringComparer.Ordinal),
         };

@@ -112,4 +112,17 @@ public sealed class DiagnosticsTests(EnforcementFixture f)
         Assert.Equal("Allow", decision.GetProperty("decision").GetString());
         Assert.False(decision.TryGetProperty("requestId", out _));
     }
+
+    [Fact]
+    public async Task Lint_checks_a_queues_stored_policy()
+    {
+        var (url, _) = await f.NewQueueAsync("""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"QUEUE_ARN"}]}""");
+        var body = await GetAsync("/_gatehouse/lint?queue=" + Uri.EscapeDataString(url));
+        var finding = Assert.Single(body.GetProperty("findings").EnumerateArray());
+        Assert.Equal("PublicAllow", finding.GetProperty("code").GetString());
+        Assert.Equal("$.Statement[0].Principal", finding.GetProperty("path").GetString());
+
+        var (clean, _) = await f.NewQueueAsync();
+        Assert.Empty((await GetAsync("/_gatehouse/lint?queue=" + Uri.EscapeDataString(clean))).GetProperty("findings").EnumerateArray());
+    }
 }
