@@ -425,4 +425,37 @@ public sealed class ExplainTests(IdentityServer server) : IClassFixture<Identity
         var finding = Assert.Single(JsonDocument.Parse(json).RootElement.GetProperty("findings").EnumerateArray());
         Assert.Equal("ListQueuesOnQueueArn", Str(finding, "code"));
     }
+
+    [Fact]
+    public async Task Suggest_policy_builds_the_least_privilege_policy_from_what_was_denied_and_it_allows_exactly_that()
+    {
+        var setup = await Py("""
+            sqs = client("sqs")
+            url = sqs.create_queue(QueueName="q" + uuid.uuid4().hex[:10])["QueueUrl"]
+            other = sqs.create_queue(QueueName="q" + uuid.uuid4().hex[:10])["QueueUrl"]
+            name, key, secret = new_user({})
+            mine = client("sqs", key, secret)
+            denied = [request_id(lambda: mine.send_message(QueueUrl=url, MessageBody="x")), request_id(lambda: mine.receive_message(QueueUrl=url))]
+            print(json.dumps({"url": url, "other": other, "key": key, "secret": secret, "user": name,
+                "arn": iam.get_user(UserName=name)["User"]["Arn"], "denied": denied}))
+            """);
+        Assert.All(setup.GetProperty("denied").EnumerateArray(), d => Assert.Equal(JsonValueKind.String, d.ValueKind));
+        var (code, json, error) = await Cli("suggest-policy", "--principal", Str(setup, "arn"), "--output", "json");
+        Assert.True(code == 0, error);
+        var suggestion = JsonDocument.Parse(json).RootElement;
+        var statement = Assert.Single(suggestion.GetProperty("identityPolicy").GetProperty("Statement").EnumerateArray());
+        Assert.Equal(["sqs:ReceiveMessage", "sqs:SendMessage"], statement.GetProperty("Action").EnumerateArray().Select(a => a.GetString()));
+        Assert.Empty(suggestion.GetProperty("resourcePolicyStatements").EnumerateArray());
+
+        var retried = await Py($$"""
+            iam.put_user_policy(UserName={{Q(Str(setup, "user"))}}, PolicyName="suggested", PolicyDocument=json.dumps(json.loads({{Q(suggestion.GetProperty("identityPolicy").GetRawText())}})))
+            mine = client("sqs", {{Q(Str(setup, "key"))}}, {{Q(Str(setup, "secret"))}})
+            print(json.dumps([request_id(lambda: mine.send_message(QueueUrl={{Q(Str(setup, "url"))}}, MessageBody="x")),
+                request_id(lambda: mine.receive_message(QueueUrl={{Q(Str(setup, "url"))}})),
+                request_id(lambda: mine.send_message(QueueUrl={{Q(Str(setup, "other"))}}, MessageBody="x"))]))
+            """);
+        Assert.Equal(JsonValueKind.Null, retried[0].ValueKind);
+        Assert.Equal(JsonValueKind.Null, retried[1].ValueKind);
+        Assert.Equal(JsonValueKind.String, retried[2].ValueKind); // nothing more than what was used
+    }
 }

@@ -74,6 +74,24 @@ internal static class AdminModule
                 var explained = await Troubleshooter.ExplainAsync(authorizer, sqs, identity, options, c, r);
                 return Raw("decisions", [explained]);
             }),
+            AsyncAction("SuggestPolicy", async (c, r) =>
+            {
+                var principal = r.GetString("principal") ?? throw new AwsErrorException(CommonErrors.MissingParameter("principal"));
+                var decisions = await authorizer.Log.QueryAsync(new DecisionQuery
+                {
+                    Principal = principal,
+                    Since = r.GetString("since") is { } since ? Troubleshooter.ParseSince(since, time.GetUtcNow()) : null,
+                    Max = 100_000,
+                }, c.Aborted);
+                var suggestion = PolicySuggester.Suggest(decisions, principal);
+                return w =>
+                {
+                    if (w is JsonResponseWriter json)
+                    {
+                        json.RawJsonList("suggestions", [suggestion]);
+                    }
+                };
+            }),
             AsyncAction("LintPolicies", async (c, r) =>
             {
                 IReadOnlyList<PolicyFinding> findings = r.GetString("queue") is { } queue
@@ -99,6 +117,7 @@ internal static class AdminModule
                 ["history"] = "QueryDecisions",
                 ["troubleshoot"] = "Troubleshoot",
                 ["lint"] = "LintPolicies",
+                ["suggest-policy"] = "SuggestPolicy",
             },
             Actions = actions.ToDictionary(a => a.Name, StringComparer.Ordinal),
         };

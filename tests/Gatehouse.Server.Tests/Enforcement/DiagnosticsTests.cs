@@ -125,4 +125,13 @@ public sealed class DiagnosticsTests(EnforcementFixture f)
         var (clean, _) = await f.NewQueueAsync();
         Assert.Empty((await GetAsync("/_gatehouse/lint?queue=" + Uri.EscapeDataString(clean))).GetProperty("findings").EnumerateArray());
     }
+
+    [Fact]
+    public async Task Suggest_policy_answers_from_the_log_for_a_principal()
+    {
+        var body = await GetAsync("/_gatehouse/suggest-policy?principal=" + Uri.EscapeDataString("arn:aws:iam::000000000000:user/nobody-ever"));
+        var suggestion = Assert.Single(body.GetProperty("suggestions").EnumerateArray());
+        Assert.Equal(0, suggestion.GetProperty("decisions").GetInt32());
+        Assert.Empty(suggestion.GetProperty("identityPolicy").GetProperty("Statement").EnumerateArray());
+    }
 }
