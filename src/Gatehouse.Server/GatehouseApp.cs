@@ -108,6 +108,12 @@ public static class GatehouseApp
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        var policyChecks = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.PolicyChecks");
+        foreach (var module in app.Services.GetServices<ServiceModule>())
+        {
+            PolicyStoreLinting.Attach(module, policyChecks);
+        }
+
         var pipeline = app.Services.GetRequiredService<RequestPipeline>();
         var decisionLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Authorization");
         app.Services.GetRequiredService<Authorizer>().Denied += d =>
