@@ -9,8 +9,21 @@ namespace Gatehouse.Identity.Tests;
 /// <c>gatehouse explain REQUEST-ID</c> that names the deciding layer and the failing element, and its fix, applied
 /// by the test exactly as given, makes the retried request pass (or it says only the owner's root user can fix it).
 /// </summary>
-public sealed class ExplainTests(IdentityServer server) : IClassFixture<IdentityServer>
+public sealed class ExplainTests : IAsyncLifetime
 {
+    private readonly IdentityServer server = new(TimeProvider.System, o => o with { HttpsPort = FreePort() });
+
+    public Task InitializeAsync() => server.InitializeAsync();
+
+    public Task DisposeAsync() => server.DisposeAsync();
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Python helpers: make a user with inline policies and keys, catch a denial's request id, and apply a
     /// suggested fix as given (identity, queue or boundary policy).</summary>
     private const string Helpers = """
@@ -457,5 +470,31 @@ public sealed class ExplainTests(IdentityServer server) : IClassFixture<Identity
         Assert.Equal(JsonValueKind.Null, retried[0].ValueKind);
         Assert.Equal(JsonValueKind.Null, retried[1].ValueKind);
         Assert.Equal(JsonValueKind.String, retried[2].ValueKind); // nothing more than what was used
+    }
+
+    [Fact]
+    public async Task A_producer_of_an_sse_kms_queue_without_kms_permission_is_explained_with_the_key_policy_layer()
+    {
+        var setup = await Py($$"""
+            key = client("kms").create_key()["KeyMetadata"]["Arn"]
+            url = client("sqs").create_queue(QueueName="q" + uuid.uuid4().hex[:10], Attributes={"KmsMasterKeyId": key})["QueueUrl"]
+            name, k, s = new_user({"all": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]} })
+            rid = request_id(lambda: client("sqs", k, s, endpoint={{Q(server.HttpsEndpoint!)}}).send_message(QueueUrl=url, MessageBody="x"))
+            print(json.dumps({"url": url, "key": k, "secret": s, "rid": rid, "kms": key}))
+            """);
+        var d = await ExplainAsync(Str(setup, "rid"));
+        Assert.Equal("kms:GenerateDataKey", Str(d, "action"));
+        Assert.Equal(Str(setup, "kms"), Str(d, "resource"));
+        Assert.Equal("IdentityPolicy", Str(Explanation(d), "decidedBy"));
+        Assert.Equal("Allow", Str(Layer(d, "KmsKeyPolicy"), "verdict"));
+        var fix = FirstFix(d);
+        Assert.Contains("kms:GenerateDataKey", Str(fix, "statement"), StringComparison.Ordinal);
+        Assert.Contains("kms:Decrypt", Str(fix, "statement"), StringComparison.Ordinal); // SQS asks for it next
+
+        var retried = await Py($$"""
+            apply_fix(json.loads({{Q(fix.GetRawText())}}))
+            print(json.dumps(request_id(lambda: client("sqs", {{Q(Str(setup, "key"))}}, {{Q(Str(setup, "secret"))}}, endpoint={{Q(server.HttpsEndpoint!)}}).send_message(QueueUrl={{Q(Str(setup, "url"))}}, MessageBody="x"))))
+            """);
+        Assert.Equal(JsonValueKind.Null, retried.ValueKind);
     }
 }

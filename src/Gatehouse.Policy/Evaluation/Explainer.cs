@@ -300,7 +300,7 @@ public static class Explainer
             Sid = "GatehouseSuggested" + new string([.. request.Action.Where(char.IsLetterOrDigit)]),
             Effect = PolicyEffect.Allow,
             Principal = withPrincipal ? (principalOverride ?? principalArn) is { } arn ? new PrincipalElement { Aws = [arn] } : new PrincipalElement { IsWildcardString = true } : null,
-            Actions = [request.Action],
+            Actions = SqsProducerNeedsDecrypt(request) ? [request.Action, "kms:Decrypt"] : [request.Action],
             Resources = [resource],
             HasResourceElement = true,
         };
@@ -406,6 +406,13 @@ public static class Explainer
         PolicyType.Resource or PolicyType.RoleTrust => request.Resource,
         _ => doc.Name ?? request.Resource,
     };
+
+    /// <summary>An SQS producer of an SSE-KMS queue needs kms:Decrypt as well as kms:GenerateDataKey (Amazon SQS
+    /// developer guide, "Key management": producers need both), and SQS asks for them one after the other; so the fix
+    /// for the first names both, or the retried send would stop at the second.</summary>
+    private static bool SqsProducerNeedsDecrypt(AuthorizationRequest request) =>
+        request.Action.Equals("kms:GenerateDataKey", StringComparison.OrdinalIgnoreCase)
+        && request.Context.Get("kms:ViaService") is [var via] && via.StartsWith("sqs.", StringComparison.Ordinal);
 
     private static bool Widenable(string op) =>
         op.StartsWith("String", StringComparison.Ordinal) && !op.StartsWith("StringNot", StringComparison.Ordinal)
