@@ -28,9 +28,17 @@ public sealed record DecisionRecord(
     /// <summary>What the authorizer noted beside the engine (unparseable stored policies, missing endpoints).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    private string? _summaryJson;
+
     /// <summary>The decision as one JSON document: the summary fields, the context keys the request carried, the
     /// engine's trace, and the explanation (layers, verdicts, failing elements, fixes). Built once, on first use.</summary>
-    public string ToJson() => _json ??= DecisionJson.Write(this);
+    public string ToJson() => _json ??= DecisionJson.Write(this, full: true);
+
+    /// <summary>What the store keeps: the full document for a denial; for an allowed request the summary fields,
+    /// the context keys and the granting statements, without re-walking every policy (the trace is the slow path,
+    /// and most requests are allowed). <see cref="ToJson"/> still gives the full document while the record is in
+    /// memory.</summary>
+    public string ToStoredJson() => Decision == Decision.Allow ? _summaryJson ??= DecisionJson.Write(this, full: false) : ToJson();
 }
 
 /// <summary>One persisted decision: the columns a query filters on, and the whole decision as JSON.</summary>
@@ -234,7 +242,7 @@ public sealed class DecisionLog : IAsyncDisposable
                 try
                 {
                     batch.Add(new StoredDecision(record.Time, record.RequestId, record.Principal, record.Result?.Request.Principal.PrincipalArn,
-                        record.Action, record.Resource, record.Decision.ToString(), record.Refused, record.ToJson()));
+                        record.Action, record.Resource, record.Decision.ToString(), record.Refused, record.ToStoredJson()));
                 }
                 catch (Exception)
                 {
@@ -290,9 +298,10 @@ internal static class DecisionJson
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string Write(DecisionRecord d)
+    public static string Write(DecisionRecord d, bool full)
     {
-        var result = d.Result;
+        var result = full ? d.Result : null;
+        var request = d.Result?.Request;
         DecisionExplanation? explanation = null;
         string? explanationError = null;
         try
@@ -305,9 +314,9 @@ internal static class DecisionJson
             explanationError = e.GetType().Name + ": " + e.Message;
         }
 
-        var context = result?.Request.Context.Keys.Order(StringComparer.Ordinal)
-            .ToDictionary(k => k, k => result.Request.Context.Get(k) ?? [], StringComparer.Ordinal);
-        var p = result?.Request.Principal;
+        var context = request?.Context.Keys.Order(StringComparer.Ordinal)
+            .ToDictionary(k => k, k => request.Context.Get(k) ?? [], StringComparer.Ordinal);
+        var p = request?.Principal;
         var document = new
         {
             time = d.Time.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
@@ -316,7 +325,7 @@ internal static class DecisionJson
             caller = p is null ? null : new { arn = p.Arn, account = p.AccountId, userId = p.UniqueId, type = p.Type.ToString(), principalArn = p.PrincipalArn },
             action = d.Action,
             resource = d.Resource,
-            resourceAccount = result?.Request.ResourceAccount,
+            resourceAccount = request?.ResourceAccount,
             decision = d.Decision.ToString(),
             decidedBy = d.DecidingPolicyType.ToString(),
             statements = d.DecidingStatements,
@@ -325,6 +334,7 @@ internal static class DecisionJson
             contextKeys = context,
             notes = d.Notes,
             trace = result is null ? d.Explanation : [.. result.Trace.Steps, .. result.Trace.Policies.SelectMany(pt => pt.Statements.Select(s => $"{pt.Type} {s}"))],
+            grant = d.Result?.Grant.ToString(),
             explanation,
             explanationError,
         };
