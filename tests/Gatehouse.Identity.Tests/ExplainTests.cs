@@ -78,6 +78,15 @@ public sealed class ExplainTests : IAsyncLifetime
                 doc = json.loads(current) if current else {"Version": "2012-10-17", "Statement": []}
                 doc = edit(doc, fix)
                 s.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(doc) if doc["Statement"] else ""})
+            elif layer == "ServiceControlPolicy":
+                orgs = client("organizations")
+                policy = [p for p in orgs.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"] if name in (p["Id"], p["Name"], p["Arn"])][0]
+                doc = edit(json.loads(orgs.describe_policy(PolicyId=policy["Id"])["Policy"]["Content"]), fix)
+                if doc["Statement"]:
+                    orgs.update_policy(PolicyId=policy["Id"], Content=json.dumps(doc))
+                else:
+                    for t in orgs.list_targets_for_policy(PolicyId=policy["Id"])["Targets"]:
+                        orgs.detach_policy(PolicyId=policy["Id"], TargetId=t["TargetId"])
             elif layer == "PermissionsBoundary":
                 p = i.get_policy(PolicyArn=name)["Policy"]
                 doc = i.get_policy_version(PolicyArn=name, VersionId=p["DefaultVersionId"])["PolicyVersion"]["Document"]
@@ -494,6 +503,35 @@ public sealed class ExplainTests : IAsyncLifetime
         var retried = await Py($$"""
             apply_fix(json.loads({{Q(fix.GetRawText())}}))
             print(json.dumps(request_id(lambda: client("sqs", {{Q(Str(setup, "key"))}}, {{Q(Str(setup, "secret"))}}, endpoint={{Q(server.HttpsEndpoint!)}}).send_message(QueueUrl={{Q(Str(setup, "url"))}}, MessageBody="x"))))
+            """);
+        Assert.Equal(JsonValueKind.Null, retried.ValueKind);
+    }
+
+    [Fact]
+    public async Task An_scp_deny_is_named_at_its_level_and_removing_the_statement_allows()
+    {
+        var setup = await server.Boto3Async(OrganizationScripts.Prelude + Helpers + """
+            root = ensure_org()
+            account, _ = new_account("explain" + uuid.uuid4().hex[:6])
+            key = admin("admin" + uuid.uuid4().hex[:6])
+            creds = role_session(account, key)
+            url = client("sqs", *creds).create_queue(QueueName="q" + uuid.uuid4().hex[:10])["QueueUrl"]
+            user = user_in(creds, "u" + uuid.uuid4().hex[:6], allow("sqs:*"))
+            scp("nosend" + uuid.uuid4().hex[:6], [{"Sid": "NoSend", "Effect": "Deny", "Action": "sqs:SendMessage", "Resource": "*"}], account)
+            rid = request_id(lambda: client("sqs", *user).send_message(QueueUrl=url, MessageBody="x"))
+            print(json.dumps({"url": url, "key": user[0], "secret": user[1], "rid": rid}))
+            """);
+        var d = await ExplainAsync(Str(setup, "rid"));
+        Assert.Equal("ExplicitDeny", Str(d, "decision"));
+        Assert.Equal("ServiceControlPolicy", Str(Explanation(d), "decidedBy"));
+        Assert.Equal("ExplicitDeny", Str(Layer(d, "ServiceControlPolicy"), "verdict"));
+        var fix = FirstFix(d);
+        Assert.Equal("RemoveStatement", Str(fix, "change"));
+        Assert.Equal("NoSend", Str(fix, "statementSid"));
+
+        var retried = await Py($$"""
+            apply_fix(json.loads({{Q(fix.GetRawText())}}))
+            print(json.dumps(request_id(lambda: client("sqs", {{Q(Str(setup, "key"))}}, {{Q(Str(setup, "secret"))}}).send_message(QueueUrl={{Q(Str(setup, "url"))}}, MessageBody="x"))))
             """);
         Assert.Equal(JsonValueKind.Null, retried.ValueKind);
     }
