@@ -78,6 +78,10 @@ public sealed class ExplainTests : IAsyncLifetime
                 doc = json.loads(current) if current else {"Version": "2012-10-17", "Statement": []}
                 doc = edit(doc, fix)
                 s.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(doc) if doc["Statement"] else ""})
+            elif layer == "VpcEndpointPolicy":
+                ec2 = client("ec2")
+                current = ec2.describe_vpc_endpoints(VpcEndpointIds=[target])["VpcEndpoints"][0]["PolicyDocument"]
+                ec2.modify_vpc_endpoint(VpcEndpointId=target, PolicyDocument=json.dumps(edit(json.loads(current), fix)))
             elif layer == "ServiceControlPolicy":
                 orgs = client("organizations")
                 policy = [p for p in orgs.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"] if name in (p["Id"], p["Name"], p["Arn"])][0]
@@ -532,6 +536,34 @@ public sealed class ExplainTests : IAsyncLifetime
         var retried = await Py($$"""
             apply_fix(json.loads({{Q(fix.GetRawText())}}))
             print(json.dumps(request_id(lambda: client("sqs", {{Q(Str(setup, "key"))}}, {{Q(Str(setup, "secret"))}}).send_message(QueueUrl={{Q(Str(setup, "url"))}}, MessageBody="x"))))
+            """);
+        Assert.Equal(JsonValueKind.Null, retried.ValueKind);
+    }
+
+    [Fact]
+    public async Task A_vpc_endpoint_policy_denial_names_the_endpoint_and_adding_the_statement_allows()
+    {
+        var setup = await Py("""
+            ec2 = client("ec2")
+            vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+            policy = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:ReceiveMessage", "Resource": "*"}]})
+            e = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.sqs", VpcEndpointType="Interface", PolicyDocument=policy)["VpcEndpoint"]
+            ep = "http://" + e["DnsEntries"][0]["DnsName"]
+            url = client("sqs").create_queue(QueueName="q" + uuid.uuid4().hex[:10])["QueueUrl"]
+            name, k, s = new_user({"all": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}]}})
+            rid = request_id(lambda: client("sqs", k, s, endpoint=ep).send_message(QueueUrl=url, MessageBody="x"))
+            print(json.dumps({"url": url, "key": k, "secret": s, "rid": rid, "endpoint": ep, "id": e["VpcEndpointId"]}))
+            """);
+        var d = await ExplainAsync(Str(setup, "rid"));
+        Assert.Equal("VpcEndpointPolicy", Str(Explanation(d), "decidedBy"));
+        Assert.Equal("NoMatch", Str(Layer(d, "VpcEndpointPolicy"), "verdict"));
+        Assert.Equal("Allow", Str(Layer(d, "IdentityPolicy"), "verdict"));
+        var fix = FirstFix(d);
+        Assert.Equal(Str(setup, "id"), Str(fix, "target"));
+
+        var retried = await Py($$"""
+            apply_fix(json.loads({{Q(fix.GetRawText())}}))
+            print(json.dumps(request_id(lambda: client("sqs", {{Q(Str(setup, "key"))}}, {{Q(Str(setup, "secret"))}}, endpoint={{Q(Str(setup, "endpoint"))}}).send_message(QueueUrl={{Q(Str(setup, "url"))}}, MessageBody="x"))))
             """);
         Assert.Equal(JsonValueKind.Null, retried.ValueKind);
     }
