@@ -71,7 +71,7 @@ internal static class AdminModule
             }),
             AsyncAction("Troubleshoot", async (c, r) =>
             {
-                var explained = await Troubleshooter.ExplainAsync(authorizer, sqs, identity, options, c, r);
+                var explained = await Troubleshooter.ExplainAsync(authorizer, sqs, identity, options, time, c, r);
                 return Raw("decisions", [explained]);
             }),
             AsyncAction("SuggestPolicy", async (c, r) =>

@@ -15,7 +15,7 @@ namespace Gatehouse.Server.Admin;
 /// </summary>
 internal static class Troubleshooter
 {
-    public static async Task<string> ExplainAsync(Authorizer authorizer, SqsService sqs, IdentityRegistry? identity, GatehouseOptions options, ActionContext c, IRequestReader r)
+    public static async Task<string> ExplainAsync(Authorizer authorizer, SqsService sqs, IdentityRegistry? identity, GatehouseOptions options, TimeProvider time, ActionContext c, IRequestReader r)
     {
         var principalArn = r.GetString("principal") ?? throw new AwsErrorException(CommonErrors.MissingParameter("principal"));
         var action = r.GetString("action") ?? throw new AwsErrorException(CommonErrors.MissingParameter("action"));
@@ -43,7 +43,7 @@ internal static class Troubleshooter
         var query = new AuthorizationQuery(service, principal, action, arn, account, queue?.Attributes.GetValueOrDefault(QueueAttributeNames.Policy),
             context, queue?.Tags, facts);
         var result = await authorizer.EvaluateAsync(query, c.Aborted);
-        var record = new DecisionRecord(DateTimeOffset.MinValue, principal.Kind == PrincipalKind.Anonymous ? "anonymous" : principal.Arn, action, arn,
+        var record = new DecisionRecord(time.GetUtcNow(), principal.Kind == PrincipalKind.Anonymous ? "anonymous" : principal.Arn, action, arn,
             result.Decision, result.DecidingPolicyType, [.. result.DecidingStatements.Select(s => s.ToString())], null, false, [])
         {
             Result = result,
