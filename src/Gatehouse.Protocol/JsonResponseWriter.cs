@@ -35,6 +35,18 @@ public sealed class JsonResponseWriter : IResponseWriter, IDisposable
         }
     }
 
+    /// <summary>A member whose value is already JSON (a stored document), written as is.</summary>
+    public void RawJsonList(string name, IEnumerable<string> documents)
+    {
+        _json.WriteStartArray(name);
+        foreach (var document in documents)
+        {
+            _json.WriteRawValue(document, skipInputValidation: true);
+        }
+
+        _json.WriteEndArray();
+    }
+
     public void Number(string name, long? value)
     {
         if (value is { } v)

@@ -15,6 +15,7 @@ using Gatehouse.Services.Organizations;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Services.Sts;
 using Gatehouse.Storage.Sqlite;
+using Gatehouse.Storage.Sqlite.Decisions;
 using Gatehouse.Storage.Sqlite.Ec2;
 using Gatehouse.Storage.Sqlite.Kms;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -100,6 +101,8 @@ public static class GatehouseApp
             Mode = options.Enforcement,
             LegacySqsMessage = options.LegacyAccessDeniedMessage,
             LegacyKmsMessage = options.LegacyKmsAccessDeniedMessage,
+            DecisionStore = options.InMemory ? new InMemoryDecisionStore() : SqliteDecisionStore.Open(Path.Combine(options.DataDirectory, "decisions.db")),
+            DecisionRetention = options.DecisionRetention,
         });
         // EC2: VPCs, subnets and VPC endpoints (ec2.db beside the queue database); endpoint policies gate requests.
         var ec2 = new Ec2Service(options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);
@@ -116,7 +119,7 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
         builder.Services.AddSingleton(kms);
         builder.Services.AddSingleton(sp => KmsModule.Create(kms, sp.GetRequiredService<Authorizer>()));
-        builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time));
+        builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time, identity));
         builder.Services.AddSingleton(_ => Ec2Module.Create(ec2));
         builder.Services.AddSingleton(new GatehouseMetrics(sqs));
         if (options.Metrics)
@@ -131,6 +134,12 @@ public static class GatehouseApp
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        var policyChecks = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.PolicyChecks");
+        foreach (var module in app.Services.GetServices<ServiceModule>())
+        {
+            PolicyStoreLinting.Attach(module, policyChecks);
+        }
+
         var pipeline = app.Services.GetRequiredService<RequestPipeline>();
         var decisionLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Authorization");
         var metrics = app.Services.GetRequiredService<GatehouseMetrics>();
@@ -219,6 +228,7 @@ public static class GatehouseApp
             kms.Dispose();
             ec2.Dispose();
             metrics.Dispose();
+            app.Services.GetRequiredService<Authorizer>().Log.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
     }

@@ -116,6 +116,9 @@ public sealed record GatehouseOptions
     /// <summary>Serve Prometheus metrics at <c>/metrics</c> (unauthenticated, like any scrape endpoint).</summary>
     public bool Metrics { get; init; }
 
+    /// <summary>How many authorization decisions the decision log keeps (<c>decisions.db</c>); older ones are pruned.</summary>
+    public int DecisionRetention { get; init; } = 100_000;
+
     /// <summary>Options from flags in <c>--name value</c>, <c>--name=value</c> or <c>--switch</c> form and the
     /// environment (flags win). Unknown flags are ignored here; the command line (<c>gatehouse serve</c>) refuses them.</summary>
     public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env) => Resolve(
@@ -167,6 +170,14 @@ public sealed record GatehouseOptions
             return value is null ? null
                 : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p <= 65535 ? p
                 : throw new StartupException(ExitCodes.Usage, $"{source} must be a port number from 0 to 65535 (got '{value}')");
+        }
+
+        int? Count(string flag, string variable)
+        {
+            var (value, source) = Get(flag, variable);
+            return value is null ? null
+                : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n
+                : throw new StartupException(ExitCodes.Usage, $"{source} must be a whole number of at least 1 (got '{value}')");
         }
 
         var bind = Get("--bind", "GATEHOUSE_BIND");
@@ -250,6 +261,7 @@ public sealed record GatehouseOptions
             AnyAccessKey = Flag("--any-access-key", "GATEHOUSE_ANY_ACCESS_KEY"),
             ForceAnyAccessKey = Flag("--force-any-access-key", "GATEHOUSE_FORCE_ANY_ACCESS_KEY"),
             Metrics = Flag("--metrics", "GATEHOUSE_METRICS"),
+            DecisionRetention = Count("--decision-retention", "GATEHOUSE_DECISION_RETENTION") ?? o.DecisionRetention,
         };
         if (result.HttpsPort is { } h && h != 0 && h == result.Port)
         {

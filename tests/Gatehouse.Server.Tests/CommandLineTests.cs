@@ -90,7 +90,7 @@ public sealed class CommandLineTests : IDisposable
     public async Task The_banner_lists_every_listener_with_its_real_port_and_the_advertised_url()
     {
         using var server = await ServerProcess.StartAsync(_dir, null, "--https-port", "0", "--advertised-url", "http://sqs.test:9324");
-        var output = server.Output;
+        var output = await server.WaitForOutputAsync("Queue URLs use", TimeSpan.FromSeconds(15));
         Assert.DoesNotContain(":0 and", output, StringComparison.Ordinal);
         Assert.DoesNotContain(":0;", output, StringComparison.Ordinal);
         Assert.Matches(@"listening on http://127\.0\.0\.1:[1-9][0-9]* and https://127\.0\.0\.1:[1-9][0-9]*;", output);
@@ -175,7 +175,7 @@ public sealed class CommandLineTests : IDisposable
     public async Task Json_logs_are_one_json_object_per_line()
     {
         using var server = await ServerProcess.StartAsync(_dir, null, "--log-format", "json");
-        var banner = server.Output.Split('\n').First(l => l.Contains("listening on", StringComparison.Ordinal));
+        var banner = (await server.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(15))).Split('\n').First(l => l.Contains("listening on", StringComparison.Ordinal));
         using var doc = System.Text.Json.JsonDocument.Parse(banner);
         Assert.Equal("Gatehouse", doc.RootElement.GetProperty("Category").GetString());
         Assert.Equal("Information", doc.RootElement.GetProperty("LogLevel").GetString());

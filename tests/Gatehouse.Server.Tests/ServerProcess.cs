@@ -28,6 +28,19 @@ public sealed class ServerProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Waits (bounded) until the server has written <paramref name="text"/>: log lines arrive through a pipe,
+    /// and the start-up banner may come after the server already answers requests.</summary>
+    public async Task<string> WaitForOutputAsync(string text, TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal) && clock.Elapsed < within)
+        {
+            await Task.Delay(50);
+        }
+
+        return Output;
+    }
+
     public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs)
     {
         var p = port ?? FreePort();

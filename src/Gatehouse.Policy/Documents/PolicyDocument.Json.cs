@@ -31,6 +31,34 @@ public sealed partial class PolicyDocument
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>A copy of this document with its statements replaced (for what-if evaluation of a suggested fix).</summary>
+    public PolicyDocument WithStatements(IEnumerable<PolicyStatement> statements)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            if (Version is not null)
+                w.WriteString(nameof(Version), Version);
+            w.WritePropertyName("Statement");
+            w.WriteStartArray();
+            foreach (var s in statements)
+                WriteStatement(w, s);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return ParseValid(System.Text.Encoding.UTF8.GetString(stream.ToArray()), Kind, Name);
+    }
+
+    /// <summary>One statement as policy JSON.</summary>
+    public static string StatementJson(PolicyStatement statement)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            WriteStatement(w, statement);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     private static void WriteStatement(Utf8JsonWriter w, PolicyStatement s)
     {
         w.WriteStartObject();

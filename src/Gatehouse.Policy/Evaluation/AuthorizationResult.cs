@@ -79,5 +79,11 @@ public sealed class AuthorizationResult
     /// <summary>Hints for a person: unresolved variables, missing condition keys, malformed entries, skipped gates.</summary>
     public IReadOnlyList<string> Diagnostics => Trace.Diagnostics;
 
+    /// <summary>The request that was decided.</summary>
+    public AuthorizationRequest Request => request;
+
+    /// <summary>The policies that took part.</summary>
+    public PolicySet Policies => policies;
+
     public override string ToString() => $"{Decision} ({DecidingPolicyType}) [{string.Join(", ", DecidingStatements)}]";
 }

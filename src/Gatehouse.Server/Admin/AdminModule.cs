@@ -2,6 +2,7 @@ using Gatehouse.Protocol;
 using Gatehouse.Protocol.Wire;
 using Gatehouse.Server.Pipeline;
 using Gatehouse.Services.Authorization;
+using Gatehouse.Services.Iam;
 using Gatehouse.Services.Sqs;
 
 namespace Gatehouse.Server.Admin;
@@ -18,7 +19,7 @@ internal static class AdminModule
 {
     public const string Prefix = "/_gatehouse/";
 
-    public static ServiceModule Create(Authorizer authorizer, SqsService sqs, GatehouseOptions options, TimeProvider time)
+    public static ServiceModule Create(Authorizer authorizer, SqsService sqs, GatehouseOptions options, TimeProvider time, IdentityRegistry? identity = null)
     {
         var startedAt = time.GetTimestamp();
         IEnumerable<Services.Identity.AuthorizationQuery> Permission(ActionContext c, string action) =>
@@ -26,9 +27,8 @@ internal static class AdminModule
         ActionSpec Action(string name, Func<ActionContext, IRequestReader, Action<IResponseWriter>> write) =>
             ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name),
                 (c, r) => Task.FromResult<Action<IResponseWriter>?>(write(c, r)));
-        ActionSpec AsyncAction(string name, Func<ActionContext, IRequestReader, Task<Action<IResponseWriter>>> write) =>
-            ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name),
-                async (c, r) => await write(c, r));
+        ActionSpec AsyncAction(string name, Func<ActionContext, IRequestReader, Task<Action<IResponseWriter>?>> write) =>
+            ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name), write);
         var actions = new[]
         {
             ActionSpec.Define<IRequestReader>("GetHealth", [], r => r, (_, _) => [], (_, _) => Task.FromResult<Action<IResponseWriter>?>(w =>
@@ -98,6 +98,56 @@ internal static class AdminModule
                 var deleted = await sqs.ResetAsync(c.Aborted);
                 return w => w.Number("deletedQueues", deleted);
             }),
+            AsyncAction("GetDecision", async (c, r) =>
+            {
+                var id = r.GetString("requestId") ?? throw new AwsErrorException(CommonErrors.MissingParameter("requestId"));
+                var found = await authorizer.Log.FindAsync(id, c.Aborted);
+                return Raw("decisions", found);
+            }),
+            AsyncAction("QueryDecisions", async (c, r) =>
+            {
+                var query = new DecisionQuery
+                {
+                    Principal = r.GetString("principal"),
+                    DeniedOnly = r.GetString("denied") is "true" or "1",
+                    Since = r.GetString("since") is { } since ? Troubleshooter.ParseSince(since, time.GetUtcNow()) : null,
+                    Max = Math.Clamp(r.GetInt("max") ?? 50, 1, 10_000),
+                };
+                var found = await authorizer.Log.QueryAsync(query, c.Aborted);
+                return Raw("decisions", found.Select(d => d.Json));
+            }),
+            AsyncAction("Troubleshoot", async (c, r) =>
+            {
+                var explained = await Troubleshooter.ExplainAsync(authorizer, sqs, identity, options, time, c, r);
+                return Raw("decisions", [explained]);
+            }),
+            AsyncAction("SuggestPolicy", async (c, r) =>
+            {
+                var principal = r.GetString("principal") ?? throw new AwsErrorException(CommonErrors.MissingParameter("principal"));
+                var decisions = await authorizer.Log.QueryAsync(new DecisionQuery
+                {
+                    Principal = principal,
+                    Since = r.GetString("since") is { } since ? Troubleshooter.ParseSince(since, time.GetUtcNow()) : null,
+                    Max = 100_000,
+                }, c.Aborted);
+                var suggestion = PolicySuggester.Suggest(decisions, principal);
+                return w =>
+                {
+                    if (w is JsonResponseWriter json)
+                    {
+                        json.RawJsonList("suggestions", [suggestion]);
+                    }
+                };
+            }),
+            AsyncAction("LintPolicies", async (c, r) =>
+            {
+                IReadOnlyList<PolicyFinding> findings = r.GetString("queue") is { } queue
+                    ? Linter.Queue(sqs, queue, c.Region, options.AccountId)
+                    : r.GetString("principal") is { } principal && identity is not null
+                        ? await Linter.PrincipalAsync(identity, principal, c.Aborted)
+                        : throw new AwsErrorException(CommonErrors.MissingParameter("queue"));
+                return w => Linter.Write(w, findings);
+            }),
         };
         return new ServiceModule
         {
@@ -113,6 +163,11 @@ internal static class AdminModule
                 ["queues"] = "ListQueueStats",
                 ["peek"] = "PeekMessages",
                 ["reset"] = "Reset",
+                ["decision"] = "GetDecision",
+                ["history"] = "QueryDecisions",
+                ["troubleshoot"] = "Troubleshoot",
+                ["lint"] = "LintPolicies",
+                ["suggest-policy"] = "SuggestPolicy",
             },
             Actions = actions.ToDictionary(a => a.Name, StringComparer.Ordinal),
         };
@@ -152,6 +207,14 @@ internal static class AdminModule
         w.String("senderId", m.Message.SenderId);
         w.String("body", m.Message.Body);
     }
+
+    private static Action<IResponseWriter> Raw(string name, IEnumerable<string> documents) => w =>
+    {
+        if (w is JsonResponseWriter json)
+        {
+            json.RawJsonList(name, documents);
+        }
+    };
 
     private static void WriteDecision(IResponseWriter w, DecisionRecord d)
     {

@@ -36,6 +36,7 @@ internal static class ServeCommand
         ("--log-format", "GATEHOUSE_LOG_FORMAT", "text|json", "log lines as text or one JSON object each [default: text]"),
         ("--request-log", "GATEHOUSE_REQUEST_LOG", null, "log every request: action, principal, status, latency"),
         ("--metrics", "GATEHOUSE_METRICS", null, "serve Prometheus metrics at /metrics"),
+        ("--decision-retention", "GATEHOUSE_DECISION_RETENTION", "count", "authorization decisions the decision log keeps [default: 100000]"),
         ("--shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT", "seconds", "how long shutdown waits for in-flight requests [default: 5]"),
         ("--no-cooldowns", "GATEHOUSE_NO_COOLDOWNS", null, "tests: no 60 s wait after DeleteQueue or between PurgeQueue calls"),
         ("--allow-reset", "GATEHOUSE_ALLOW_RESET", null, "tests: allow POST /_gatehouse/reset (root only) to empty the server"),

@@ -31,6 +31,8 @@ internal sealed partial class IamQueryApi
         {
             RegisterRootAccess(organizations);
         }
+
+        RegisterSimulator(organizations);
     }
 
     public static ServiceModule Create(IdentityRegistry registry, OrganizationService? organizations = null) => new()

@@ -28,7 +28,7 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
     };
     private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), CompiledPolicy> _documents = new();
 
-    public DecisionLog Log { get; } = new(options.DecisionLogSize);
+    public DecisionLog Log { get; } = new(options.DecisionLogSize, options.DecisionStore ?? new InMemoryDecisionStore(), options.DecisionRetention);
 
     public EnforcementMode Mode => options.Mode;
 
@@ -66,6 +66,8 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
             result.IsAllowed ? notes : [.. notes, .. result.Trace.Steps])
         {
             RequestId = query.Request?.RequestId,
+            Result = result,
+            Notes = notes,
         };
         Log.Add(record);
         if (!result.IsAllowed)

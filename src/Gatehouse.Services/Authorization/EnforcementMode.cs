@@ -28,4 +28,10 @@ public sealed record AuthorizerOptions
 
     /// <summary>How many recent decisions to keep for <c>/_gatehouse/decisions</c>.</summary>
     public int DecisionLogSize { get; init; } = 1000;
+
+    /// <summary>Where every decision is persisted (in memory when null).</summary>
+    public IDecisionStore? DecisionStore { get; init; }
+
+    /// <summary>How many decisions the store keeps; older ones are pruned.</summary>
+    public int DecisionRetention { get; init; } = 100_000;
 }

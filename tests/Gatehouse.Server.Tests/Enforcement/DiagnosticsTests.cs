@@ -68,4 +68,70 @@ public sealed class DiagnosticsTests(EnforcementFixture f)
         Assert.Equal("sqs:SendMessage", record.GetProperty("action").GetString());
         Assert.Equal("ImplicitDeny", record.GetProperty("decision").GetString());
     }
+
+    private async Task<JsonElement> GetAsync(string pathAndQuery, string key = "root-a")
+    {
+        using var res = await Http.SendAsync(SignedRequests.Get(f.Endpoint, pathAndQuery, key, "secret-" + key));
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        using var doc = JsonDocument.Parse(await res.Content.ReadAsStringAsync());
+        return doc.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task A_denial_is_explained_by_request_id_with_its_layers_and_a_fix()
+    {
+        var (url, _) = await f.NewQueueAsync();
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("alice", "secret-alice"),
+            new AmazonSQSConfig { ServiceURL = f.Endpoint, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        var denied = await Assert.ThrowsAsync<AmazonSQSException>(() => sqs.SendMessageAsync(url, "x"));
+
+        var body = await GetAsync("/_gatehouse/decision?requestId=" + denied.RequestId);
+        var decision = Assert.Single(body.GetProperty("decisions").EnumerateArray());
+        Assert.Equal(denied.RequestId, decision.GetProperty("requestId").GetString());
+        var explanation = decision.GetProperty("explanation");
+        Assert.Equal("IdentityPolicy", explanation.GetProperty("decidedBy").GetString());
+        Assert.Equal(
+            ["ServiceControlPolicy", "ResourceControlPolicy", "VpcEndpointPolicy", "ResourcePolicy", "IdentityPolicy", "PermissionsBoundary", "SessionPolicy"],
+            explanation.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("layer").GetString()));
+        Assert.Equal("127.0.0.1", decision.GetProperty("contextKeys").GetProperty("aws:SourceIp")[0].GetString());
+        Assert.NotEmpty(explanation.GetProperty("fixes").EnumerateArray());
+
+        // The persisted log answers the same request, filtered.
+        var history = await GetAsync("/_gatehouse/history?denied=true&max=500");
+        Assert.Contains(history.GetProperty("decisions").EnumerateArray(), d => d.GetProperty("requestId").GetString() == denied.RequestId);
+        Assert.DoesNotContain(history.GetProperty("decisions").EnumerateArray(), d => d.GetProperty("decision").GetString() == "Allow");
+    }
+
+    [Fact]
+    public async Task Troubleshoot_evaluates_a_request_that_was_not_made()
+    {
+        var (_, arn) = await f.NewQueueAsync();
+        var body = await GetAsync("/_gatehouse/troubleshoot?principal=" + Uri.EscapeDataString("arn:aws:iam::000000000000:root")
+            + "&action=sqs%3ASendMessage&resource=" + Uri.EscapeDataString(arn));
+        var decision = Assert.Single(body.GetProperty("decisions").EnumerateArray());
+        Assert.Equal("Allow", decision.GetProperty("decision").GetString());
+        Assert.False(decision.TryGetProperty("requestId", out _));
+    }
+
+    [Fact]
+    public async Task Lint_checks_a_queues_stored_policy()
+    {
+        var (url, _) = await f.NewQueueAsync("""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"QUEUE_ARN"}]}""");
+        var body = await GetAsync("/_gatehouse/lint?queue=" + Uri.EscapeDataString(url));
+        var finding = Assert.Single(body.GetProperty("findings").EnumerateArray());
+        Assert.Equal("PublicAllow", finding.GetProperty("code").GetString());
+        Assert.Equal("$.Statement[0].Principal", finding.GetProperty("path").GetString());
+
+        var (clean, _) = await f.NewQueueAsync();
+        Assert.Empty((await GetAsync("/_gatehouse/lint?queue=" + Uri.EscapeDataString(clean))).GetProperty("findings").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Suggest_policy_answers_from_the_log_for_a_principal()
+    {
+        var body = await GetAsync("/_gatehouse/suggest-policy?principal=" + Uri.EscapeDataString("arn:aws:iam::000000000000:user/nobody-ever"));
+        var suggestion = Assert.Single(body.GetProperty("suggestions").EnumerateArray());
+        Assert.Equal(0, suggestion.GetProperty("decisions").GetInt32());
+        Assert.Empty(suggestion.GetProperty("identityPolicy").GetProperty("Statement").EnumerateArray());
+    }
 }
