@@ -103,6 +103,7 @@ public static class GatehouseApp
             LegacyKmsMessage = options.LegacyKmsAccessDeniedMessage,
             DecisionStore = options.InMemory ? new InMemoryDecisionStore() : SqliteDecisionStore.Open(Path.Combine(options.DataDirectory, "decisions.db")),
             DecisionRetention = options.DecisionRetention,
+            PersistEveryAllowedDecision = options.DecisionLogAll,
         });
         // EC2: VPCs, subnets and VPC endpoints (ec2.db beside the queue database); endpoint policies gate requests.
         var ec2 = new Ec2Service(options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);

@@ -119,6 +119,10 @@ public sealed record GatehouseOptions
     /// <summary>How many authorization decisions the decision log keeps (<c>decisions.db</c>); older ones are pruned.</summary>
     public int DecisionRetention { get; init; } = 100_000;
 
+    /// <summary>Persist every allowed authorization decision, not only each (principal, action, resource) once a
+    /// minute (denials are always persisted). Costs throughput.</summary>
+    public bool DecisionLogAll { get; init; }
+
     /// <summary>Options from flags in <c>--name value</c>, <c>--name=value</c> or <c>--switch</c> form and the
     /// environment (flags win). Unknown flags are ignored here; the command line (<c>gatehouse serve</c>) refuses them.</summary>
     public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env) => Resolve(
@@ -262,6 +266,7 @@ public sealed record GatehouseOptions
             ForceAnyAccessKey = Flag("--force-any-access-key", "GATEHOUSE_FORCE_ANY_ACCESS_KEY"),
             Metrics = Flag("--metrics", "GATEHOUSE_METRICS"),
             DecisionRetention = Count("--decision-retention", "GATEHOUSE_DECISION_RETENTION") ?? o.DecisionRetention,
+            DecisionLogAll = Flag("--decision-log-all", "GATEHOUSE_DECISION_LOG_ALL"),
         };
         if (result.HttpsPort is { } h && h != 0 && h == result.Port)
         {

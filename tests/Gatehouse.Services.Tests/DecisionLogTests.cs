@@ -72,12 +72,35 @@ public sealed class DecisionLogTests : IDisposable
     [Fact]
     public async Task The_store_is_bounded_by_the_retention()
     {
-        await using var log = new DecisionLog(capacity: 10, new InMemoryDecisionStore(), retention: 2);
+        await using var log = new DecisionLog(capacity: 10, new InMemoryDecisionStore(), retention: 2, persistEveryAllowed: true);
         for (var i = 0; i < 5; i++)
         {
             log.Add(new DecisionRecord(T0, "p", "sqs:SendMessage", "r", Decision.Allow, PolicyType.None, [], null, false, []) { RequestId = "r" + i });
         }
 
         Assert.Equal(["r4", "r3"], (await log.QueryAsync(new DecisionQuery())).Select(d => d.RequestId));
+    }
+
+    [Fact]
+    public async Task Denials_are_always_persisted_and_each_allowed_combination_once_a_minute()
+    {
+        await using var log = new DecisionLog(capacity: 100, new InMemoryDecisionStore());
+        DecisionRecord Record(string id, Decision decision, string resource = "r", int minute = 0) =>
+            new(T0.AddMinutes(minute), "p", "sqs:SendMessage", resource, decision, PolicyType.None, [], null, false, []) { RequestId = id };
+        for (var i = 0; i < 5; i++)
+        {
+            log.Add(Record("same" + i, Decision.Allow));
+        }
+
+        log.Add(Record("other-resource", Decision.Allow, resource: "r2"));
+        log.Add(Record("denied-1", Decision.ImplicitDeny));
+        log.Add(Record("denied-2", Decision.ImplicitDeny));
+        log.Add(Record("next-minute", Decision.Allow, minute: 1));
+
+        var stored = (await log.QueryAsync(new DecisionQuery())).Select(d => d.RequestId).ToHashSet();
+        Assert.Equal(new HashSet<string?> { "same0", "other-resource", "denied-1", "denied-2", "next-minute" }, stored);
+
+        // Every decision stays findable by request id while it is in memory.
+        Assert.NotEmpty(await log.FindAsync("same3"));
     }
 }

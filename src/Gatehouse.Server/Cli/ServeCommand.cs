@@ -37,6 +37,7 @@ internal static class ServeCommand
         ("--request-log", "GATEHOUSE_REQUEST_LOG", null, "log every request: action, principal, status, latency"),
         ("--metrics", "GATEHOUSE_METRICS", null, "serve Prometheus metrics at /metrics"),
         ("--decision-retention", "GATEHOUSE_DECISION_RETENTION", "count", "authorization decisions the decision log keeps [default: 100000]"),
+        ("--decision-log-all", "GATEHOUSE_DECISION_LOG_ALL", null, "persist every allowed decision, not each (principal, action, resource) once a minute"),
         ("--shutdown-timeout", "GATEHOUSE_SHUTDOWN_TIMEOUT", "seconds", "how long shutdown waits for in-flight requests [default: 5]"),
         ("--no-cooldowns", "GATEHOUSE_NO_COOLDOWNS", null, "tests: no 60 s wait after DeleteQueue or between PurgeQueue calls"),
         ("--allow-reset", "GATEHOUSE_ALLOW_RESET", null, "tests: allow POST /_gatehouse/reset (root only) to empty the server"),

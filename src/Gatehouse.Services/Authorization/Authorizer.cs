@@ -28,7 +28,7 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
     };
     private readonly ConcurrentDictionary<(PolicyKind Kind, string Name, string Json), CompiledPolicy> _documents = new();
 
-    public DecisionLog Log { get; } = new(options.DecisionLogSize, options.DecisionStore ?? new InMemoryDecisionStore(), options.DecisionRetention);
+    public DecisionLog Log { get; } = new(options.DecisionLogSize, options.DecisionStore ?? new InMemoryDecisionStore(), options.DecisionRetention, options.PersistEveryAllowedDecision);
 
     public EnforcementMode Mode => options.Mode;
 

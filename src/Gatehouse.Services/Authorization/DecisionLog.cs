@@ -139,10 +139,21 @@ public sealed class DecisionLog : IAsyncDisposable
     private long _written;
     private long _dropped;
 
-    public DecisionLog(int capacity, IDecisionStore? store = null, int retention = 100_000)
+    /// <summary>Allowed decisions already persisted this minute, by (principal, action, resource): the store gets
+    /// each allowed combination at most once a minute unless every decision is to be persisted.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Principal, string Action, string Resource), long> _allowedSeen = new();
+    private readonly bool _persistEveryAllowed;
+
+    /// <param name="persistEveryAllowed">Persist every allowed decision too. By default every denial is persisted,
+    /// and of the allowed decisions (most of a busy server's) each (principal, action, resource) at most once a
+    /// minute: enough for <c>recent</c> and <c>suggest-policy</c>, at a small fraction of the cost (persisting every
+    /// allowed SQS call cost a third of the message throughput, bench/README.md). Every decision, allowed or not,
+    /// stays findable by request id while it is among the newest <paramref name="capacity"/>.</param>
+    public DecisionLog(int capacity, IDecisionStore? store = null, int retention = 100_000, bool persistEveryAllowed = false)
     {
         _capacity = capacity;
         _retention = Math.Max(1, retention);
+        _persistEveryAllowed = persistEveryAllowed;
         Store = store ?? new InMemoryDecisionStore();
         _writer = Task.Run(WriteAsync);
     }
@@ -164,11 +175,35 @@ public sealed class DecisionLog : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _enqueued);
+        if (!_persistEveryAllowed && record.Decision == Decision.Allow && SeenThisMinute(record))
+        {
+            Advance(1);
+            return;
+        }
+
         if (!_pending.Writer.TryWrite(record))
         {
             Interlocked.Increment(ref _dropped);
             Advance(1);
         }
+    }
+
+    private bool SeenThisMinute(DecisionRecord record)
+    {
+        if (_allowedSeen.Count > 100_000)
+        {
+            _allowedSeen.Clear();
+        }
+
+        var minute = record.Time.ToUnixTimeSeconds() / 60;
+        var key = (record.Principal, record.Action, record.Resource);
+        if (_allowedSeen.TryGetValue(key, out var seen) && seen == minute)
+        {
+            return true;
+        }
+
+        _allowedSeen[key] = minute;
+        return false;
     }
 
     public IReadOnlyList<DecisionRecord> Recent(int max)

@@ -34,4 +34,8 @@ public sealed record AuthorizerOptions
 
     /// <summary>How many decisions the store keeps; older ones are pruned.</summary>
     public int DecisionRetention { get; init; } = 100_000;
+
+    /// <summary>Persist every allowed decision, not only each (principal, action, resource) once a minute
+    /// (<see cref="DecisionLog"/>); costs throughput.</summary>
+    public bool PersistEveryAllowedDecision { get; init; }
 }
