@@ -85,6 +85,19 @@ public static class SigV4Errors
         "Signature expired: " + AmzDate.Format(signed) + " is now earlier than " + AmzDate.Format(now - window) +
         " (" + AmzDate.Format(now) + " - " + Minutes(window) + " min.)");
 
+    /// <summary>A presigned URL past its own <c>X-Amz-Expires</c>. The wording is Gatehouse's (UNCERTAIN: AWS's
+    /// services other than S3 let such URLs run to the 15-minute window instead).</summary>
+    public static SigV4Error PresignedUrlExpired(DateTimeOffset signed, int expiresSeconds, DateTimeOffset now) => Mismatch(
+        "Request has expired: signed at " + AmzDate.Format(signed) + " for " +
+        expiresSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + " seconds, now " + AmzDate.Format(now) + ".");
+
+    /// <summary><c>X-Amz-Expires</c> is not a whole number (the texts of S3's AuthorizationQueryParametersError).</summary>
+    public static SigV4Error ExpiresNotANumber { get; } = Incomplete("X-Amz-Expires should be a number");
+
+    public static SigV4Error ExpiresNotPositive { get; } = Incomplete("X-Amz-Expires must be non-negative");
+
+    public static SigV4Error ExpiresTooLong { get; } = Incomplete("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+
     /// <summary><c>Signature not yet current: … is still later than … (… + 15 min.)</c></summary>
     public static SigV4Error SignatureNotYetCurrent(DateTimeOffset signed, DateTimeOffset now, TimeSpan window) => Mismatch(
         "Signature not yet current: " + AmzDate.Format(signed) + " is still later than " + AmzDate.Format(now + window) +

@@ -91,9 +91,41 @@ public sealed partial class SigV4Verifier
         if (algorithm is not SignatureCalculator.Algorithm)
             return SigV4Errors.UnsupportedAlgorithm(algorithm);
 
+        // X-Amz-Expires: a whole number of seconds up to 604,800 (seven days, the longest a signing key is valid;
+        // AWS's SigV4 query-string documentation).
+        int? expires = null;
+        if (QueryParameters.First(query, "X-Amz-Expires") is { } expiresText)
+        {
+            if (!int.TryParse(expiresText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                return SigV4Errors.ExpiresNotANumber;
+            if (seconds < 0)
+                return SigV4Errors.ExpiresNotPositive;
+            if (seconds > 604_800)
+                return SigV4Errors.ExpiresTooLong;
+            expires = seconds;
+        }
+
         var token = QueryParameters.First(query, "X-Amz-Security-Token") ??
                     FirstValue(request.Headers, "X-Amz-Security-Token");
-        return Build(true, credential, signedHeaders, signature, amzDate, token, query, out auth);
+        var error = Build(true, credential, signedHeaders, signature, amzDate, token, query, out auth);
+        if (auth is not null && expires is not null)
+            auth = new AuthParameters
+            {
+                IsPresigned = auth.IsPresigned,
+                AccessKeyId = auth.AccessKeyId,
+                ScopeDate = auth.ScopeDate,
+                Region = auth.Region,
+                Service = auth.Service,
+                Scope = auth.Scope,
+                SignedHeaders = auth.SignedHeaders,
+                Signature = auth.Signature,
+                AmzDate = auth.AmzDate,
+                SignedAt = auth.SignedAt,
+                SecurityToken = auth.SecurityToken,
+                Query = auth.Query,
+                ExpiresSeconds = expires,
+            };
+        return error;
     }
 
     private static SigV4Error? Build(

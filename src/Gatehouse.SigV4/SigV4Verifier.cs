@@ -107,10 +107,14 @@ public sealed partial class SigV4Verifier
                 return SigV4Result.Failure(SigV4Errors.HeaderNotSigned(name));
         }
 
-        // AWS: the request date must be within 15 minutes of the server's clock, either way; presigned URLs of
-        // non-S3 services get the same window whatever X-Amz-Expires says.
+        // AWS: the request date must be within 15 minutes of the server's clock, either way. Presigned URLs of
+        // services other than S3 are reported to stay usable for those 15 minutes whatever X-Amz-Expires says
+        // (public SDK issues, e.g. aws-sdk-ruby#2498, aws-sdk-go#2167); Gatehouse also ends them when their own,
+        // shorter, X-Amz-Expires has passed, so a URL lives no longer than its signer asked for.
         if (auth.SignedAt < now - _options.ClockSkew)
             return SigV4Result.Failure(SigV4Errors.SignatureExpired(auth.SignedAt, now, _options.ClockSkew));
+        if (auth.ExpiresSeconds is { } expires && now > auth.SignedAt + TimeSpan.FromSeconds(expires))
+            return SigV4Result.Failure(SigV4Errors.PresignedUrlExpired(auth.SignedAt, expires, now));
         if (auth.SignedAt > now + _options.ClockSkew)
             return SigV4Result.Failure(SigV4Errors.SignatureNotYetCurrent(auth.SignedAt, now, _options.ClockSkew));
         return null;

@@ -56,6 +56,28 @@ public sealed class PresignTests
     }
 
     [Fact]
+    public void A_shorter_X_Amz_Expires_ends_the_url_sooner()
+    {
+        var query = SigV4Signer.Presign(Get("Action=ReceiveMessage&Version=2012-11-05"), new SigV4SigningCredentials(AccessKey, Secret), "us-east-1", "sqs", SignedAt, expiresSeconds: 1);
+        Assert.True(new SigV4Verifier().Verify(Get(query), SignedAt, Lookup).IsAuthenticated);
+        var late = new SigV4Verifier().Verify(Get(query), SignedAt.AddSeconds(30), Lookup);
+        Assert.Equal("SignatureDoesNotMatch", late.Error?.Code);
+        Assert.StartsWith("Request has expired: signed at 20150830T123600Z for 1 seconds", late.Error?.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("abc", "X-Amz-Expires should be a number")]
+    [InlineData("-5", "X-Amz-Expires must be non-negative")]
+    [InlineData("604801", "X-Amz-Expires must be less than a week (in seconds) that is 604800")]
+    public void An_invalid_X_Amz_Expires_is_refused_before_the_signature(string value, string message)
+    {
+        var query = Presign().Replace("X-Amz-Expires=900", "X-Amz-Expires=" + value, StringComparison.Ordinal);
+        var result = new SigV4Verifier().Verify(Get(query), SignedAt, Lookup);
+        Assert.Equal("IncompleteSignature", result.Error?.Code);
+        Assert.Equal(message, result.Error?.Message);
+    }
+
+    [Fact]
     public void Authorization_header_takes_precedence_over_query_parameters()
     {
         var (request, headers) = SqsPost();

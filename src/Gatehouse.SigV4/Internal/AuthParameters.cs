@@ -18,4 +18,7 @@ internal sealed class AuthParameters
     public required DateTimeOffset SignedAt { get; init; }
     public required string? SecurityToken { get; init; }
     public required List<KeyValuePair<string, string>> Query { get; init; }
+
+    /// <summary>A presigned request's <c>X-Amz-Expires</c> in seconds, when it has one.</summary>
+    public int? ExpiresSeconds { get; init; }
 }
