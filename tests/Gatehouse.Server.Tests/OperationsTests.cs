@@ -92,6 +92,21 @@ public sealed class OperationsTests
         Assert.Equal(2, JsonDocument.Parse(await reset.Content.ReadAsStringAsync()).RootElement.GetProperty("deletedQueues").GetInt32());
         Assert.Empty((await sqs.ListQueuesAsync(new ListQueuesRequest())).QueueUrls ?? []);
         await sqs.CreateQueueAsync("a"); // no QueueDeletedRecently after a reset
+
+        // An IAM user of the management account allowed everything is still refused: the server's own resource
+        // policy keeps reset for the root user, and the one authorizer says so.
+        var registry = app.Services.GetRequiredService<Gatehouse.Services.Iam.IdentityRegistry>();
+        registry.CreateUser("000000000000", "admin", "/");
+        registry.PutInlinePolicy(Gatehouse.Services.Iam.IamEntityKind.User, "000000000000", "admin", "all",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""");
+        var key = registry.CreateAccessKey("000000000000", "admin");
+        using var asAdmin = SignedRequests.Get(endpoint, "/_gatehouse/reset", key.AccessKeyId, key.SecretAccessKey);
+        asAdmin.Method = HttpMethod.Post;
+        using var refused = await http.SendAsync(Resign(asAdmin, endpoint, "/_gatehouse/reset", key.AccessKeyId, key.SecretAccessKey!));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("gatehouse:Reset", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("with an explicit deny in a resource-based policy", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single((await sqs.ListQueuesAsync(new ListQueuesRequest())).QueueUrls ?? []);
     }
 
     [Fact]
@@ -222,11 +237,11 @@ public sealed class OperationsTests
         }
     }
 
-    private static HttpRequestMessage Resign(HttpRequestMessage request, string endpoint, string path)
+    private static HttpRequestMessage Resign(HttpRequestMessage request, string endpoint, string path, string key = "test", string secret = "test")
     {
         var headers = new SigV4.SigV4Headers().Add("Host", new Uri(endpoint).Authority);
         var signature = SigV4.SigV4Signer.Sign(new SigV4.SigV4Request { Method = request.Method.Method, RawPath = path, Headers = headers },
-            new SigV4.SigV4SigningCredentials("test", "test"), "us-east-1", "gatehouse", TimeProvider.System.GetUtcNow());
+            new SigV4.SigV4SigningCredentials(key, secret), "us-east-1", "gatehouse", TimeProvider.System.GetUtcNow());
         request.Headers.Remove("Authorization");
         request.Headers.Remove("X-Amz-Date");
         foreach (var (name, value) in signature.HeadersToAdd)

@@ -29,6 +29,12 @@ internal static class AdminModule
                 (c, r) => Task.FromResult<Action<IResponseWriter>?>(write(c, r)));
         ActionSpec AsyncAction(string name, Func<ActionContext, IRequestReader, Task<Action<IResponseWriter>?>> write) =>
             ActionSpec.Define<IRequestReader>(name, ["gatehouse:" + name], r => r, (c, _) => Permission(c, name), write);
+        // Reset is for the management account's root user alone, whatever identity policies allow: the server's own
+        // resource policy says so, so the one authorizer decides it and the decision log records it.
+        var resetPolicy = $$$$"""
+            {"Version":"2012-10-17","Statement":[{"Sid":"OnlyTheManagementAccountRootUser","Effect":"Deny","Principal":"*",
+              "Action":"gatehouse:Reset","Resource":"*","Condition":{"StringNotEquals":{"aws:PrincipalArn":"arn:aws:iam::{{{{options.AccountId}}}}:root"}}}]}
+            """;
         var actions = new[]
         {
             ActionSpec.Define<IRequestReader>("GetHealth", [], r => r, (_, _) => [], (_, _) => Task.FromResult<Action<IResponseWriter>?>(w =>
@@ -81,12 +87,6 @@ internal static class AdminModule
                 {
                     throw new AwsErrorException(new AwsError("com.amazon.coral.service#InvalidActionException", "InvalidAction", 400,
                         "Reset is off: start the server with --allow-reset (GATEHOUSE_ALLOW_RESET=true) to allow it."));
-                }
-
-                if (c.Caller.Kind != Services.Identity.PrincipalKind.Root || c.Caller.AccountId != options.AccountId)
-                {
-                    throw new AwsErrorException(CommonErrors.AccessDenied(
-                        $"User: {c.Caller.Arn} is not authorized to perform: gatehouse:Reset: only the management account's root user may reset the server"));
                 }
 
                 if (!HttpMethods.IsPost(c.Http.Request.Method))
@@ -149,6 +149,10 @@ internal static class AdminModule
                 return w => Linter.Write(w, findings);
             }),
         };
+        actions = [.. actions.Select(a => a.Name != "Reset" ? a : a with
+        {
+            Authorize = (c, _) => [c.Query("gatehouse:Reset", $"arn:aws:gatehouse:{c.Region}:{options.AccountId}:server", options.AccountId, resetPolicy)],
+        })];
         return new ServiceModule
         {
             Name = "gatehouse",
