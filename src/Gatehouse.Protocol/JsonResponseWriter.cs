@@ -110,6 +110,37 @@ public sealed class JsonResponseWriter : IResponseWriter, IDisposable
         _json.WriteEndObject();
     }
 
+    /// <summary>A nested structure written with this writer's JSON-only members (timestamps, item lists).</summary>
+    public void Object(string name, Action<JsonResponseWriter> write)
+    {
+        _json.WriteStartObject(name);
+        write(this);
+        _json.WriteEndObject();
+    }
+
+    /// <summary>A timestamp as AWS JSON protocols send it: epoch seconds with milliseconds.</summary>
+    public void Timestamp(string name, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            _json.WriteNumber(name, Math.Round(v.ToUnixTimeMilliseconds() / 1000.0, 3));
+        }
+    }
+
+    /// <summary>A list of structures that is always written, also when empty (Organizations' lists).</summary>
+    public void Items<T>(string name, IEnumerable<T> items, Action<JsonResponseWriter, T> write)
+    {
+        _json.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            _json.WriteStartObject();
+            write(this, item);
+            _json.WriteEndObject();
+        }
+
+        _json.WriteEndArray();
+    }
+
     public void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
     {
         if (items is null || (items.Count == 0 && !emitEmpty))

@@ -18,7 +18,7 @@ internal static class OrganizationsModule
 {
     public const string TargetPrefix = "AWSOrganizationsV20161128.";
 
-    private delegate Action<OrganizationsJsonWriter>? Handler(string caller, IRequestReader r);
+    private delegate Action<JsonResponseWriter>? Handler(string caller, IRequestReader r);
 
     public static ServiceModule Create(OrganizationService orgs)
     {
@@ -46,7 +46,7 @@ internal static class OrganizationsModule
                 Handle = (c, request) =>
                 {
                     var write = handle(c.Caller.AccountId, (IRequestReader)request);
-                    return Task.FromResult<Action<IResponseWriter>?>(write is null ? null : w => write((OrganizationsJsonWriter)w));
+                    return Task.FromResult<Action<IResponseWriter>?>(write is null ? null : w => write((JsonResponseWriter)w));
                 },
                 Denied = (_, _, _, _) => OrganizationErrors.AccessDenied(),
             };
@@ -304,7 +304,7 @@ internal static class OrganizationsModule
         return a;
     }
 
-    private static void Organization(OrganizationsJsonWriter w, OrganizationView org)
+    private static void Organization(JsonResponseWriter w, OrganizationView org)
     {
         w.String("Id", org.Id);
         w.String("Arn", org.Arn);
@@ -315,13 +315,13 @@ internal static class OrganizationsModule
         w.Items("AvailablePolicyTypes", org.EnabledPolicyTypes, PolicyTypeSummary);
     }
 
-    private static void PolicyTypeSummary(OrganizationsJsonWriter w, string type)
+    private static void PolicyTypeSummary(JsonResponseWriter w, string type)
     {
         w.String("Type", type);
         w.String("Status", "ENABLED");
     }
 
-    private static void Root(OrganizationsJsonWriter w, RootView root)
+    private static void Root(JsonResponseWriter w, RootView root)
     {
         w.String("Id", root.Id);
         w.String("Arn", root.Arn);
@@ -329,7 +329,7 @@ internal static class OrganizationsModule
         w.Items("PolicyTypes", root.EnabledPolicyTypes, PolicyTypeSummary);
     }
 
-    private static void Account(OrganizationsJsonWriter w, AccountView a)
+    private static void Account(JsonResponseWriter w, AccountView a)
     {
         w.String("Id", a.Id);
         w.String("Arn", a.Arn);
@@ -341,7 +341,7 @@ internal static class OrganizationsModule
         w.Timestamp("JoinedTimestamp", a.Joined);
     }
 
-    private static void CreateStatus(OrganizationsJsonWriter w, CreateAccountView s)
+    private static void CreateStatus(JsonResponseWriter w, CreateAccountView s)
     {
         w.String("Id", s.Id);
         w.String("AccountName", s.AccountName);
@@ -352,20 +352,20 @@ internal static class OrganizationsModule
         w.String("FailureReason", s.FailureReason);
     }
 
-    private static void Unit(OrganizationsJsonWriter w, UnitView u)
+    private static void Unit(JsonResponseWriter w, UnitView u)
     {
         w.String("Id", u.Id);
         w.String("Arn", u.Arn);
         w.String("Name", u.Name);
     }
 
-    private static void Child(OrganizationsJsonWriter w, ChildView c)
+    private static void Child(JsonResponseWriter w, ChildView c)
     {
         w.String("Id", c.Id);
         w.String("Type", c.Type);
     }
 
-    private static void Summary(OrganizationsJsonWriter w, PolicyView p)
+    private static void Summary(JsonResponseWriter w, PolicyView p)
     {
         w.String("Id", p.Id);
         w.String("Arn", p.Arn);
@@ -375,7 +375,7 @@ internal static class OrganizationsModule
         w.Bool("AwsManaged", p.AwsManaged);
     }
 
-    private static void Policy(OrganizationsJsonWriter w, PolicyView p)
+    private static void Policy(JsonResponseWriter w, PolicyView p)
     {
         w.Object("PolicySummary", s => Summary(s, p));
         w.String("Content", p.Content);
