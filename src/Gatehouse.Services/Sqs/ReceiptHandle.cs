@@ -6,7 +6,7 @@ namespace Gatehouse.Services.Sqs;
 
 /// <summary>
 /// An opaque receipt handle: queue id, message row, the receive it came from, and a keyed MAC over the three, so
-/// that a handle this server never issued is refused (ReceiptHandleIsInvalid, wire reference §4.9). Base64 like
+/// that a handle this server never issued is refused (ReceiptHandleIsInvalid; docs/sqs-behaviour.md). Base64 like
 /// AWS's handles.
 /// </summary>
 /// <remarks>

@@ -131,7 +131,7 @@ public sealed partial class SqsService
     }
 
     /// <summary>A batch entry's receipt handle, or the entry's failure: missing, or never issued for this queue
-    /// (wire reference §4.9). A usable handle also ends any FIFO receive attempt that returned it.</summary>
+    /// (docs/sqs-behaviour.md). A usable handle also ends any FIFO receive attempt that returned it.</summary>
     private BatchResultErrorEntry? BatchEntryHandle(QueueRecord queue, string id, string? text, out ReceiptHandle handle)
     {
         handle = default;

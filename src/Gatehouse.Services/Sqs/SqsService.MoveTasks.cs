@@ -269,7 +269,7 @@ public sealed partial class SqsService
 
     /// <summary>A task handle is opaque to clients; like AWS's it is base64 of a JSON object naming the task id and
     /// the source queue's ARN, so that a handle naming an unknown queue and a malformed one get different errors
-    /// (wire reference §4.11). Handles of tasks recorded by earlier builds (base64 of <c>id|arn</c>) still parse.</summary>
+    /// (docs/sqs-behaviour.md). Handles of tasks recorded by earlier builds (base64 of <c>id|arn</c>) still parse.</summary>
     public static (string TaskId, string SourceArn)? ParseTaskHandle(string? handle)
     {
         byte[] bytes;
