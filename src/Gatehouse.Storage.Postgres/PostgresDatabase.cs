@@ -1,0 +1,139 @@
+using Npgsql;
+
+namespace Gatehouse.Storage.Postgres;
+
+/// <summary>
+/// One PostgreSQL database that several Gatehouse nodes share (README, "PostgreSQL"). Owns the connection pool,
+/// applies the versioned schema migrations at start-up and carries the change notifications
+/// (<see cref="PostgresNotifications"/>) that keep every node's caches and long polls current.
+/// </summary>
+/// <remarks>Connection strings are accepted in Npgsql's key=value form or as a URL
+/// (<c>postgres://user:password@host:port/database?sslmode=…</c>, see <see cref="PostgresConnectionString"/>).</remarks>
+public sealed class PostgresDatabase : IAsyncDisposable
+{
+    private readonly Lazy<PostgresNotifications> _notifications;
+
+    private PostgresDatabase(NpgsqlDataSource dataSource, string description)
+    {
+        DataSource = dataSource;
+        Description = description;
+        _notifications = new Lazy<PostgresNotifications>(() => new PostgresNotifications(dataSource), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The pool every store draws its connections from.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>"postgres://host:port/database" without user or password, for logs and the health endpoint.</summary>
+    public string Description { get; }
+
+    /// <summary>LISTEN/NOTIFY on one dedicated connection, opened on first use.</summary>
+    public PostgresNotifications Notifications => _notifications.Value;
+
+    /// <summary>Opens the pool (no connection is made until the first command).</summary>
+    public static PostgresDatabase Open(string connectionString, Action<NpgsqlDataSourceBuilder>? configure = null)
+    {
+        var builder = new NpgsqlDataSourceBuilder(PostgresConnectionString.Normalize(connectionString));
+        configure?.Invoke(builder);
+        var csb = builder.ConnectionStringBuilder;
+        var description = $"postgres://{csb.Host}:{csb.Port}/{csb.Database ?? csb.Username}";
+        return new PostgresDatabase(builder.Build(), description);
+    }
+
+    /// <summary>
+    /// Brings one component's tables (<paramref name="component"/>: "queues", "identity", …) to the newest of
+    /// <paramref name="migrations"/>, each applied once, in order, in its own transaction. A transaction-scoped
+    /// advisory lock makes nodes that start together take turns, so a migration never runs twice.
+    /// </summary>
+    /// <returns>The version the component was at before.</returns>
+    public async Task<int> MigrateAsync(string component, IReadOnlyList<Migration> migrations, CancellationToken ct = default)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync(ct);
+        await using (var create = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS gatehouse_schema(component text PRIMARY KEY, version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())",
+            connection))
+        {
+            try
+            {
+                await create.ExecuteNonQueryAsync(ct);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
+            {
+                // Two nodes created it at the same moment: it exists now.
+            }
+        }
+
+        var before = -1;
+        for (var i = 0; i < migrations.Count; i++)
+        {
+            if (migrations[i].Version != i + 1)
+            {
+                throw new ArgumentException($"Migrations of {component} must be numbered 1, 2, 3, … in order.", nameof(migrations));
+            }
+        }
+
+        while (true)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('gatehouse_schema:' || @c))", connection, tx))
+            {
+                lockCommand.Parameters.AddWithValue("c", component);
+                await lockCommand.ExecuteNonQueryAsync(ct);
+            }
+
+            int current;
+            await using (var read = new NpgsqlCommand("SELECT version FROM gatehouse_schema WHERE component = @c", connection, tx))
+            {
+                read.Parameters.AddWithValue("c", component);
+                current = await read.ExecuteScalarAsync(ct) is int v ? v : 0;
+            }
+
+            if (before < 0)
+            {
+                before = current;
+            }
+
+            if (current > migrations.Count)
+            {
+                throw new InvalidOperationException(
+                    $"The database's {component} schema is at version {current}, newer than this Gatehouse knows ({migrations.Count}); upgrade Gatehouse.");
+            }
+
+            if (current == migrations.Count)
+            {
+                await tx.CommitAsync(ct);
+                return before;
+            }
+
+            var next = migrations[current];
+            await using (var apply = new NpgsqlCommand(next.Sql, connection, tx))
+            {
+                await apply.ExecuteNonQueryAsync(ct);
+            }
+
+            await using (var record = new NpgsqlCommand(
+                "INSERT INTO gatehouse_schema(component, version) VALUES (@c, @v) ON CONFLICT (component) DO UPDATE SET version = @v, applied = now()",
+                connection, tx))
+            {
+                record.Parameters.AddWithValue("c", component);
+                record.Parameters.AddWithValue("v", next.Version);
+                await record.ExecuteNonQueryAsync(ct);
+            }
+
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_notifications.IsValueCreated)
+        {
+            await _notifications.Value.DisposeAsync();
+        }
+
+        await DataSource.DisposeAsync();
+    }
+}
+
+/// <summary>One schema step: <paramref name="Version"/> (1, 2, …) and the SQL that takes the tables there from the
+/// version before.</summary>
+public sealed record Migration(int Version, string Sql);
