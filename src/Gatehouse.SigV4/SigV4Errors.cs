@@ -85,7 +85,7 @@ public static class SigV4Errors
         "Signature expired: " + AmzDate.Format(signed) + " is now earlier than " + AmzDate.Format(now - window) +
         " (" + AmzDate.Format(now) + " - " + Minutes(window) + " min.)");
 
-    /// <summary>A presigned URL past its own <c>X-Amz-Expires</c>. The wording is Gatehouse's (UNCERTAIN: AWS's
+    /// <summary>A presigned URL past its own <c>X-Amz-Expires</c>. The wording is Gatehouse's (not confirmed: AWS's
     /// services other than S3 let such URLs run to the 15-minute window instead).</summary>
     public static SigV4Error PresignedUrlExpired(DateTimeOffset signed, int expiresSeconds, DateTimeOffset now) => Mismatch(
         "Request has expired: signed at " + AmzDate.Format(signed) + " for " +
@@ -138,7 +138,7 @@ public static class SigV4Errors
         "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 
     /// <summary>A header that names the operation was sent but not signed. The wording follows AWS's text for an
-    /// unsigned Host header; AWS's own text for this case was not captured (UNCERTAIN).</summary>
+    /// unsigned Host header; AWS's own text for this case was not captured, so this is not confirmed.</summary>
     public static SigV4Error HeaderNotSigned(string name) => Incomplete(
         $"'{(name == "x-amz-target" ? "X-Amz-Target" : name)}' must be a 'SignedHeader' in the AWS Authorization.");
 

@@ -33,6 +33,9 @@ public static class CaseCorpus
 
     public static JsonObject Get(string id) => All.Value[id];
 
+    /// <summary>Every case of every file, by id.</summary>
+    public static IReadOnlyDictionary<string, JsonObject> Everything => All.Value;
+
     public static int Count => All.Value.Count;
 
     public static string Text(JsonNode node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString();

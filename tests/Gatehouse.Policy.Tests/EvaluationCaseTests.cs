@@ -10,6 +10,21 @@ public class EvaluationCaseTests
 
     public static IEnumerable<object[]> Cases => CaseCorpus.Ids("eval");
 
+    [Fact]
+    public void Every_source_id_a_case_cites_is_explained_in_SOURCES_md()
+    {
+        var listed = System.Text.RegularExpressions.Regex.Matches(
+                File.ReadAllText(Path.Combine(CaseCorpus.Directory, "SOURCES.md")), @"^\| ([DMO]-[A-Z0-9]+) \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("D-EVAL", listed);
+        var unexplained = CaseCorpus.Everything
+            .SelectMany(kv => System.Text.RegularExpressions.Regex.Matches((string?)kv.Value["source"] ?? "", @"\b[DMO]-[A-Z][A-Z0-9]*\b")
+                .Select(m => $"{kv.Key}: {m.Value}"))
+            .Where(s => !listed.Contains(s[(s.LastIndexOf(' ') + 1)..]))
+            .ToList();
+        Assert.Empty(unexplained);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Case(string id)

@@ -79,7 +79,7 @@ internal sealed partial class CompiledCondition
     {
         if (variables?[j] is { } v)
         {
-            // D-VARS: a variable with no value and no default makes this value match nothing.
+            // IAM User Guide, "IAM policy elements: Variables and tags": a variable with no value and no default makes this value match nothing.
             var resolved = v.Resolve(context, forGlob: op.StringMode == StringMode.Like);
             if (resolved is null)
                 return false;

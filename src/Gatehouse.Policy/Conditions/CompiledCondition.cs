@@ -30,7 +30,7 @@ internal enum Tri
 }
 
 /// <summary>One condition key under one operator, with its values already typed (house rule: compile once).
-/// Several values OR (for negated operators: the request value must match none, D-MULTI).</summary>
+/// Several values OR (for negated operators: the request value must match none, IAM User Guide, "Multivalued context keys").</summary>
 internal sealed partial class CompiledCondition
 {
     private readonly ConditionOperator op;
@@ -126,7 +126,7 @@ internal sealed partial class CompiledCondition
                 reason = op.Negated ? ConditionFailureReason.NegatedValueMatched : ConditionFailureReason.NoValueMatched;
                 return false;
             default:
-                // D-ELEM condition operators: a missing key makes positive operators false and negated ones true.
+                // IAM User Guide, "IAM JSON policy elements: Condition operators": a missing key makes positive operators false and negated ones true.
                 if (missing)
                 {
                     if (op.IfExists || op.Negated)
@@ -159,7 +159,7 @@ internal sealed partial class CompiledCondition
         var present = cv is not null && (cv.Values.Length > 0 || !AwsBehavior.NullTreatsEmptySetAsAbsent);
         foreach (var s in strings)
         {
-            // "true" tests absence, "false" presence (D-ELEM condition operators, Null).
+            // "true" tests absence, "false" presence (IAM User Guide, "IAM JSON policy elements: Condition operators", Null).
             if (ConditionValueParsers.ParseBool(s) is { } expectAbsent && expectAbsent != present)
             {
                 reason = ConditionFailureReason.None;

@@ -36,11 +36,11 @@ internal enum SetOperator
 }
 
 /// <summary>A parsed operator name such as <c>ForAnyValue:StringNotLikeIfExists</c>. Names are case-sensitive
-/// (M-MOTO treats wrong-case operators as syntax errors).</summary>
+/// (moto, an open-source AWS mock, treats wrong-case operators as syntax errors).</summary>
 internal sealed record ConditionOperator(OperatorFamily Family, bool Negated, Comparison Comparison, StringMode StringMode,
     bool IfExists, SetOperator Set)
 {
-    /// <summary>Variables are allowed in String*, Arn* and Bool values only (reference §2.7).</summary>
+    /// <summary>Variables are allowed in String*, Arn* and Bool values only (IAM User Guide, "IAM policy elements: Variables and tags").</summary>
     internal bool AllowsVariables => Family is OperatorFamily.String or OperatorFamily.Arn or OperatorFamily.Bool;
 
     internal static ConditionOperator? TryParse(string name)
@@ -87,7 +87,7 @@ internal sealed record ConditionOperator(OperatorFamily Family, bool Negated, Co
             "BinaryEquals" => Cmp(OperatorFamily.Binary, false, Comparison.Equals),
             "IpAddress" => Cmp(OperatorFamily.IpAddress, false, Comparison.Equals),
             "NotIpAddress" => Cmp(OperatorFamily.IpAddress, true, Comparison.Equals),
-            // D-ELEM: ArnEquals and ArnLike behave identically, as do ArnNotEquals and ArnNotLike.
+            // IAM User Guide, "IAM JSON policy elements: Condition operators": ArnEquals and ArnLike behave identically, as do ArnNotEquals and ArnNotLike.
             "ArnEquals" or "ArnLike" => Cmp(OperatorFamily.Arn, false, Comparison.Equals),
             "ArnNotEquals" or "ArnNotLike" => Cmp(OperatorFamily.Arn, true, Comparison.Equals),
             "Null" => Cmp(OperatorFamily.Null, false, Comparison.Equals),

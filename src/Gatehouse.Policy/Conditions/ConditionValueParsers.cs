@@ -9,7 +9,7 @@ internal static class ConditionValueParsers
     internal static decimal? ParseNumber(string s) =>
         decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
 
-    /// <summary>ISO-8601 (W3C profile) or epoch seconds (D-ELEM condition operators, Date).</summary>
+    /// <summary>ISO-8601 (W3C profile) or epoch seconds (IAM User Guide, "IAM JSON policy elements: Condition operators", Date).</summary>
     internal static DateTimeOffset? ParseDate(string s)
     {
         if (s.Length > 0 && s.All(char.IsAsciiDigit) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var epoch)

@@ -17,7 +17,7 @@ public sealed partial class PolicyDocument
         Id = id;
         Statements = statements;
         StatementIsArray = statementIsArray;
-        // D-VARS / D-ELEM version page: policy variables are substituted only under 2012-10-17.
+        // IAM User Guide, "IAM JSON policy elements: Version": policy variables are substituted only under 2012-10-17.
         var variables = version == Version2012;
         Compiled = statements.Select((s, i) => new CompiledStatement(this, s, i, variables)).ToArray();
     }
@@ -66,7 +66,7 @@ public sealed partial class PolicyDocument
         return r.Document ?? throw new ArgumentException("invalid policy: " + string.Join("; ", r.Problems), nameof(json));
     }
 
-    // D-QUOTA: IAM documents allow TAB, LF, CR and U+0020–U+00FF; D-KMS: KMS key policies the same range.
+    // IAM User Guide, "IAM and AWS STS quotas": IAM documents allow TAB, LF, CR and U+0020–U+00FF; KMS Developer Guide: KMS key policies the same range.
     private static void CheckCharacters(string json, PolicyKind kind, List<PolicyProblem> problems)
     {
         if (kind is PolicyKind.QueuePolicy or PolicyKind.ServiceControlPolicy or PolicyKind.ResourceControlPolicy or PolicyKind.VpcEndpointPolicy)
@@ -83,7 +83,7 @@ public sealed partial class PolicyDocument
     }
 
     /// <summary>SQS stores a queue policy without Version with <c>"Version":"2008-10-17"</c> added, keeping the
-    /// rest of the caller's text (O-TF issue #29497; reference §2.2).</summary>
+    /// rest of the caller's text (reported in terraform-provider-aws issue #29497).</summary>
     public static string WithDefaultQueuePolicyVersion(string json)
     {
         var r = Parse(json, PolicyKind.QueuePolicy);

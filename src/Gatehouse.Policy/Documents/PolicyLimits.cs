@@ -11,16 +11,16 @@ public enum SizeUnit
     NonWhitespaceCharacters,
 }
 
-/// <summary>Size limit of each kind (reference §2.9).</summary>
+/// <summary>Size limit of each kind (IAM User Guide, "IAM and AWS STS quotas"; SQS Developer Guide, "Amazon SQS policy quotas").</summary>
 public static class PolicyLimits
 {
     public static (int Limit, SizeUnit Unit) For(PolicyKind kind) => kind switch
     {
-        // D-QUOTA: managed policy 6,144 characters, whitespace not counted (inline aggregates are the caller's).
+        // IAM User Guide, "IAM and AWS STS quotas": managed policy 6,144 characters, whitespace not counted (inline aggregates are the caller's).
         PolicyKind.Identity or PolicyKind.PermissionsBoundary => (6144, SizeUnit.NonWhitespaceCharacters),
-        // D-SESS / STS API: 2,048 plaintext characters.
+        // STS API Reference, AssumeRole "Policy": 2,048 plaintext characters.
         PolicyKind.Session => (2048, SizeUnit.Characters),
-        // D-QUOTA: trust policy 2,048 by default (quota may be raised to 4,096 through options).
+        // IAM User Guide, "IAM and AWS STS quotas": trust policy 2,048 by default (quota may be raised to 4,096 through options).
         PolicyKind.RoleTrustPolicy => (2048, SizeUnit.NonWhitespaceCharacters),
         PolicyKind.QueuePolicy => (AwsBehavior.SqsMaxPolicyBytes, SizeUnit.Bytes),
         PolicyKind.KmsKeyPolicy => (32768, SizeUnit.Bytes),
@@ -59,6 +59,6 @@ public sealed record PolicyParseOptions
     public int? MaxSize { get; init; }
 
     /// <summary>The account that owns the resource the policy is attached to; enables the SQS rule that rejects
-    /// cross-account principals next to an observed non-shareable action (reference §1.4).</summary>
+    /// cross-account principals next to an observed non-shareable action (SQS Developer Guide, "Limitations of custom policies").</summary>
     public string? ResourceAccountId { get; init; }
 }

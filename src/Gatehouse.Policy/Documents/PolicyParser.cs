@@ -136,7 +136,7 @@ internal sealed class PolicyParser
                     break;
                 case "Effect":
                     var e = ReadString(p.Value, pp);
-                    // D-ELEM effect page: the value is case-sensitive.
+                    // IAM User Guide, "IAM JSON policy elements: Effect": the value is case-sensitive.
                     if (string.Equals(e, "Allow", StringComparison.Ordinal))
                         effect = PolicyEffect.Allow;
                     else if (string.Equals(e, "Deny", StringComparison.Ordinal))

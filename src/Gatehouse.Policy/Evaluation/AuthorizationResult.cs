@@ -7,7 +7,7 @@ public enum Decision
     ImplicitDeny,
 }
 
-/// <summary>The policy type AWS names in an access-denied reason (reference §5.1).</summary>
+/// <summary>The policy type AWS names in an access-denied reason (IAM User Guide, "Troubleshoot access denied error messages").</summary>
 public enum PolicyType
 {
     None,
@@ -70,7 +70,7 @@ public sealed class AuthorizationResult
 
     public GrantBasis Grant { get; }
 
-    /// <summary>True when the owning account's root user ignored the resource policy's explicit deny (reference §6.2).</summary>
+    /// <summary>True when the owning account's root user ignored the resource policy's explicit deny (IAM User Guide, "Tasks that require root user credentials").</summary>
     public bool RootPolicyManagementBypassApplied { get; }
 
     /// <summary>Every policy and statement considered, with why each did or did not apply.</summary>

@@ -97,7 +97,7 @@ internal sealed class CompiledStatement
         var kind = principal.Match(caller);
         if (!notPrincipal)
             return kind;
-        // D-PB (quoted by M-SIM): NotPrincipal with Deny always denies a principal that has a permissions boundary.
+        // IAM User Guide, "Permissions boundaries for IAM entities": NotPrincipal with Deny always denies a principal that has a permissions boundary.
         if (Effect == PolicyEffect.Deny && callerHasBoundary)
             return PrincipalMatchKind.Wildcard;
         return kind == PrincipalMatchKind.None ? PrincipalMatchKind.Wildcard : PrincipalMatchKind.None;

@@ -2,16 +2,16 @@ namespace Gatehouse.Policy;
 
 public static partial class PolicyEvaluator
 {
-    /// <summary>Step 6 of reference §1.2 with the §1.3 table: which grant allows, or which piece is missing.</summary>
+    /// <summary>The allow step of AWS's evaluation (IAM User Guide, "Policy evaluation logic" and "Cross-account policy evaluation logic"): which grant allows, or which piece is missing.</summary>
     private static (Decision, PolicyType, GrantBasis) Grant(AuthorizationRequest request, PolicySet policies, PolicyType resourceType,
         in PolicyScan identity, in PolicyScan boundary, in PolicyScan session, in PolicyScan resource)
     {
         var p = request.Principal;
         var mode = policies.ResourcePolicy?.Kind ?? PolicyKind.QueuePolicy;
-        // KMS key policies and role trust policies are mandatory even in the same account (D-EVAL exceptions).
+        // KMS key policies and role trust policies are mandatory even in the same account (IAM User Guide, "Policy evaluation logic").
         var mandatoryResourcePolicy = mode is PolicyKind.KmsKeyPolicy or PolicyKind.RoleTrustPolicy;
         var sameAccount = request.IsSameAccount || (p.IsAssumedRoot && string.Equals(p.AccountId, request.ResourceAccount, StringComparison.Ordinal));
-        // D-SQS: cross-account (and anonymous) principals can never be granted the non-shareable actions.
+        // SQS Developer Guide, "Limitations of custom policies": cross-account (and anonymous) principals can never be granted the non-shareable actions.
         var shareable = sameAccount || mode != PolicyKind.QueuePolicy || !AwsBehavior.SqsNonShareableActions.Contains(request.LowerAction);
         var resourceAllows = resource.Allowed && shareable;
 
@@ -31,14 +31,14 @@ public static partial class PolicyEvaluator
         }
 
         var boundaryOk = policies.PermissionsBoundary is null || boundary.Allowed;
-        // D-SESS: a federated-user session without a session policy has no identity permissions.
+        // IAM User Guide, "Session policies": a federated-user session without a session policy has no identity permissions.
         var sessionOk = policies.SessionPolicies.Count > 0 ? session.Allowed : p.Type != PrincipalType.FederatedUser;
         var identityGrant = identity.Allowed && boundaryOk && sessionOk;
         var identityReason = !identity.Allowed ? PolicyType.Identity : !boundaryOk ? PolicyType.PermissionsBoundary : PolicyType.Session;
 
         if (!sameAccount)
         {
-            // D-XACCT: both the resource policy (trusting account) and the identity side (trusted account) must allow.
+            // IAM User Guide, "Cross-account policy evaluation logic": both the resource policy (trusting account) and the identity side (trusted account) must allow.
             if (!resourceAllows)
                 return denyResource;
             if (!identityGrant)

@@ -1,14 +1,14 @@
 namespace Gatehouse.Policy;
 
 /// <summary>
-/// AWS's decision procedure (reference §1.2): explicit deny anywhere wins; then the RCP, SCP and VPC endpoint gates;
+/// AWS's decision procedure (IAM User Guide, "Policy evaluation logic"; README, "Evaluation order"): explicit deny anywhere wins; then the RCP, SCP and VPC endpoint gates;
 /// then the grant (root, service, anonymous, same-account, cross-account) under the boundary and session ceilings.
 /// Pure and thread-safe; never throws for valid inputs.
 /// </summary>
 public static partial class PolicyEvaluator
 {
-    /// <summary>Policy types in the order AWS's message names one when several deny (reference §5.1 default
-    /// precedence; which one AWS names is [UNCERTAIN]).</summary>
+    /// <summary>Policy types in the order AWS's message names one when several deny (IAM User Guide, "Troubleshoot access denied
+    /// error messages"; which one AWS names when several deny is not documented).</summary>
     internal static readonly PolicyType[] ExplicitDenyPrecedence =
     [
         PolicyType.ResourceControl, PolicyType.ServiceControl, PolicyType.VpcEndpoint, PolicyType.Resource,
@@ -35,7 +35,7 @@ public static partial class PolicyEvaluator
         }
         else if (p.IsAssumedRoot)
         {
-            // D-ROOT: an sts:AssumeRoot session is the member account's root user scoped by its task policy. AWS's
+            // IAM User Guide, "Centrally manage root access for member accounts": an sts:AssumeRoot session is the member account's root user scoped by its task policy. AWS's
             // task policies are deny-only documents, so only their explicit denies take part (step 2).
             for (var i = 0; i < policies.SessionPolicies.Count; i++)
                 session.Scan(policies.SessionPolicies[i], request, hasBoundary);
@@ -105,19 +105,19 @@ public static partial class PolicyEvaluator
     internal static PolicyType ResourceTypeOf(PolicyDocument? doc) =>
         doc?.Kind == PolicyKind.RoleTrustPolicy ? PolicyType.RoleTrust : PolicyType.Resource;
 
-    /// <summary>D-ORG: SCPs constrain principals of member accounts, except service-linked roles; service principals
-    /// and anonymous callers belong to no member account [INF, reference §1.2 step 1].</summary>
+    /// <summary>Organizations User Guide, "Service control policies" and "Resource control policies": SCPs constrain principals of member accounts, except service-linked roles; service principals
+    /// and anonymous callers belong to no member account (inferred from IAM User Guide, "Policy evaluation logic": SCPs apply to member accounts' principals).</summary>
     internal static bool ScpApplies(AuthorizationRequest r, PolicySet s) =>
         s.ServiceControlPolicies.Count > 0 && !s.PrincipalAccountIsManagementAccount && !r.Principal.IsServiceLinkedRole
         && r.Principal.Type is not (PrincipalType.Service or PrincipalType.Anonymous);
 
-    /// <summary>D-ORG, D-KMS: RCPs apply to every caller of a member account's resource except service-linked roles;
+    /// <summary>Organizations User Guide, "Service control policies" and "Resource control policies", KMS Developer Guide: RCPs apply to every caller of a member account's resource except service-linked roles;
     /// not to the management account's resources nor AWS-managed KMS keys.</summary>
     internal static bool RcpApplies(AuthorizationRequest r, PolicySet s) =>
         s.ResourceControlPolicies.Count > 0 && !s.ResourceAccountIsManagementAccount && !s.ResourceIsAwsManagedKey
         && !r.Principal.IsServiceLinkedRole;
 
-    /// <summary>Reference §6.2: the owning account's root user (or an AssumeRoot session) may read or replace a queue
+    /// <summary>IAM User Guide, "Tasks that require root user credentials": the owning account's root user (or an AssumeRoot session) may read or replace a queue
     /// policy that denies everyone.</summary>
     internal static bool RootBypassApplies(AuthorizationRequest r) =>
         r.ManagesResourcePolicyOnly
@@ -125,7 +125,7 @@ public static partial class PolicyEvaluator
         && string.Equals(r.Principal.AccountId, r.ResourceAccount, StringComparison.Ordinal)
         && AwsBehavior.RootPolicyManagementBypassActions.Contains(r.LowerAction);
 
-    /// <summary>Scans every level; returns whether each level allows (D-ORG: an Allow is needed at every level).</summary>
+    /// <summary>Scans every level; returns whether each level allows (Organizations User Guide, "Service control policies" and "Resource control policies": an Allow is needed at every level).</summary>
     private static bool ScanLevels(IReadOnlyList<PolicyLevel> levels, AuthorizationRequest request, bool hasBoundary, ref RefList denies, bool implicitFullAccess)
     {
         var open = true;

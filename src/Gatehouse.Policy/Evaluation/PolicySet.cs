@@ -4,9 +4,9 @@ namespace Gatehouse.Policy;
 public sealed record PolicyLevel(string Name, IReadOnlyList<PolicyDocument> Policies);
 
 /// <summary>
-/// Every policy that takes part in one request (reference §1.1). Leave a slot empty when it does not apply:
+/// Every policy that takes part in one request (IAM User Guide, "Policy evaluation logic"). Leave a slot empty when it does not apply:
 /// no organization ⇒ no SCP/RCP levels; request not through a VPC endpoint ⇒ no endpoint policy; no session policy
-/// ⇒ an empty list (a federated-user session without one then has no identity permissions, D-SESS).
+/// ⇒ an empty list (a federated-user session without one then has no identity permissions, IAM User Guide, "Session policies").
 /// </summary>
 public sealed record PolicySet
 {
@@ -33,12 +33,12 @@ public sealed record PolicySet
     /// <summary>The policy of the VPC endpoint the request came through, or null when it did not use one.</summary>
     public PolicyDocument? VpcEndpointPolicy { get; init; }
 
-    /// <summary>The caller's account is the organization's management account: SCPs do not apply (D-ORG).</summary>
+    /// <summary>The caller's account is the organization's management account: SCPs do not apply (Organizations User Guide, "Service control policies" and "Resource control policies").</summary>
     public bool PrincipalAccountIsManagementAccount { get; init; }
 
-    /// <summary>The resource's account is the management account: RCPs do not apply (D-ORG).</summary>
+    /// <summary>The resource's account is the management account: RCPs do not apply (Organizations User Guide, "Service control policies" and "Resource control policies").</summary>
     public bool ResourceAccountIsManagementAccount { get; init; }
 
-    /// <summary>The resource is an AWS-managed KMS key (such as <c>alias/aws/sqs</c>): RCPs do not apply (D-KMS).</summary>
+    /// <summary>The resource is an AWS-managed KMS key (such as <c>alias/aws/sqs</c>): RCPs do not apply (KMS Developer Guide).</summary>
     public bool ResourceIsAwsManagedKey { get; init; }
 }

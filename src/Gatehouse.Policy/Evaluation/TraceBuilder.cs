@@ -27,12 +27,12 @@ internal static class TraceBuilder
         foreach (var doc in set.SessionPolicies)
             policies.Add(Explain(PolicyType.Session, doc, null, request, hasBoundary, skipIdentity, diagnostics));
         if (p.Type == PrincipalType.FederatedUser && set.SessionPolicies.Count == 0)
-            diagnostics.Add("A federated-user session without a session policy has no permissions from identity policies (D-SESS).");
+            diagnostics.Add("A federated-user session without a session policy has no permissions from identity policies (IAM User Guide, \"Session policies\").");
         if (set.ResourcePolicy is { } rp)
         {
             policies.Add(Explain(PolicyEvaluator.ResourceTypeOf(rp), rp, null, request, hasBoundary, null, diagnostics));
             if (bypass)
-                steps.Add("Root user of the owning account managing the resource policy: its explicit denies are ignored (reference §6.2).");
+                steps.Add("Root user of the owning account managing the resource policy: its explicit denies are ignored (IAM User Guide, \"Tasks that require root user credentials\").");
         }
         if (set.VpcEndpointPolicy is { } vp)
             policies.Add(Explain(PolicyType.VpcEndpoint, vp, null, request, hasBoundary, null, diagnostics));

@@ -1,7 +1,7 @@
 namespace Gatehouse.Policy;
 
 /// <summary>An ARN split on its first five colons: partition, service, region, account, resource
-/// (the resource part keeps any further colons). Reference §2.5.</summary>
+/// (the resource part keeps any further colons; IAM User Guide, "IAM identifiers" and AWS General Reference, "Amazon Resource Names").</summary>
 internal readonly struct ParsedArn
 {
     private readonly string text;
@@ -127,7 +127,7 @@ internal sealed class ArnPattern
     internal bool IsUnresolved(EvaluationContext context) => variables is not null && variables.Resolve(context, true) is null;
 }
 
-/// <summary>An Action/NotAction entry: case-insensitive (D-ELEM action page), <c>*</c> and <c>?</c> wildcards.
+/// <summary>An Action/NotAction entry: case-insensitive (IAM User Guide, "IAM JSON policy elements: Action"), <c>*</c> and <c>?</c> wildcards.
 /// Patterns and request actions are both lower-cased once so matching is ordinal.</summary>
 internal sealed class ActionPattern(string pattern)
 {

@@ -2,7 +2,7 @@ namespace Gatehouse.Policy;
 
 /// <summary>
 /// A string that may contain policy variables (<c>${aws:username}</c>, <c>${aws:PrincipalTag/team, 'default'}</c>,
-/// <c>${*}</c>, <c>${?}</c>, <c>${$}</c>). Only compiled under Version 2012-10-17 (D-VARS); otherwise strings are
+/// <c>${*}</c>, <c>${?}</c>, <c>${$}</c>). Only compiled under Version 2012-10-17 (IAM User Guide, "IAM policy elements: Variables and tags"); otherwise strings are
 /// literal. Parsed once; resolution per request only substitutes.
 /// </summary>
 internal sealed class PolicyVariables
@@ -35,7 +35,7 @@ internal sealed class PolicyVariables
                     parts.Add(new Part(null, null, null, body[0]));
                 else
                 {
-                    // D-VARS: default after ", " in single quotes; M-SIM splits on the exact ", ".
+                    // IAM User Guide, "Variables and tags": the default follows ", " in single quotes; we split on exactly ", ".
                     var comma = body.IndexOf(", ", StringComparison.Ordinal);
                     string key = body, dflt = null!;
                     if (comma >= 0)
@@ -59,7 +59,7 @@ internal sealed class PolicyVariables
 
     /// <summary>Substitutes the variables. For glob use, substituted text and the special characters become
     /// literal sentinels (INVARIANT glob-sentinels). Returns null when a variable has no value and no default:
-    /// such an entry matches nothing (D-VARS "Policy variables with no value").</summary>
+    /// such an entry matches nothing (IAM User Guide, "IAM policy elements: Variables and tags", "Policy variables with no value").</summary>
     internal string? Resolve(EvaluationContext context, bool forGlob)
     {
         // Fast path, no allocation: the whole value is one variable (e.g. "${aws:PrincipalTag/team}").

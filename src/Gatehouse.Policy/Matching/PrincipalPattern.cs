@@ -1,7 +1,7 @@
 namespace Gatehouse.Policy;
 
 /// <summary>How a statement's Principal matched the caller; decides which ceilings limit a resource-policy grant
-/// (reference §1.3 table). Ordered from most to least direct.</summary>
+/// (IAM User Guide, "Cross-account policy evaluation logic"). Ordered from most to least direct.</summary>
 public enum PrincipalMatchKind
 {
     None,
@@ -25,13 +25,13 @@ public enum PrincipalMatchKind
 }
 
 /// <summary>A compiled Principal/NotPrincipal element. Principal matching has no wildcards except the whole
-/// <c>"*"</c> (D-ELEM principal page).</summary>
+/// <c>"*"</c> (IAM User Guide, "IAM JSON policy elements: Principal").</summary>
 internal sealed class PrincipalPattern
 {
     private bool wildcard;
     private readonly HashSet<string> accounts = new(StringComparer.Ordinal);
     private readonly HashSet<string> users = new(StringComparer.Ordinal);
-    // Role names are unique case-insensitively in IAM; M-SIM compares role ARNs ignoring case (reference §2.3).
+    // Role names are unique case-insensitively in IAM; so role ARNs in Principal compare ignoring case (IAM User Guide, "IAM JSON policy elements: Principal").
     private readonly HashSet<string> roles = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> sessions = new(StringComparer.Ordinal);
     private readonly HashSet<string> federatedUsers = new(StringComparer.Ordinal);

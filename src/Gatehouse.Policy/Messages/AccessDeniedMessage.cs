@@ -1,13 +1,13 @@
 namespace Gatehouse.Policy;
 
-/// <summary>Each service's conventions for the access-denied message (reference §5.1, §5.3).</summary>
+/// <summary>Each service's conventions for the access-denied message (IAM User Guide, "Troubleshoot access denied error messages").</summary>
 public enum AccessDeniedStyle
 {
     /// <summary>Action printed as given (IAM, STS and most services).</summary>
     Generic,
-    /// <summary>SQS prints the action lower-cased (<c>sqs:sendmessage</c>) [OBS O-HTC, O-FLOCI].</summary>
+    /// <summary>SQS prints the action lower-cased (<c>sqs:sendmessage</c>) (as AWS's responses quoted in public bug reports show).</summary>
     Sqs,
-    /// <summary>KMS keeps camel case (<c>kms:GenerateDataKey</c>) [OBS O-KMSMSG].</summary>
+    /// <summary>KMS keeps camel case (<c>kms:GenerateDataKey</c>) (as AWS's responses quoted in public bug reports show).</summary>
     Kms,
     /// <summary>KMS's older wording: a bare <c>with an explicit deny</c> without the policy type (compatibility switch).</summary>
     KmsLegacy,
@@ -15,7 +15,7 @@ public enum AccessDeniedStyle
 
 /// <summary>
 /// AWS's enhanced access-denied text: <c>User: &lt;arn&gt; is not authorized to perform: &lt;action&gt; on resource:
-/// &lt;arn&gt; &lt;reason&gt;</c> (D-ERR; reference §5.1).
+/// &lt;arn&gt; &lt;reason&gt;</c> (IAM User Guide, "Troubleshoot access denied error messages").
 /// </summary>
 public static class AccessDeniedMessage
 {
@@ -38,7 +38,7 @@ public static class AccessDeniedMessage
         return head + " " + Reason(decision, type, shownAction, style);
     }
 
-    /// <summary>The reason clause alone (reference §5.1 table).</summary>
+    /// <summary>The reason clause alone (IAM User Guide, "Troubleshoot access denied error messages").</summary>
     public static string Reason(Decision decision, PolicyType type, string shownAction, AccessDeniedStyle style = AccessDeniedStyle.Generic)
     {
         if (decision == Decision.ExplicitDeny)

@@ -11,11 +11,11 @@ public sealed record PolicyApiError(string Code, string Message, int HttpStatus)
 /// </summary>
 public static class PolicyErrors
 {
-    /// <summary>KMS PutKeyPolicy/CreateKey lockout-safety message [INF, reference §2.8]; the caller decides when it applies.</summary>
+    /// <summary>KMS PutKeyPolicy/CreateKey lockout-safety message (inferred from the KMS Developer Guide, "Default key policy": the lockout safety check); the caller decides when it applies.</summary>
     public const string KmsLockoutMessage = "The new key policy will not allow you to update the key policy in the future.";
 
     /// <summary>IAM (CreatePolicy, PutUserPolicy, UpdateAssumeRolePolicy, …): <c>MalformedPolicyDocument</c> with the
-    /// messages IAM gives (M-MOTO, confirmed in part by public captures), or <c>LimitExceeded</c> for size.</summary>
+    /// messages IAM gives (as moto, an open-source AWS mock, gives them; confirmed in part by public captures), or <c>LimitExceeded</c> for size.</summary>
     public static PolicyApiError? ForIam(IReadOnlyList<PolicyProblem> problems, PolicyKind kind = PolicyKind.Identity)
     {
         if (First(problems) is not { } p)
@@ -47,7 +47,7 @@ public static class PolicyErrors
     }
 
     /// <summary>SQS SetQueueAttributes/CreateQueue <c>Policy</c>: <c>OverLimit</c> (403) for quotas, otherwise
-    /// <c>InvalidAttributeValue</c> "Invalid value for the parameter Policy." (400), reference §2.8.</summary>
+    /// <c>InvalidAttributeValue</c> "Invalid value for the parameter Policy." (400), SQS API Reference, SetQueueAttributes.</summary>
     public static PolicyApiError? ForSqs(IReadOnlyList<PolicyProblem> problems)
     {
         if (problems.Count == 0)

@@ -37,7 +37,7 @@ public sealed class AuthorizationRequest
 
     /// <summary>Set when the request only reads or replaces the resource policy itself (SetQueueAttributes with only
     /// <c>Policy</c>, GetQueueAttributes of <c>Policy</c>, RemovePermission): the owning account's root user then
-    /// ignores the queue policy's explicit denies (reference §6.2).</summary>
+    /// ignores the queue policy's explicit denies (IAM User Guide, "Tasks that require root user credentials").</summary>
     public bool ManagesResourcePolicyOnly { get; init; }
 
     internal string LowerAction { get; }
@@ -91,7 +91,7 @@ internal sealed class EvaluationContext
 
     internal ContextValue? Get(string key) => values.GetValueOrDefault(key);
 
-    /// <summary>A single-valued key's value for policy variables (multivalued keys cannot be used, D-VARS).</summary>
+    /// <summary>A single-valued key's value for policy variables (multivalued keys cannot be used, IAM User Guide, "IAM policy elements: Variables and tags").</summary>
     internal string? GetSingleValue(string key) =>
         values.TryGetValue(key, out var v) && !v.IsMultivalued && v.Values.Length == 1 ? v.Values[0] : null;
 }

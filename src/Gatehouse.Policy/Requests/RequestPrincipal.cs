@@ -1,6 +1,6 @@
 namespace Gatehouse.Policy;
 
-/// <summary>Who is calling (reference §3.3 <c>aws:PrincipalType</c>, §7.1).</summary>
+/// <summary>Who is calling (IAM User Guide, "AWS global condition context keys": <c>aws:PrincipalType</c>).</summary>
 public enum PrincipalType
 {
     /// <summary>The account root user (<c>arn:aws:iam::A:root</c>).</summary>
@@ -60,10 +60,10 @@ public sealed class RequestPrincipal
     /// <summary>Principal tags (user/role tags overridden by session tags); keys compare case-insensitively.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; private set; } = NoTags;
 
-    /// <summary>Service-linked roles are exempt from SCPs and RCPs (D-ORG).</summary>
+    /// <summary>Service-linked roles are exempt from SCPs and RCPs (Organizations User Guide, "Service control policies" and "Resource control policies").</summary>
     public bool IsServiceLinkedRole { get; private set; }
 
-    /// <summary>An <c>sts:AssumeRoot</c> session: treated as the member account's root user (D-ROOT).</summary>
+    /// <summary>An <c>sts:AssumeRoot</c> session: treated as the member account's root user (IAM User Guide, "Centrally manage root access for member accounts").</summary>
     public bool IsAssumedRoot { get; private set; }
 
     /// <summary>A copy with these principal tags (user/role tags already overridden by session tags).</summary>

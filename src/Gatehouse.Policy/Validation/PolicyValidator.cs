@@ -1,6 +1,6 @@
 namespace Gatehouse.Policy;
 
-/// <summary>The rules that depend on the kind of document (reference §2.1–§2.9). Runs after the structural
+/// <summary>The rules that depend on the kind of document (IAM User Guide, "IAM JSON policy element reference", "Grammar of the IAM JSON policy language" and the quota pages). Runs after the structural
 /// parse; adds to the same problem list.</summary>
 internal static class PolicyValidator
 {

@@ -13,7 +13,7 @@ namespace Gatehouse.Server.Sqs;
 internal static class SqsAuthorization
 {
     /// <summary>
-    /// UNCERTAIN: for a queue that does not exist, authorization runs first, so a caller without permission gets
+    /// Not confirmed by AWS's documentation: for a queue that does not exist, authorization runs first, so a caller without permission gets
     /// AccessDenied rather than learning that the queue is missing; a permitted caller gets NonExistentQueue. No
     /// capture from AWS settles it; the analogous Lambda case behaves this way.
     /// </summary>

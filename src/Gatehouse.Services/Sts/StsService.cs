@@ -40,7 +40,7 @@ public sealed partial class StsService(IdentityRegistry registry, OrganizationSe
     [GeneratedRegex(@"^[\w+=,.@:/-]*$")]
     private static partial Regex ExternalIdRegex();
 
-    /// <summary>GetCallerIdentity needs no permission (an explicit deny is ignored): reference §7.1.</summary>
+    /// <summary>GetCallerIdentity needs no permission (an explicit deny is ignored): STS API Reference, GetCallerIdentity.</summary>
     public static (string UserId, string Account, string Arn) GetCallerIdentity(Principal caller) => (caller.UserId, caller.AccountId, caller.Arn);
 
     /// <summary>
