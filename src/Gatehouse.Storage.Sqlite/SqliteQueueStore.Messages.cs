@@ -136,7 +136,7 @@ public sealed partial class SqliteQueueStore
         }
 
         // Standard queues serve the longest-visible messages first; FIFO queues serve in sequence order, a whole
-        // group's run of messages before the next group's (wire reference §4.10). The limit is part of the text, not
+        // group's run of messages before the next group's (SQS Developer Guide, "Exactly-once processing in Amazon SQS" and "Amazon SQS FIFO queues"). The limit is part of the text, not
         // a parameter: SQLite plans with a bound LIMIT's value, so rebinding one recompiles the statement each time.
         var sql = c.IsFifo
             ? $"SELECT {MessageColumns} FROM messages WHERE queue_id = $p0 AND seq > $p2 ORDER BY seq LIMIT 256"

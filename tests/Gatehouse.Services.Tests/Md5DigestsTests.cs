@@ -2,7 +2,7 @@ using Gatehouse.Services.Sqs;
 
 namespace Gatehouse.Services.Tests;
 
-/// <summary>Vectors recorded from real AWS (wire reference §4.13).</summary>
+/// <summary>Vectors recorded from real AWS (SQS Developer Guide, "Calculating the MD5 message digest for message attributes").</summary>
 public class Md5DigestsTests
 {
     private static KeyValuePair<string, MessageAttributeValue> S(string name, string value) => new(name, new MessageAttributeValue("String", value, null));

@@ -573,7 +573,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
     public async Task Message_level_parameter_errors()
     {
         // The DelaySeconds range text follows AWS's "Value X for parameter Y is invalid. Reason: …" pattern; its
-        // reason was not captured from AWS (wire reference §4), so this pins our wording.
+        // reason was not captured from AWS (AWS's responses), so this pins our wording.
         var q = await Create("params");
         var ex = await Assert.ThrowsAsync<AwsErrorException>(() => Send(q, "x", delay: 901));
         Assert.Equal("InvalidParameterValue", ex.Error.QueryCode);

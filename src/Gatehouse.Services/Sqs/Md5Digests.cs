@@ -5,7 +5,7 @@ using System.Text;
 namespace Gatehouse.Services.Sqs;
 
 /// <summary>
-/// The MD5 digests SQS returns and SDKs verify (wire reference §4.13, §5): of the UTF-8 body, and of message
+/// The MD5 digests SQS returns and SDKs verify (SQS Developer Guide, "Calculating the MD5 message digest for message attributes"): of the UTF-8 body, and of message
 /// attributes sorted by name, each fed as length-prefixed name, type, a transport byte and the value.
 /// </summary>
 public static class Md5Digests

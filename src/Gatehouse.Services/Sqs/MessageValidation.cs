@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Gatehouse.Services.Sqs;
 
-/// <summary>Message body and attribute rules (wire reference §4.1, §4.2).</summary>
+/// <summary>Message body and attribute rules (SQS API Reference, SendMessage; SQS Developer Guide, "Amazon SQS message quotas").</summary>
 internal static class MessageValidation
 {
     public const int MaxAttributes = 10;

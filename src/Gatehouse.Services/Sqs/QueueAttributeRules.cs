@@ -5,7 +5,7 @@ using Gatehouse.Protocol;
 
 namespace Gatehouse.Services.Sqs;
 
-/// <summary>What CreateQueue and SetQueueAttributes accept, with AWS's codes and texts (wire reference §4.5).</summary>
+/// <summary>What CreateQueue and SetQueueAttributes accept, with AWS's codes and texts (SQS API Reference, CreateQueue and SetQueueAttributes).</summary>
 internal static class QueueAttributeRules
 {
     private static readonly Dictionary<string, (int Min, int Max)> Ranges = new(StringComparer.Ordinal)

@@ -4,7 +4,7 @@ namespace Gatehouse.Services.Sqs;
 
 /// <summary>
 /// The closed catalogue of SQS's modeled errors: JSON shape, Query code and HTTP status as in the AWS model
-/// (wire reference §2.1), with the messages AWS was captured sending (§4).
+/// (the error shapes of the SQS API model), with the messages AWS was seen sending.
 /// </summary>
 public static class SqsErrors
 {
@@ -12,7 +12,7 @@ public static class SqsErrors
 
     private static AwsError E(string shape, string code, int status, string message) => new(Ns + shape, code, status, message);
 
-    /// <summary>The Query protocol has its own text for a missing queue (wire reference §3.3).</summary>
+    /// <summary>The Query protocol has its own text for a missing queue (how AWS answers Query-protocol clients).</summary>
     public const string NonExistentQueueJsonMessage = "The specified queue does not exist.";
 
     public const string NonExistentQueueQueryMessage = "The specified queue does not exist for this wsdl version.";
@@ -63,7 +63,7 @@ public static class SqsErrors
             $"The input receipt handle \"{handle}\" is not a valid receipt handle.");
 
     /// <summary>
-    /// UNCERTAIN (wire reference §2.1): the model says 404, Query-era reports say 400. We follow the AWS-authored
+    /// Not confirmed: the SQS API model says 404, Query-era reports say 400. We follow the AWS-authored
     /// model, which is what today's JSON-protocol SQS was generated from.
     /// </summary>
     public const int ReceiptHandleIsInvalidStatus = 404;

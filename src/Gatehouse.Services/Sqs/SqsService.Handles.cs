@@ -170,7 +170,7 @@ public sealed partial class SqsService
             $"Total VisibilityTimeout for the message is beyond the limit [{MaxVisibilityTimeout} seconds]."),
         HandleOutcome.NotInFlight when queue.IsFifo => SqsErrors.InvalidValue(handle, "ReceiptHandle", "The receipt handle has expired."),
 
-        // A standard queue accepts a change after the timeout ran out (wire reference §4.8).
+        // A standard queue accepts a change after the timeout ran out (SQS Developer Guide, "Amazon SQS visibility timeout").
         HandleOutcome.NotInFlight => null,
         _ => SqsErrors.InvalidValue(handle, "ReceiptHandle", "Message does not exist or is not available for visibility timeout change."),
     };

@@ -34,7 +34,7 @@ public sealed partial class SqsService
     /// against AWS use it for AddPermission; no AWS response to AddPermission itself has been recorded here.</summary>
     public const string AddPermissionUnknownActionReason = "Please refer to the appropriate WSDL for a list of valid actions.";
 
-    /// <summary>Adds one statement, named by its label, to the queue's policy, as SQS writes it (wire reference §4.14).</summary>
+    /// <summary>Adds one statement, named by its label, to the queue's policy, as SQS writes it (SQS API Reference, AddPermission).</summary>
     public async Task AddPermissionAsync(QueueRecord queue, AddPermissionRequest r, CancellationToken ct = default)
     {
         if (string.IsNullOrEmpty(r.Label))

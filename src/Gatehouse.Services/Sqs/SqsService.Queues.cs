@@ -7,10 +7,10 @@ namespace Gatehouse.Services.Sqs;
 
 public sealed partial class SqsService
 {
-    /// <summary>How long a deleted queue's name stays reserved (wire reference §4.6).</summary>
+    /// <summary>How long a deleted queue's name stays reserved (SQS API Reference, DeleteQueue and CreateQueue).</summary>
     private const long DeletedRecentlyWindowMs = 60_000;
 
-    /// <summary>How often PurgeQueue may run on one queue (wire reference §4.7).</summary>
+    /// <summary>How often PurgeQueue may run on one queue (SQS API Reference, PurgeQueue).</summary>
     private const long PurgeWindowMs = 60_000;
 
     public const int MaxTagsPerQueue = 50;
@@ -140,7 +140,7 @@ public sealed partial class SqsService
         }
     }
 
-    /// <summary>UNCERTAIN: AWS's exact text when a dead-letter queue's RedriveAllowPolicy refuses a source queue
+    /// <summary>Not confirmed: AWS's exact text when a dead-letter queue's RedriveAllowPolicy refuses a source queue
     /// has not been captured; the code (InvalidParameterValue) follows the other RedrivePolicy refusals.</summary>
     public const string RedriveNotAllowedReason = "Dead-letter queue's RedriveAllowPolicy does not allow this source queue.";
 
@@ -223,7 +223,7 @@ public sealed partial class SqsService
     }
 
     /// <summary>One page of the queues that match, in name order: up to <paramref name="maxResults"/> (1-1000,
-    /// default 1000) after the token; a NextToken only when MaxResults was sent and more remain (§4.14).</summary>
+    /// default 1000) after the token; a NextToken only when MaxResults was sent and more remain (SQS API Reference, ListQueues).</summary>
     private (List<string> Urls, string? NextToken) Page(SqsCaller caller, string? token, int? maxResults, Func<QueueRecord, bool> matches)
     {
         if (maxResults is { } max && (max < 1 || max > 1000))

@@ -7,10 +7,10 @@ namespace Gatehouse.Services.Sqs;
 
 public sealed partial class SqsService
 {
-    /// <summary>The FIFO deduplication window (wire reference §4.10).</summary>
+    /// <summary>The FIFO deduplication window (SQS Developer Guide, "Exactly-once processing in Amazon SQS" and "Amazon SQS FIFO queues").</summary>
     private const long DeduplicationWindowMs = 5 * 60_000;
 
-    /// <summary>The fixed cap on a whole batch, independent of the queue's MaximumMessageSize (§4.3).</summary>
+    /// <summary>The fixed cap on a whole batch, independent of the queue's MaximumMessageSize (SQS API Reference, SendMessageBatch).</summary>
     public const long MaxBatchBytes = 1_048_576;
 
     private const string FifoParameterNotValid = "The request include parameter that is not valid for this queue type";
@@ -96,7 +96,7 @@ public sealed partial class SqsService
         return new SendMessageBatchResponse(successful, failed);
     }
 
-    /// <summary>Whole-request batch rules (wire reference §4.3): entry count, id format, distinct ids.</summary>
+    /// <summary>Whole-request batch rules (SQS API Reference, SendMessageBatch): entry count, id format, distinct ids.</summary>
     private static void ValidateBatchShape(List<string?> ids, string entryShape)
     {
         if (ids.Count == 0)
@@ -127,7 +127,7 @@ public sealed partial class SqsService
         }
     }
 
-    /// <summary>FIFO parameters whose absence fails a whole request, a batch included (§4.10).</summary>
+    /// <summary>FIFO parameters whose absence fails a whole request, a batch included (SQS API Reference, SendMessage: MessageGroupId, MessageDeduplicationId).</summary>
     private static AwsError? CheckFifoRequired(QueueRecord queue, SendMessageBatchEntry e, bool inBatch)
     {
         if (!queue.IsFifo)
@@ -261,7 +261,7 @@ public sealed partial class SqsService
         return (new PreparedMessage(message, Md5Digests.OfBody(e.MessageBody), Md5Digests.OfAttributes(attributes), md5System), null);
     }
 
-    /// <summary>1-128 characters, alphanumeric and punctuation, no spaces (§4.10).</summary>
+    /// <summary>1-128 characters, alphanumeric and punctuation, no spaces (SQS API Reference, SendMessage: MessageDeduplicationId).</summary>
     private static bool IsValidFifoId(string id) =>
         id.Length is >= 1 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || (c is >= '!' and <= '~' && char.IsPunctuation(c) || char.IsSymbol(c)) && c <= '~');
 

@@ -125,7 +125,7 @@ public sealed partial class SqsService : IAsyncDisposable
     }
 
     /// <summary>The queue a <c>QueueUrl</c> names: a full URL (any host; the last two path segments are account and
-    /// name) or a bare queue name in the caller's account (wire reference §1.4).</summary>
+    /// name) or a bare queue name in the caller's account (SQS Developer Guide, "Amazon SQS queue and message identifiers").</summary>
     public QueueRecord ResolveQueue(SqsCaller caller, string? queueUrl) =>
         TryResolveQueue(caller, queueUrl) ?? throw new AwsErrorException(SqsErrors.QueueDoesNotExist(caller.QueryProtocol));
 
