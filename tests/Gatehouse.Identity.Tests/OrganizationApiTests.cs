@@ -139,4 +139,43 @@ public sealed class OrganizationApiTests(IdentityServer server) : IClassFixture<
             S(r.GetProperty("send"), "Message"));
         Assert.Equal(JsonValueKind.Null, r.GetProperty("iam").ValueKind);
     }
+    [Fact]
+    public async Task Lists_come_in_pages_that_paginators_follow_and_tokens_belong_to_their_operation()
+    {
+        var r = await OrganizationScripts.RunAsync(server, """
+            root = ensure_org()
+            for i in range(3):
+                name = "paging-%d" % i
+                if name not in [p["Name"] for p in org.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]]:
+                    org.create_policy(Name=name, Description="", Type="SERVICE_CONTROL_POLICY",
+                        Content='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}')
+            whole = org.list_policies(Filter="SERVICE_CONTROL_POLICY")
+            first = org.list_policies(Filter="SERVICE_CONTROL_POLICY", MaxResults=1)
+            pages = list(org.get_paginator("list_policies").paginate(Filter="SERVICE_CONTROL_POLICY", PaginationConfig={"PageSize": 2}))
+            out = {
+                "whole": [p["Id"] for p in whole["Policies"]], "wholeToken": "NextToken" in whole,
+                "first": [p["Id"] for p in first["Policies"]], "firstToken": first.get("NextToken"),
+                "paged": [p["Id"] for page in pages for p in page["Policies"]], "pageSizes": [len(page["Policies"]) for page in pages],
+                "foreign": err(lambda: org.list_roots(NextToken=first["NextToken"])),
+                "garbage": err(lambda: org.list_policies(Filter="SERVICE_CONTROL_POLICY", NextToken="not-a-token")),
+                "toomany": err(lambda: org.list_accounts(MaxResults=21)),
+            }
+            print(json.dumps(out))
+            """);
+        var whole = r.GetProperty("whole").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.True(whole.Count >= 4, string.Join(",", whole));
+        Assert.False(r.GetProperty("wholeToken").GetBoolean());
+        Assert.Single(r.GetProperty("first").EnumerateArray());
+        Assert.False(string.IsNullOrEmpty(r.GetProperty("firstToken").GetString()));
+        Assert.Equal(whole, r.GetProperty("paged").EnumerateArray().Select(e => e.GetString()));
+        Assert.All(r.GetProperty("pageSizes").EnumerateArray(), n => Assert.InRange(n.GetInt32(), 1, 2));
+        foreach (var bad in new[] { "foreign", "garbage" })
+        {
+            Assert.Equal("InvalidInputException", S(r.GetProperty(bad), "Code"));
+            Assert.Equal("INVALID_NEXT_TOKEN", S(r.GetProperty(bad), "Reason"));
+        }
+
+        Assert.Equal("InvalidInputException", S(r.GetProperty("toomany"), "Code"));
+        Assert.Equal("MAX_VALUE_EXCEEDED", S(r.GetProperty("toomany"), "Reason"));
+    }
 }

@@ -73,10 +73,10 @@ internal static class OrganizationsModule
             orgs.DeleteOrganization(caller);
             return null;
         });
-        On("ListRoots", Any, (caller, _) =>
+        On("ListRoots", Any, (caller, r) =>
         {
             var roots = orgs.ListRoots(caller);
-            return w => w.Items("Roots", roots, Root);
+            return Paged(r, "ListRoots", "Roots", roots, Root);
         });
 
         // ---- Accounts ----
@@ -93,22 +93,22 @@ internal static class OrganizationsModule
         On("ListCreateAccountStatus", Any, (caller, r) =>
         {
             var statuses = orgs.ListCreateAccountStatus(caller, r.GetStringList("States", ""));
-            return w => w.Items("CreateAccountStatuses", statuses, CreateStatus);
+            return Paged(r, "ListCreateAccountStatus", "CreateAccountStatuses", statuses, CreateStatus);
         });
         On("DescribeAccount", ById("AccountId"), (caller, r) =>
         {
             var account = orgs.DescribeAccount(caller, r.GetString("AccountId"));
             return w => w.Object("Account", a => Account(a, account));
         });
-        On("ListAccounts", Any, (caller, _) =>
+        On("ListAccounts", Any, (caller, r) =>
         {
             var accounts = orgs.ListAccounts(caller);
-            return w => w.Items("Accounts", accounts, Account);
+            return Paged(r, "ListAccounts", "Accounts", accounts, Account);
         });
         On("ListAccountsForParent", ById("ParentId"), (caller, r) =>
         {
             var accounts = orgs.ListAccountsForParent(caller, r.GetString("ParentId"));
-            return w => w.Items("Accounts", accounts, Account);
+            return Paged(r, "ListAccountsForParent", "Accounts", accounts, Account);
         });
         On("RemoveAccountFromOrganization", ById("AccountId"), (caller, r) =>
         {
@@ -145,17 +145,17 @@ internal static class OrganizationsModule
         On("ListOrganizationalUnitsForParent", ById("ParentId"), (caller, r) =>
         {
             var units = orgs.ListUnitsForParent(caller, r.GetString("ParentId"));
-            return w => w.Items("OrganizationalUnits", units, Unit);
+            return Paged(r, "ListOrganizationalUnitsForParent", "OrganizationalUnits", units, Unit);
         });
         On("ListParents", ById("ChildId"), (caller, r) =>
         {
             var parents = orgs.ListParents(caller, r.GetString("ChildId"));
-            return w => w.Items("Parents", parents, Child);
+            return Paged(r, "ListParents", "Parents", parents, Child);
         });
         On("ListChildren", ById("ParentId"), (caller, r) =>
         {
             var children = orgs.ListChildren(caller, r.GetString("ParentId"), r.GetString("ChildType"));
-            return w => w.Items("Children", children, Child);
+            return Paged(r, "ListChildren", "Children", children, Child);
         });
 
         // ---- Policy types and trusted access ----
@@ -181,10 +181,10 @@ internal static class OrganizationsModule
             orgs.SetServiceAccess(caller, r.GetString("ServicePrincipal"), enable: false);
             return null;
         }, context: (_, r) => Principal(r));
-        On("ListAWSServiceAccessForOrganization", Any, (caller, _) =>
+        On("ListAWSServiceAccessForOrganization", Any, (caller, r) =>
         {
             var enabled = orgs.ListServiceAccess(caller);
-            return w => w.Items("EnabledServicePrincipals", enabled, (x, s) =>
+            return Paged(r, "ListAWSServiceAccessForOrganization", "EnabledServicePrincipals", enabled, (x, s) =>
             {
                 x.String("ServicePrincipal", s.ServicePrincipal);
                 x.Timestamp("DateEnabled", s.Enabled);
@@ -215,7 +215,7 @@ internal static class OrganizationsModule
         On("ListPolicies", Any, (caller, r) =>
         {
             var policies = orgs.ListPolicies(caller, r.GetString("Filter"));
-            return w => w.Items("Policies", policies, Summary);
+            return Paged(r, "ListPolicies", "Policies", policies, Summary);
         }, context: (_, r) => PolicyType(r.GetString("Filter")));
         On("AttachPolicy", (c, r) => [Arn(c, r.GetString("PolicyId")), Arn(c, r.GetString("TargetId"))], (caller, r) =>
         {
@@ -230,12 +230,12 @@ internal static class OrganizationsModule
         On("ListPoliciesForTarget", ById("TargetId"), (caller, r) =>
         {
             var policies = orgs.ListPoliciesForTarget(caller, r.GetString("TargetId"), r.GetString("Filter"));
-            return w => w.Items("Policies", policies, Summary);
+            return Paged(r, "ListPoliciesForTarget", "Policies", policies, Summary);
         }, context: (_, r) => PolicyType(r.GetString("Filter")));
         On("ListTargetsForPolicy", ById("PolicyId"), (caller, r) =>
         {
             var targets = orgs.ListTargetsForPolicy(caller, r.GetString("PolicyId"));
-            return w => w.Items("Targets", targets, (x, t) =>
+            return Paged(r, "ListTargetsForPolicy", "Targets", targets, (x, t) =>
             {
                 x.String("TargetId", t.TargetId);
                 x.String("Arn", t.Arn);
@@ -258,7 +258,7 @@ internal static class OrganizationsModule
         On("ListTagsForResource", ById("ResourceId"), (caller, r) =>
         {
             var tags = orgs.ListTags(caller, r.GetString("ResourceId"));
-            return w => w.Items("Tags", tags, (x, t) =>
+            return Paged(r, "ListTagsForResource", "Tags", tags, (x, t) =>
             {
                 x.String("Key", t.Key);
                 x.String("Value", t.Value);
@@ -273,6 +273,81 @@ internal static class OrganizationsModule
             JsonProtocol = OrganizationsWireProtocol.Instance,
             Actions = actions,
         };
+    }
+
+    /// <summary>The largest page Organizations hands out, and the size of a page when MaxResults is not sent (the
+    /// model's bound for MaxResults; the Organizations API Reference leaves the default to each operation).</summary>
+    public const int MaxPageSize = 20;
+
+    /// <summary>
+    /// One page of a List* result: up to MaxResults (1–20) items from the position NextToken names, with a NextToken
+    /// when more remain — as the Organizations API Reference describes paging ("The NextToken response parameter value
+    /// is null only when there are no more results to display"). A token is opaque to callers, valid only for the
+    /// operation that issued it; a foreign or altered one is InvalidInputException (INVALID_NEXT_TOKEN).
+    /// </summary>
+    private static Action<JsonResponseWriter> Paged<T>(IRequestReader r, string action, string key, IReadOnlyList<T> all,
+        Action<JsonResponseWriter, T> write)
+    {
+        var size = MaxPageSize;
+        if (action != "ListTagsForResource")
+        {
+            switch (r.GetInt("MaxResults"))
+            {
+                case < 1:
+                    throw new AwsErrorException(OrganizationErrors.InvalidInput("MIN_VALUE_EXCEEDED",
+                        "You provided a value that is less than the minimum allowed value."));
+                case > MaxPageSize:
+                    throw new AwsErrorException(OrganizationErrors.InvalidInput("MAX_VALUE_EXCEEDED",
+                        "You provided a value that exceeds the maximum allowed value."));
+                case { } max:
+                    size = max;
+                    break;
+            }
+        }
+        else
+        {
+            // ListTagsForResource has a NextToken but no MaxResults: a resource's tags (at most 50) come whole.
+            size = int.MaxValue;
+        }
+
+        var start = r.GetString("NextToken") is { } token ? ReadToken(token, action, all.Count) : 0;
+        var end = (int)Math.Min((long)start + size, all.Count);
+        var page = all.Skip(start).Take(end - start).ToList();
+        string? next = end < all.Count ? MakeToken(action, end) : null;
+        return w =>
+        {
+            w.Items(key, page, write);
+            if (next is not null)
+            {
+                w.String("NextToken", next);
+            }
+        };
+    }
+
+    private const string TokenPrefix = "gh1:";
+
+    private static string MakeToken(string action, int offset) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            TokenPrefix + action + ":" + offset.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    private static int ReadToken(string token, string action, int count)
+    {
+        try
+        {
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            var expected = TokenPrefix + action + ":";
+            if (text.StartsWith(expected, StringComparison.Ordinal)
+                && int.TryParse(text.AsSpan(expected.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset)
+                && offset <= count)
+            {
+                return offset;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new AwsErrorException(OrganizationErrors.InvalidInput("INVALID_NEXT_TOKEN", "You specified an invalid value for nextToken."));
     }
 
     private static List<OrgTag>? Tags(IRequestReader r) =>
