@@ -14,7 +14,7 @@ public sealed record AwsError(string JsonType, string QueryCode, int HttpStatus,
 }
 
 /// <summary>
-/// The one exception type for client faults (house rule 6): thrown where a request cannot go on and caught
+/// The one exception type for client faults (design rule 6, docs/architecture.md): thrown where a request cannot go on and caught
 /// in one place, the pipeline, which renders <see cref="Error"/> in the request's protocol.
 /// </summary>
 public sealed class AwsErrorException(AwsError error) : Exception(error.Message)

@@ -1,7 +1,7 @@
 namespace Gatehouse.Protocol;
 
 /// <summary>
-/// Reads one structured request member by member, whatever protocol carried it (house rule 1: one model per
+/// Reads one structured request member by member, whatever protocol carried it (design rule 1, docs/architecture.md: one model per
 /// action, two codecs). <c>name</c> arguments are the JSON member names of the AWS model;
 /// <c>queryName</c> arguments are the flattened element names the Query protocol uses for the same member
 /// (<c>Attributes</c> is sent as <c>Attribute.N.Name</c>/<c>Attribute.N.Value</c>).

@@ -2,7 +2,7 @@ namespace Gatehouse.Protocol;
 
 /// <summary>
 /// Writes one structured response member by member; the JSON and XML writers render the same calls
-/// (house rule 1). Null members are omitted. <c>queryName</c> is the flattened XML element name of a list item
+/// (design rule 1, docs/architecture.md). Null members are omitted. <c>queryName</c> is the flattened XML element name of a list item
 /// or map entry (<c>QueueUrls</c> items are written as repeated <c>&lt;QueueUrl&gt;</c> elements).
 /// </summary>
 public interface IResponseWriter
@@ -12,6 +12,10 @@ public interface IResponseWriter
     void Number(string name, long? value);
 
     void Bool(string name, bool? value);
+
+    /// <summary>A point in time: epoch seconds with milliseconds as a JSON number (how AWS JSON protocols send
+    /// timestamps, for example KMS's <c>CreationDate</c>), ISO 8601 in UTC in XML.</summary>
+    void Timestamp(string name, DateTimeOffset? value);
 
     void Blob(string name, ReadOnlyMemory<byte>? value);
 

@@ -118,6 +118,14 @@ public sealed class XmlResponseWriter : IResponseWriter
         }
     }
 
+    public void Timestamp(string name, DateTimeOffset? value)
+    {
+        if (value is { } v)
+        {
+            Element(name, v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     public void Blob(string name, ReadOnlyMemory<byte>? value)
     {
         if (value is { } v)

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Gatehouse.Policy.Tests;
 
-/// <summary>The one runner for Cases/*.json evaluation cases (house rule 7).</summary>
+/// <summary>The one runner for Cases/*.json evaluation cases (design rule 7, docs/architecture.md).</summary>
 public class EvaluationCaseTests
 {
     private const string DefaultResource = "arn:aws:sqs:us-east-1:111111111111:q";

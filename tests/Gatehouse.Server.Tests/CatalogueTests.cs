@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gatehouse.Server.Tests;
 
 /// <summary>
-/// The catalogue check (design house rule 2): every action of every module has a decoder, a handler and an
+/// The catalogue check (design rule 2, docs/architecture.md): every action of every module has a decoder, a handler and an
 /// authorization mapping; every action a module claims exists in the AWS service model botocore keeps on this
 /// machine, with the module's signing name, target prefix, version and protocols; and every action has a test in
 /// each protocol the module speaks, wherever a client of that protocol can call it (found in the test sources: an

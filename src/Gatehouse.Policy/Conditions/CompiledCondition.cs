@@ -29,7 +29,7 @@ internal enum Tri
     Invalid,
 }
 
-/// <summary>One condition key under one operator, with its values already typed (house rule: compile once).
+/// <summary>One condition key under one operator, with its values already typed (compiled once, evaluated many times).
 /// Several values OR (for negated operators: the request value must match none, IAM User Guide, "Multivalued context keys").</summary>
 internal sealed partial class CompiledCondition
 {

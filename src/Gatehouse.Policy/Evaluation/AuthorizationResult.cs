@@ -35,7 +35,7 @@ public enum GrantBasis
 }
 
 /// <summary>
-/// The answer: a value, never an exception (house rule 4). <see cref="Trace"/> and <see cref="Diagnostics"/> are
+/// The answer: a value, never an exception (design rule 4, docs/architecture.md). <see cref="Trace"/> and <see cref="Diagnostics"/> are
 /// computed on first use by re-walking every policy with full explanations, so the fast path allocates only this object.
 /// </summary>
 public sealed class AuthorizationResult

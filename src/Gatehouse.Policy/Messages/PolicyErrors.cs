@@ -6,7 +6,7 @@ namespace Gatehouse.Policy;
 public sealed record PolicyApiError(string Code, string Message, int HttpStatus);
 
 /// <summary>
-/// Renders validation problems the way each AWS API reports them (house rule 5: validate fully, the edge picks the
+/// Renders validation problems the way each AWS API reports them (design rule 5, docs/architecture.md: validate fully, the edge picks the
 /// AWS error). Each returns null when there is no problem.
 /// </summary>
 public static class PolicyErrors

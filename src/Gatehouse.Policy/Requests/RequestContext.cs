@@ -4,7 +4,7 @@ namespace Gatehouse.Policy;
 
 /// <summary>
 /// Condition keys of one request: a case-insensitive (IAM User Guide, "IAM JSON policy elements: Condition": key names ignore case), multi-valued map.
-/// Time is an input (house rule 9): call <see cref="SetTime"/> with the server's clock reading.
+/// Time is an input (design rule 9, docs/architecture.md): call <see cref="SetTime"/> with the server's clock reading.
 /// </summary>
 public sealed class RequestContext
 {

@@ -91,6 +91,14 @@ public sealed class Ec2QueryProtocol(string xmlNamespace) : IWireProtocol
             }
         }
 
+        public void Timestamp(string name, DateTimeOffset? value)
+        {
+            if (value is { } v)
+            {
+                Element(name, v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
         public void Blob(string name, ReadOnlyMemory<byte>? value)
         {
             if (value is { } v)

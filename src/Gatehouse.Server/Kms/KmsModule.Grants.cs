@@ -92,7 +92,7 @@ internal static partial class KmsModule
             Name = r.GetString("Name"),
             IssuingPrincipal = c.Caller.Arn,
             IssuingAccount = $"arn:aws:iam::{key.Account}:root",
-            CreationDate = DateTimeOffset.FromUnixTimeSeconds(kms.Now.ToUnixTimeSeconds()),
+            CreationDate = kms.Now,
         };
     }
 
@@ -168,7 +168,7 @@ internal static partial class KmsModule
             x.String("KeyId", g.KeyArn);
             x.String("GrantId", g.GrantId);
             x.String("Name", g.Name);
-            x.Number("CreationDate", g.CreationDate.ToUnixTimeSeconds());
+            x.Timestamp("CreationDate", g.CreationDate);
             x.String("GranteePrincipal", g.GranteePrincipal);
             x.String("RetiringPrincipal", g.RetiringPrincipal);
             x.String("IssuingAccount", g.IssuingAccount);

@@ -133,7 +133,7 @@ internal static partial class KmsModule
             return Output(w =>
             {
                 w.String("KeyId", key.Arn);
-                w.Number("DeletionDate", key.DeletionDate!.Value.ToUnixTimeSeconds());
+                w.Timestamp("DeletionDate", key.DeletionDate!.Value);
                 w.String("KeyState", key.State.ToString());
                 w.Number("PendingWindowInDays", key.PendingDeletionWindowInDays);
             });
@@ -180,8 +180,8 @@ internal static partial class KmsModule
                     x.String("AliasName", a.Name);
                     x.String("AliasArn", a.Arn);
                     x.String("TargetKeyId", a.TargetKeyId);
-                    x.Number("CreationDate", a.CreationDate.ToUnixTimeSeconds());
-                    x.Number("LastUpdatedDate", a.LastUpdatedDate.ToUnixTimeSeconds());
+                    x.Timestamp("CreationDate", a.CreationDate);
+                    x.Timestamp("LastUpdatedDate", a.LastUpdatedDate);
                 }, emitEmpty: true);
                 w.String("NextMarker", next);
                 w.Bool("Truncated", next is not null);
@@ -391,12 +391,12 @@ internal static partial class KmsModule
         m.String("AWSAccountId", key.Account);
         m.String("KeyId", key.KeyId);
         m.String("Arn", key.Arn);
-        m.Number("CreationDate", key.CreationDate.ToUnixTimeSeconds());
+        m.Timestamp("CreationDate", key.CreationDate);
         m.Bool("Enabled", key.State == KmsKeyState.Enabled);
         m.String("Description", key.Description);
         m.String("KeyUsage", "ENCRYPT_DECRYPT");
         m.String("KeyState", key.State.ToString());
-        m.Number("DeletionDate", key.DeletionDate?.ToUnixTimeSeconds());
+        m.Timestamp("DeletionDate", key.DeletionDate);
         m.String("Origin", "AWS_KMS");
         m.String("KeyManager", key.KeyManager);
         m.String("CustomerMasterKeySpec", "SYMMETRIC_DEFAULT");

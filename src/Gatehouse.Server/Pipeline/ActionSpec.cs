@@ -4,7 +4,7 @@ using Gatehouse.Services.Identity;
 namespace Gatehouse.Server.Pipeline;
 
 /// <summary>
-/// One entry of a module's action catalogue (design house rule 2): how the request is decoded (the same record
+/// One entry of a module's action catalogue (design rule 2, docs/architecture.md): how the request is decoded (the same record
 /// for every protocol), what must be authorized (the IAM action(s), resource ARN(s) and condition keys, as
 /// <see cref="AuthorizationQuery"/> values the pipeline asks the one authorizer), and the handler. Handlers never
 /// authorize; a handler runs only after every query was allowed.

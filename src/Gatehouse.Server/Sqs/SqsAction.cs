@@ -3,7 +3,7 @@ using Gatehouse.Protocol;
 namespace Gatehouse.Server.Sqs;
 
 /// <summary>
-/// One entry of the SQS action catalogue (house rule 2): the IAM action it is authorized as, how a request is
+/// One entry of the SQS action catalogue (design rule 2, docs/architecture.md): the IAM action it is authorized as, how a request is
 /// read (both protocols through <see cref="IRequestReader"/>), and the handler, which returns the response
 /// writer or null for actions without output.
 /// </summary>

@@ -8,7 +8,7 @@ namespace Gatehouse.Server.World;
 
 /// <summary>
 /// Reads a world file into <see cref="WorldSpec"/>, collecting every problem with its JSON path
-/// (<c>$.accounts[0].users[1].name: …</c>) rather than stopping at the first (house rule 5). Policy documents are
+/// (<c>$.accounts[0].users[1].name: …</c>) rather than stopping at the first (design rule 5, docs/architecture.md). Policy documents are
 /// checked with the policy engine and names with IAM's rules, so a file that parses also applies.
 /// </summary>
 internal sealed partial class WorldParser

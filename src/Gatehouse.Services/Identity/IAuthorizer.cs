@@ -1,7 +1,7 @@
 namespace Gatehouse.Services.Identity;
 
 /// <summary>
-/// The one door (design, house rule 3): every action of every service asks it before doing anything. It gathers
+/// The one door (design rule 3, docs/architecture.md): every action of every service asks it before doing anything. It gathers
 /// the caller's policies and the resource's policy, evaluates them with the policy engine, records the decision,
 /// and answers with a <see cref="AuthorizationDecision"/> value; it never throws for a denial. The request
 /// pipeline turns a refused decision into the service's AccessDenied error.

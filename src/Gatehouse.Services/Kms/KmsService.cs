@@ -69,7 +69,7 @@ public sealed partial class KmsService : IDisposable
             KeyId = Uuids.NewV4(),
             Account = account,
             Region = region,
-            CreationDate = DateTimeOffset.FromUnixTimeSeconds(NowSeconds),
+            CreationDate = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds()),
             Description = description ?? "",
             Policy = policy,
             KeyManager = keyManager,

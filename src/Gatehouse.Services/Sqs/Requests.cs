@@ -1,7 +1,7 @@
 using Attributes = System.Collections.Generic.IReadOnlyList<System.Collections.Generic.KeyValuePair<string, Gatehouse.Services.Sqs.MessageAttributeValue>>;
 using StringPairs = System.Collections.Generic.IReadOnlyList<System.Collections.Generic.KeyValuePair<string, string>>;
 
-// One request record per SQS action (house rule 1); both wire codecs build these. Member names follow the model.
+// One request record per SQS action (design rule 1, docs/architecture.md); both wire codecs build these. Member names follow the model.
 namespace Gatehouse.Services.Sqs;
 
 public sealed record CreateQueueRequest(string? QueueName, StringPairs? Attributes, StringPairs? Tags);

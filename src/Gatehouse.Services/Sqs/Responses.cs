@@ -1,6 +1,6 @@
 namespace Gatehouse.Services.Sqs;
 
-// One response record per SQS action with output (house rule 1).
+// One response record per SQS action with output (design rule 1, docs/architecture.md).
 public sealed record QueueUrlResponse(string QueueUrl);
 
 public sealed record ListQueuesResponse(IReadOnlyList<string> QueueUrls, string? NextToken);

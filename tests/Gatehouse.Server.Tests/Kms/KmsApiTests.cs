@@ -16,6 +16,10 @@ public sealed class KmsApiTests(KmsFixture f)
         var keys = (await kms.ListKeysAsync(new ListKeysRequest())).Keys.Select(k => k.KeyId).ToList();
         Assert.Contains(first.KeyId, keys);
         Assert.Contains(second.KeyId, keys);
+        // KMS sends CreationDate as epoch seconds with milliseconds; two keys both landing on a whole second is a
+        // one-in-a-million chance.
+        Assert.InRange(DateTime.UtcNow - first.CreationDate.GetValueOrDefault().ToUniversalTime(), TimeSpan.FromSeconds(-5), TimeSpan.FromSeconds(60));
+        Assert.True(first.CreationDate.GetValueOrDefault().Millisecond != 0 || second.CreationDate.GetValueOrDefault().Millisecond != 0);
 
         var alias = "alias/api-" + Guid.NewGuid().ToString("N")[..8];
         await kms.CreateAliasAsync(new CreateAliasRequest { AliasName = alias, TargetKeyId = first.KeyId });
