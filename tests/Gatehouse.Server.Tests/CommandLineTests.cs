@@ -122,7 +122,14 @@ public sealed class CommandLineTests : IDisposable
         using var server = await ServerProcess.StartAsync(_dir);
         using var sqs = server.Client();
         var url = (await sqs.CreateQueueAsync("orders")).QueueUrl;
-        await sqs.SendMessageAsync(url, "{\"id\":1}");
+        await sqs.SendMessageAsync(new Amazon.SQS.Model.SendMessageRequest(url, "{\"id\":1}")
+        {
+            MessageAttributes = new()
+            {
+                ["tenant"] = new() { DataType = "String", StringValue = "acme" },
+                ["blob"] = new() { DataType = "Binary", BinaryValue = new MemoryStream([1, 2, 3]) },
+            },
+        });
 
         var (code, stdout, stderr) = await ServerProcess.RunAsync("queues", "--endpoint", server.Endpoint);
         Assert.True(code == 0, stderr);
@@ -133,6 +140,8 @@ public sealed class CommandLineTests : IDisposable
         Assert.Contains("orders (000000000000, us-east-1): 1 visible, 0 in flight, 0 delayed", stdout, StringComparison.Ordinal);
         Assert.Contains("visible   sent", stdout, StringComparison.Ordinal);
         Assert.Contains("{\"id\":1}", stdout, StringComparison.Ordinal);
+        Assert.Contains("    tenant (String): acme", stdout, StringComparison.Ordinal);
+        Assert.Contains("    blob (Binary): (base64) AQID", stdout, StringComparison.Ordinal);
 
         (code, _, stderr) = await ServerProcess.RunAsync("peek", "missing", "--endpoint", server.Endpoint);
         Assert.Equal(ExitCodes.Unavailable, code);

@@ -209,7 +209,19 @@ internal static class AdminModule
         w.Number("receiveCount", m.Message.ReceiveCount);
         w.String("messageGroupId", m.Message.MessageGroupId);
         w.String("senderId", m.Message.SenderId);
+        w.String("messageDeduplicationId", m.Message.DeduplicationId);
+        w.String("sequenceNumber", m.Message.SequenceNumber > 0 ? m.Message.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        w.String("awsTraceHeader", m.Message.AwsTraceHeader);
+        w.String("deadLetterQueueSourceArn", m.Message.DeadLetterQueueSourceArn);
         w.String("body", m.Message.Body);
+        // Message attributes as SQS returns them: a data type and a string or base64 binary value (lists as lists).
+        w.Map("messageAttributes", "attribute", "name", "value", m.Message.Attributes.Count == 0 ? null : m.Message.Attributes, (x, v) =>
+        {
+            x.String("dataType", v.DataType);
+            x.String("stringValue", v.StringValue);
+            x.Blob("binaryValue", v.BinaryValue);
+            x.StringList("stringListValues", "value", v.StringListValues);
+        });
     }
 
     private static Action<IResponseWriter> Raw(string name, IEnumerable<string> documents) => w =>

@@ -66,6 +66,22 @@ internal static class ClientCommands
             {
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{Str(m, "messageId")}  {Str(m, "state"),-9} sent {Str(m, "sent")}  received {Num(m, "receiveCount")}x  {Str(m, "body")}"));
+                if (m.TryGetProperty("messageGroupId", out var group))
+                {
+                    await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"    group {group.GetString()}  sequence {Str(m, "sequenceNumber")}  deduplication id {Str(m, "messageDeduplicationId")}"));
+                }
+
+                if (m.TryGetProperty("messageAttributes", out var attributes))
+                {
+                    foreach (var a in attributes.EnumerateObject())
+                    {
+                        var value = a.Value.TryGetProperty("stringValue", out var text) ? text.GetString()
+                            : a.Value.TryGetProperty("binaryValue", out var binary) ? "(base64) " + binary.GetString()
+                            : a.Value.TryGetProperty("stringListValues", out var list) ? list.GetRawText() : "";
+                        await stdout.WriteLineAsync($"    {a.Name} ({Str(a.Value, "dataType")}): {value}");
+                    }
+                }
             }
 
             return ExitCodes.Ok;
