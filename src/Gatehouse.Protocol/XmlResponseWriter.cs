@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Gatehouse.Protocol;
@@ -8,11 +7,12 @@ namespace Gatehouse.Protocol;
 /// escapes <c>"</c> as <c>&amp;quot;</c> and carriage return as <c>&amp;#xD;</c> inside text, as in SQS's recorded
 /// responses (docs/architecture.md, "Wire protocols").
 /// </summary>
-public sealed class XmlResponseWriter : IResponseWriter
+public sealed class XmlResponseWriter : XmlWriterBase
 {
-    private readonly StringBuilder _sb;
-
-    private XmlResponseWriter(StringBuilder sb) => _sb = sb;
+    private XmlResponseWriter(StringBuilder sb)
+        : base(sb)
+    {
+    }
 
     /// <summary>Renders a whole success document: <c>&lt;{Action}Response&gt;</c>, an optional
     /// <c>&lt;{Action}Result&gt;</c>, and the request id.</summary>
@@ -87,54 +87,7 @@ public sealed class XmlResponseWriter : IResponseWriter
         }
     }
 
-    private void Element(string name, string value)
-    {
-        _sb.Append('<').Append(name).Append('>');
-        Escape(_sb, value);
-        _sb.Append("</").Append(name).Append('>');
-    }
-
-    public void String(string name, string? value)
-    {
-        if (value is not null)
-        {
-            Element(name, value);
-        }
-    }
-
-    public void Number(string name, long? value)
-    {
-        if (value is { } v)
-        {
-            Element(name, v.ToString(CultureInfo.InvariantCulture));
-        }
-    }
-
-    public void Bool(string name, bool? value)
-    {
-        if (value is { } v)
-        {
-            Element(name, v ? "true" : "false");
-        }
-    }
-
-    public void Timestamp(string name, DateTimeOffset? value)
-    {
-        if (value is { } v)
-        {
-            Element(name, v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
-        }
-    }
-
-    public void Blob(string name, ReadOnlyMemory<byte>? value)
-    {
-        if (value is { } v)
-        {
-            Element(name, Convert.ToBase64String(v.Span));
-        }
-    }
-
-    public void StringList(string name, string queryName, IReadOnlyCollection<string>? values, bool emitEmpty = false)
+    public override void StringList(string name, string queryName, IReadOnlyCollection<string>? values, bool emitEmpty = false)
     {
         if (values is null)
         {
@@ -147,7 +100,7 @@ public sealed class XmlResponseWriter : IResponseWriter
         }
     }
 
-    public void StringMap(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, string>>? map)
+    public override void StringMap(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, string>>? map)
     {
         if (map is null)
         {
@@ -156,14 +109,14 @@ public sealed class XmlResponseWriter : IResponseWriter
 
         foreach (var (k, v) in map)
         {
-            _sb.Append('<').Append(queryName).Append('>');
+            Sb.Append('<').Append(queryName).Append('>');
             Element(keyName, k);
             Element(valueName, v);
-            _sb.Append("</").Append(queryName).Append('>');
+            Sb.Append("</").Append(queryName).Append('>');
         }
     }
 
-    public void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
+    public override void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
     {
         if (items is null)
         {
@@ -172,13 +125,13 @@ public sealed class XmlResponseWriter : IResponseWriter
 
         foreach (var item in items)
         {
-            _sb.Append('<').Append(queryName).Append('>');
+            Sb.Append('<').Append(queryName).Append('>');
             write(this, item);
-            _sb.Append("</").Append(queryName).Append('>');
+            Sb.Append("</").Append(queryName).Append('>');
         }
     }
 
-    public void Map<T>(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, T>>? map, Action<IResponseWriter, T> write)
+    public override void Map<T>(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, T>>? map, Action<IResponseWriter, T> write)
     {
         if (map is null)
         {
@@ -187,19 +140,12 @@ public sealed class XmlResponseWriter : IResponseWriter
 
         foreach (var (k, v) in map)
         {
-            _sb.Append('<').Append(queryName).Append('>');
+            Sb.Append('<').Append(queryName).Append('>');
             Element(keyName, k);
-            _sb.Append('<').Append(valueName).Append('>');
+            Sb.Append('<').Append(valueName).Append('>');
             write(this, v);
-            _sb.Append("</").Append(valueName).Append('>');
-            _sb.Append("</").Append(queryName).Append('>');
+            Sb.Append("</").Append(valueName).Append('>');
+            Sb.Append("</").Append(queryName).Append('>');
         }
-    }
-
-    public void Structure(string name, Action<IResponseWriter> write)
-    {
-        _sb.Append('<').Append(name).Append('>');
-        write(this);
-        _sb.Append("</").Append(name).Append('>');
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Gatehouse.Protocol.Wire;
@@ -39,83 +38,36 @@ public sealed class Ec2QueryProtocol(string xmlNamespace) : IWireProtocol
     }
 
     /// <summary>EC2's shapes: every list is wrapped and its entries are <c>item</c> elements.</summary>
-    private sealed class Ec2XmlWriter(StringBuilder sb) : IResponseWriter
+    private sealed class Ec2XmlWriter(StringBuilder sb) : XmlWriterBase(sb)
     {
-        private void Element(string name, string value)
-        {
-            sb.Append('<').Append(name).Append('>');
-            XmlResponseWriter.Escape(sb, value);
-            sb.Append("</").Append(name).Append('>');
-        }
-
         private void Wrapped<T>(string name, IReadOnlyCollection<T> items, Action<T> writeItem)
         {
             if (items.Count == 0)
             {
-                sb.Append('<').Append(name).Append("/>");
+                Sb.Append('<').Append(name).Append("/>");
                 return;
             }
 
-            sb.Append('<').Append(name).Append('>');
+            Sb.Append('<').Append(name).Append('>');
             foreach (var item in items)
             {
-                sb.Append("<item>");
+                Sb.Append("<item>");
                 writeItem(item);
-                sb.Append("</item>");
+                Sb.Append("</item>");
             }
 
-            sb.Append("</").Append(name).Append('>');
+            Sb.Append("</").Append(name).Append('>');
         }
 
-        public void String(string name, string? value)
-        {
-            if (value is not null)
-            {
-                Element(name, value);
-            }
-        }
-
-        public void Number(string name, long? value)
-        {
-            if (value is { } v)
-            {
-                Element(name, v.ToString(CultureInfo.InvariantCulture));
-            }
-        }
-
-        public void Bool(string name, bool? value)
-        {
-            if (value is { } v)
-            {
-                Element(name, v ? "true" : "false");
-            }
-        }
-
-        public void Timestamp(string name, DateTimeOffset? value)
-        {
-            if (value is { } v)
-            {
-                Element(name, v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        public void Blob(string name, ReadOnlyMemory<byte>? value)
-        {
-            if (value is { } v)
-            {
-                Element(name, Convert.ToBase64String(v.Span));
-            }
-        }
-
-        public void StringList(string name, string queryName, IReadOnlyCollection<string>? values, bool emitEmpty = false)
+        public override void StringList(string name, string queryName, IReadOnlyCollection<string>? values, bool emitEmpty = false)
         {
             if (values is not null && (values.Count > 0 || emitEmpty))
             {
-                Wrapped(name, values, v => XmlResponseWriter.Escape(sb, v));
+                Wrapped(name, values, v => XmlResponseWriter.Escape(Sb, v));
             }
         }
 
-        public void StringMap(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, string>>? map)
+        public override void StringMap(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, string>>? map)
         {
             if (map is not null)
             {
@@ -127,7 +79,7 @@ public sealed class Ec2QueryProtocol(string xmlNamespace) : IWireProtocol
             }
         }
 
-        public void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
+        public override void List<T>(string name, string queryName, IReadOnlyCollection<T>? items, Action<IResponseWriter, T> write, bool emitEmpty = false)
         {
             if (items is not null && (items.Count > 0 || emitEmpty))
             {
@@ -135,25 +87,18 @@ public sealed class Ec2QueryProtocol(string xmlNamespace) : IWireProtocol
             }
         }
 
-        public void Map<T>(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, T>>? map, Action<IResponseWriter, T> write)
+        public override void Map<T>(string name, string queryName, string keyName, string valueName, IReadOnlyCollection<KeyValuePair<string, T>>? map, Action<IResponseWriter, T> write)
         {
             if (map is not null)
             {
                 Wrapped(name, map, kv =>
                 {
                     Element(keyName, kv.Key);
-                    sb.Append('<').Append(valueName).Append('>');
+                    Sb.Append('<').Append(valueName).Append('>');
                     write(this, kv.Value);
-                    sb.Append("</").Append(valueName).Append('>');
+                    Sb.Append("</").Append(valueName).Append('>');
                 });
             }
-        }
-
-        public void Structure(string name, Action<IResponseWriter> write)
-        {
-            sb.Append('<').Append(name).Append('>');
-            write(this);
-            sb.Append("</").Append(name).Append('>');
         }
     }
 }
