@@ -132,6 +132,8 @@ public static class GatehouseApp
 
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
+        // The web console (docs/console.md): an ordinary API client of this server, under /console.
+        WebConsole.ConsoleSetup.AddConsole(builder.Services);
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
@@ -163,6 +165,7 @@ public static class GatehouseApp
             app.UseOpenTelemetryPrometheusScrapingEndpoint();
         }
 
+        WebConsole.ConsoleSetup.UseConsole(app, options);
         app.Run(pipeline.HandleAsync);
         // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
         var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();
