@@ -21,6 +21,7 @@ internal static class ConsoleStyle
         th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
         th { background: #fafafa; font-weight: 600; }
         code, pre { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
+        td code { word-break: break-all; }
         pre { white-space: pre-wrap; word-break: break-word; background: #fafafa; border: 1px solid var(--line); padding: 10px; border-radius: 6px; }
         label { display: block; margin: 8px 0 3px; font-weight: 600; }
         input[type=text], input[type=password], input[type=number], textarea, select { width: 100%; max-width: 520px; padding: 6px 8px; border: 1px solid #8d99a8; border-radius: 6px; font: inherit; }

@@ -1,0 +1,59 @@
+using Gatehouse.Services.Iam;
+
+namespace Gatehouse.Console.Tests;
+
+/// <summary>Sessions end when they idle out; switch role acts as the role session and switching back returns.</summary>
+public sealed class SessionExpiryTests(ShortSessionServer server) : IClassFixture<ShortSessionServer>
+{
+    [BrowserFact]
+    public async Task An_idle_session_expires_and_sends_the_browser_to_sign_in()
+    {
+        server.User("idler", "Corr3ct-Horse-Battery!", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"*"}]}""");
+        var page = await server.NewPageAsync();
+        await server.SignInAsync(page, "idler", "Corr3ct-Horse-Battery!");
+        Assert.NotNull(await page.Locator("#queues").TextContentAsync());
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await page.GotoAsync(server.Console);
+        Assert.Contains("/console/SignIn", page.Url, StringComparison.Ordinal);
+        Assert.Contains("Your session has expired", await page.Locator("#notice").TextContentAsync(), StringComparison.Ordinal);
+    }
+}
+
+[Collection("console")]
+public sealed class SwitchRoleTests(ConsoleServer server)
+{
+    [BrowserFact]
+    public async Task Switch_role_acts_as_the_role_session_and_switching_back_returns()
+    {
+        var account = ConsoleServer.Account;
+        try
+        {
+            server.Registry.CreateRole(account, "console-operator", "/",
+                $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::{{account}}:user/switcher"},"Action":"sts:AssumeRole"}]}""");
+        }
+        catch (Gatehouse.Protocol.AwsErrorException)
+        {
+        }
+
+        server.Registry.PutInlinePolicy(IamEntityKind.Role, account, "console-operator", "sqs",
+            """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:ListQueues","sqs:GetQueueAttributes"],"Resource":"*"}]}""");
+        server.User("switcher", "Corr3ct-Horse-Battery!",
+            $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::{{account}}:role/console-operator"}]}""");
+        var page = await server.NewPageAsync();
+        await server.SignInAsync(page, "switcher", "Corr3ct-Horse-Battery!");
+        Assert.Equal(1, await page.Locator("#list-refused").CountAsync());
+
+        await page.GotoAsync(server.Console + "SwitchRole");
+        await page.FillAsync("#RoleArn", $"arn:aws:iam::{account}:role/console-operator");
+        await page.FillAsync("#SessionName", "ops");
+        await page.ClickAsync("#switch");
+        Assert.Equal($"arn:aws:sts::{account}:assumed-role/console-operator/ops", await page.Locator("#principal").TextContentAsync());
+        Assert.Equal(0, await page.Locator("#list-refused").CountAsync());
+        Assert.Equal(1, await page.Locator("#queues").CountAsync());
+
+        await page.GotoAsync(server.Console + "SwitchRole");
+        await page.ClickAsync("#switch-back");
+        Assert.Equal($"arn:aws:iam::{account}:user/switcher", await page.Locator("#principal").TextContentAsync());
+        Assert.Equal(1, await page.Locator("#list-refused").CountAsync());
+    }
+}
