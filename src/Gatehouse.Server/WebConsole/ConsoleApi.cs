@@ -28,7 +28,7 @@ public sealed record ApiResult(int Status, string Body, string? RequestId, strin
 /// SigV4-signed with the session's credentials and sent to this server's own HTTP listener, so it is
 /// authenticated, authorized by the one authorizer and recorded in the decision log like any SDK call.
 /// </summary>
-public sealed class ConsoleApi(IServer server, GatehouseOptions options, TimeProvider time) : IDisposable
+public sealed class ConsoleApi(IServer server, GatehouseOptions options, SigningClock clock) : IDisposable
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false })
     {
@@ -91,7 +91,7 @@ public sealed class ConsoleApi(IServer server, GatehouseOptions options, TimePro
         }
 
         var signature = SigV4Signer.Sign(new SigV4Request { Method = method.Method, RawPath = path, RawQuery = rawQuery, Headers = headers, Body = body },
-            s.Credentials, Region, signingName, time.GetUtcNow());
+            s.Credentials, Region, signingName, clock.Time.GetUtcNow());
         using var message = new HttpRequestMessage(method, uri);
         if (method == HttpMethod.Post)
         {
