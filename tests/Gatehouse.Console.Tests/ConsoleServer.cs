@@ -70,7 +70,12 @@ public class ConsoleServer : IAsyncLifetime
     /// <summary>A fresh browser context (its own cookies) and page.</summary>
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            // The HTTPS listener's certificate is self-signed (HttpsConsoleServer).
+            IgnoreHTTPSErrors = true,
+        });
         return await context.NewPageAsync();
     }
 
@@ -123,6 +128,21 @@ public class ConsoleServer : IAsyncLifetime
 public sealed class ShortSessionServer : ConsoleServer
 {
     protected override GatehouseOptions Options(GatehouseOptions defaults) => defaults with { ConsoleIdleTimeout = TimeSpan.FromSeconds(2) };
+}
+
+/// <summary>A server with an HTTPS listener (its generated self-signed certificate): the console is served there.</summary>
+public sealed class HttpsConsoleServer : ConsoleServer
+{
+    public int HttpsPort { get; } = FreePort();
+
+    protected override GatehouseOptions Options(GatehouseOptions defaults) => defaults with { HttpsPort = HttpsPort };
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }
 
 /// <summary>Debian's Chromium, which CI installs (<c>.ci/run</c>). Without it the browser tests are skipped, except

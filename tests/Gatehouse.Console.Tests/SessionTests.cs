@@ -57,3 +57,23 @@ public sealed class SwitchRoleTests(ConsoleServer server)
         Assert.Equal(1, await page.Locator("#list-refused").CountAsync());
     }
 }
+
+/// <summary>With an HTTPS listener the console is served only there, and its cookies are Secure.</summary>
+public sealed class HttpsConsoleTests(HttpsConsoleServer server) : IClassFixture<HttpsConsoleServer>
+{
+    [BrowserFact]
+    public async Task Plain_HTTP_is_redirected_to_the_HTTPS_listener_and_the_cookies_are_Secure()
+    {
+        server.User("secure", "Corr3ct-Horse-Battery!", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"*"}]}""");
+        var page = await server.NewPageAsync();
+        await page.GotoAsync(server.Console + "SignIn");
+        Assert.StartsWith($"https://127.0.0.1:{server.HttpsPort}/console/SignIn", page.Url, StringComparison.Ordinal);
+        await page.FillAsync("#UserName", "secure");
+        await page.FillAsync("#Password", "Corr3ct-Horse-Battery!");
+        await page.ClickAsync("#sign-in");
+        Assert.Equal($"arn:aws:iam::{ConsoleServer.Account}:user/secure", await page.Locator("#principal").TextContentAsync());
+        var cookies = await page.Context.CookiesAsync();
+        Assert.True(cookies.Single(c => c.Name == "gatehouse-console").Secure);
+        Assert.True(cookies.Single(c => c.Name == "gatehouse-console-antiforgery").Secure);
+    }
+}
