@@ -192,6 +192,42 @@ public sealed class ConsoleTests(ConsoleServer server)
         Assert.DoesNotContain("weak", refused, StringComparison.Ordinal);
     }
 
+    [BrowserFact]
+    public async Task A_password_that_must_be_reset_is_changed_first_then_the_console_opens()
+    {
+        server.User("newcomer", Password, Policy(Allow("sqs:ListQueues", "*"), Allow("iam:ChangePassword", $"arn:aws:iam::{ConsoleServer.Account}:user/newcomer")));
+        server.Registry.UpdateLoginProfile(ConsoleServer.Account, "newcomer", null, resetRequired: true);
+        var page = await server.NewPageAsync();
+        await server.SignInAsync(page, "newcomer", Password);
+        Assert.Contains("/console/Password", page.Url, StringComparison.Ordinal);
+        await page.GotoAsync(server.Console);
+        Assert.Contains("/console/Password", page.Url, StringComparison.Ordinal);
+
+        await page.FillAsync("#OldPassword", Password);
+        await page.FillAsync("#NewPassword", "An0ther-Good-Passw0rd!");
+        await page.FillAsync("#ConfirmPassword", "An0ther-Good-Passw0rd!");
+        await page.ClickAsync("#change-password");
+        Assert.Contains("has been changed", await page.Locator("#done").TextContentAsync(), StringComparison.Ordinal);
+        await page.GotoAsync(server.Console);
+        Assert.Equal(1, await page.Locator("#queues").CountAsync());
+        Assert.False(server.Registry.GetLoginProfile(ConsoleServer.Account, "newcomer").PasswordResetRequired);
+    }
+
+    [BrowserFact]
+    public async Task Repeated_failures_throttle_sign_in_even_with_the_right_password()
+    {
+        server.User("guessed", Password, Policy(Allow("sqs:ListQueues", "*")));
+        var page = await server.NewPageAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await server.SignInAsync(page, "guessed", "wrong-" + i);
+        }
+
+        await server.SignInAsync(page, "guessed", Password);
+        Assert.Contains("Too many failed sign-in attempts", await page.Locator("#sign-in-error").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, (await page.Context.CookiesAsync()).Count(c => c.Name == "gatehouse-console"));
+    }
+
     private static IFormData FormOf(IPage page, params (string Name, string Value)[] fields)
     {
         var form = page.Context.APIRequest.CreateFormData();
