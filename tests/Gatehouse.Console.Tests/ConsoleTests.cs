@@ -1,3 +1,4 @@
+using Amazon.SQS.Model;
 using Microsoft.Playwright;
 
 namespace Gatehouse.Console.Tests;
@@ -226,6 +227,74 @@ public sealed class ConsoleTests(ConsoleServer server)
         await server.SignInAsync(page, "guessed", Password);
         Assert.Contains("Too many failed sign-in attempts", await page.Locator("#sign-in-error").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(0, (await page.Context.CookiesAsync()).Count(c => c.Name == "gatehouse-console"));
+    }
+
+    [BrowserFact]
+    public async Task Purge_and_delete_need_their_confirmation_and_DLQ_redrive_moves_messages_back()
+    {
+        using var sqs = server.RootSqs();
+        var dlq = await QueueAsync("console-dlq");
+        var dlqArn = (await sqs.GetQueueAttributesAsync(dlq, ["QueueArn"])).QueueARN;
+        var source = (await sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "console-source",
+            Attributes = new() { ["RedrivePolicy"] = $$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":"1"}""" },
+        })).QueueUrl;
+        // Dead-lettered the real way: received once (maxReceiveCount 1), then moved on the next receive.
+        await sqs.SendMessageAsync(source, "dead letter");
+        await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = source, VisibilityTimeout = 0 });
+        await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = source, VisibilityTimeout = 0 });
+        Assert.Equal(1, (await sqs.GetQueueAttributesAsync(dlq, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages);
+        server.User("operator", Password, Policy(Allow("sqs:*", "*")));
+        var page = await server.NewPageAsync();
+        await server.SignInAsync(page, "operator", Password);
+
+        await page.GotoAsync(server.Console + "Queue?QueueUrl=" + Uri.EscapeDataString(dlq));
+        Assert.Contains("console-source", await page.Locator("#redrive").TextContentAsync(), StringComparison.Ordinal);
+        await page.ClickAsync("#start-redrive");
+        Assert.Contains("Started a DLQ redrive", await page.Locator("#done").TextContentAsync(), StringComparison.Ordinal);
+        var moved = false;
+        for (var i = 0; i < 50 && !moved; i++)
+        {
+            moved = (await sqs.GetQueueAttributesAsync(source, ["ApproximateNumberOfMessages"])).ApproximateNumberOfMessages == 1;
+            await Task.Delay(100);
+        }
+
+        Assert.True(moved, "the redrive moved the message back to its source queue");
+
+        await page.GotoAsync(server.Console + "Queue?QueueUrl=" + Uri.EscapeDataString(source));
+        await page.FillAsync("#PurgeConfirm", "yes");
+        await page.ClickAsync("#purge");
+        Assert.Equal("Type purge to confirm.", await page.Locator("#confirm-error").TextContentAsync());
+        await page.FillAsync("#PurgeConfirm", "purge");
+        await page.ClickAsync("#purge");
+        Assert.Contains("Purging the queue", await page.Locator("#done").TextContentAsync(), StringComparison.Ordinal);
+
+        await page.FillAsync("#DeleteConfirm", "console-dlq");
+        await page.ClickAsync("#delete-queue");
+        Assert.Equal("Type console-source to confirm.", await page.Locator("#confirm-error").TextContentAsync());
+        await page.FillAsync("#DeleteConfirm", "console-source");
+        await page.ClickAsync("#delete-queue");
+        await page.WaitForURLAsync(u => !u.Contains("Queue?", StringComparison.Ordinal));
+        Assert.DoesNotContain("console-source", await page.Locator("#queues").TextContentAsync(), StringComparison.Ordinal);
+    }
+
+    [BrowserFact]
+    public async Task The_decision_log_filters_denials_and_refuses_a_user_without_the_permission()
+    {
+        server.User("nosy", Password, Policy(Allow("sqs:ListQueues", "*")));
+        var user = await server.NewPageAsync();
+        await server.SignInAsync(user, "nosy", Password);
+        await user.GotoAsync(server.Console + "Decisions");
+        Assert.Contains("You don't have permission to gatehouse:QueryDecisions", await user.Locator(".refusal").TextContentAsync(), StringComparison.Ordinal);
+
+        var root = await server.NewPageAsync();
+        await server.SignInRootAsync(root);
+        await root.GotoAsync(server.Console + "Decisions?DeniedOnly=true&Principal=" + Uri.EscapeDataString($"arn:aws:iam::{ConsoleServer.Account}:user/nosy"));
+        var table = await root.Locator("#decisions").TextContentAsync();
+        Assert.Contains("gatehouse:QueryDecisions", table, StringComparison.Ordinal);
+        Assert.Contains("(refused)", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("arn:aws:iam::000000000000:root", table, StringComparison.Ordinal);
     }
 
     private static IFormData FormOf(IPage page, params (string Name, string Value)[] fields)
