@@ -60,6 +60,7 @@ public sealed class ConsoleSessions(TimeProvider time, GatehouseOptions options)
             PasswordResetRequired = resetRequired,
         };
         _sessions[session.Id] = session;
+        Prune(session.LastSeen);
         return session;
     }
 
@@ -82,6 +83,27 @@ public sealed class ConsoleSessions(TimeProvider time, GatehouseOptions options)
 
         session.LastSeen = now;
         return session;
+    }
+
+    /// <summary>Forgets sessions that idled out or expired and failure counts whose window has passed, so neither
+    /// table grows without bound.</summary>
+    private void Prune(DateTimeOffset now)
+    {
+        foreach (var (id, s) in _sessions)
+        {
+            if (now - s.LastSeen > IdleTimeout || now >= s.CredentialsExpire)
+            {
+                _sessions.TryRemove(id, out _);
+            }
+        }
+
+        foreach (var (key, f) in _failures)
+        {
+            if (now - f.Since >= LockoutWindow)
+            {
+                _failures.TryRemove(key, out _);
+            }
+        }
     }
 
     public ConsoleSession? Remove(string? id) => id is not null && _sessions.TryRemove(id, out var s) ? s : null;

@@ -90,7 +90,21 @@ internal static class ConsoleSetup
                     return;
                 }
 
-                await next();
+                try
+                {
+                    await next();
+                }
+                catch (Exception e) when (e is not OperationCanceledException && !http.Response.HasStarted)
+                {
+                    // A page that fails is a bug: logged, and answered with a plain page rather than a dropped
+                    // connection or a stack trace.
+                    http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gatehouse.Console")
+                        .LogError(e, "Console page {Path} failed", http.Request.Path.Value);
+                    http.Response.Clear();
+                    http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                    http.Response.ContentType = "text/plain; charset=utf-8";
+                    await http.Response.WriteAsync("The console could not show this page; the server log has the details.");
+                }
             });
             console.UseEndpoints(_ => { });
             console.Run(http =>
