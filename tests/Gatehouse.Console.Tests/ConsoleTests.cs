@@ -103,6 +103,8 @@ public sealed class ConsoleTests(ConsoleServer server)
         await server.SignInRootAsync(root);
         await root.GotoAsync(server.Console + "Queue?QueueUrl=" + Uri.EscapeDataString(url));
         Assert.Contains("DenyAll", await root.InputValueAsync("#Policy"), StringComparison.Ordinal);
+        // The linter's finding is shown inline with the policy.
+        Assert.Contains("error Lockout", await root.Locator("#findings").TextContentAsync(), StringComparison.Ordinal);
         await root.FillAsync("#Policy", "");
         await root.ClickAsync("#save-policy");
         Assert.Contains("Removed the access policy", await root.Locator("#done").TextContentAsync(), StringComparison.Ordinal);
