@@ -53,6 +53,8 @@ public static class GatehouseApp
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         // Shutdown answers open long polls at once, then waits this long for in-flight requests.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+        var servedCertificate = new WebConsole.ServedCertificate();
+        builder.Services.AddSingleton(servedCertificate);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
@@ -65,6 +67,7 @@ public static class GatehouseApp
             {
                 // aws:SecureTransport is true only for requests that arrive here.
                 var certificate = HttpsCertificate.Load(options, time);
+                servedCertificate.Certificate = certificate;
                 k.Listen(System.Net.IPAddress.Parse(options.BindAddress), httpsPort, l => l.UseHttps(certificate));
             }
         });

@@ -64,7 +64,11 @@ public sealed class HttpsConsoleTests(HttpsConsoleServer server) : IClassFixture
     [BrowserFact]
     public async Task Plain_HTTP_is_redirected_to_the_HTTPS_listener_and_the_cookies_are_Secure()
     {
-        server.User("secure", "Corr3ct-Horse-Battery!", """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"*"}]}""");
+        // A "deny unless HTTPS" policy: the console's own API calls are made over the HTTPS listener too.
+        server.User("secure", "Corr3ct-Horse-Battery!", """
+            {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:ListQueues","Resource":"*"},
+              {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}
+            """);
         var page = await server.NewPageAsync();
         await page.GotoAsync(server.Console + "SignIn");
         Assert.StartsWith($"https://127.0.0.1:{server.HttpsPort}/console/SignIn", page.Url, StringComparison.Ordinal);
@@ -72,6 +76,7 @@ public sealed class HttpsConsoleTests(HttpsConsoleServer server) : IClassFixture
         await page.FillAsync("#Password", "Corr3ct-Horse-Battery!");
         await page.ClickAsync("#sign-in");
         Assert.Equal($"arn:aws:iam::{ConsoleServer.Account}:user/secure", await page.Locator("#principal").TextContentAsync());
+        Assert.Equal(1, await page.Locator("#queues").CountAsync());
         var cookies = await page.Context.CookiesAsync();
         Assert.True(cookies.Single(c => c.Name == "gatehouse-console").Secure);
         Assert.True(cookies.Single(c => c.Name == "gatehouse-console-antiforgery").Secure);

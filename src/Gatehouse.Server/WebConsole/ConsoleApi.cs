@@ -28,20 +28,43 @@ public sealed record ApiResult(int Status, string Body, string? RequestId, strin
 /// SigV4-signed with the session's credentials and sent to this server's own HTTP listener, so it is
 /// authenticated, authorized by the one authorizer and recorded in the decision log like any SDK call.
 /// </summary>
-public sealed class ConsoleApi(IServer server, GatehouseOptions options, SigningClock clock) : IDisposable
+public sealed class ConsoleApi(IServer server, GatehouseOptions options, SigningClock clock, ServedCertificate served) : IDisposable
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false })
     {
         Timeout = TimeSpan.FromSeconds(30),
     };
 
+    /// <summary>For the server's own HTTPS listener. Its certificate is usually self-signed (generated on first
+    /// start), so it is pinned instead of checked against a CA: the listener must present exactly the certificate
+    /// this server serves.</summary>
+    private readonly HttpClient _https = new(new SocketsHttpHandler
+    {
+        UseCookies = false,
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => served.Matches(presented) },
+    })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
     private string? _endpoint;
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _https.Dispose();
+    }
 
-    /// <summary>The server's own plain-HTTP listener, on loopback when it listens on every address.</summary>
-    private string Endpoint => _endpoint ??= server.Features.Get<IServerAddressesFeature>()!.Addresses
-        .First(a => a.StartsWith("http://", StringComparison.Ordinal))
+    /// <summary>The server's own listener, on loopback when it listens on every address: the HTTPS one when the
+    /// server has one (the console is served there, so its calls are <c>aws:SecureTransport</c> too), else plain
+    /// HTTP.</summary>
+    private string Endpoint => _endpoint ??= Loopback(
+        server.Features.Get<IServerAddressesFeature>()!.Addresses.FirstOrDefault(a => options.HttpsPort is not null && a.StartsWith("https://", StringComparison.Ordinal))
+        ?? server.Features.Get<IServerAddressesFeature>()!.Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
+
+    private static string Loopback(string address) => address
         .Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal)
         .Replace("://[::]:", "://127.0.0.1:", StringComparison.Ordinal)
         .Replace("://+:", "://127.0.0.1:", StringComparison.Ordinal)
@@ -110,7 +133,7 @@ public sealed class ConsoleApi(IServer server, GatehouseOptions options, Signing
             message.Headers.TryAddWithoutValidation(name, value);
         }
 
-        using var response = await _http.SendAsync(message, ct);
+        using var response = await (uri.Scheme == Uri.UriSchemeHttps ? _https : _http).SendAsync(message, ct);
         var text = await response.Content.ReadAsStringAsync(ct);
         var requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
         if (response.IsSuccessStatusCode)
@@ -153,4 +176,17 @@ public sealed class ConsoleApi(IServer server, GatehouseOptions options, Signing
 
         return (null, null);
     }
+}
+
+/// <summary>The certificate the HTTPS listener serves, once Kestrel has loaded it; the console's own HTTPS calls
+/// accept that certificate and no other.</summary>
+public sealed class ServedCertificate
+{
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
+
+    public bool Matches(System.Security.Cryptography.X509Certificates.X509Certificate? presented) =>
+        Certificate is { } expected && presented is not null
+        && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            expected.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256),
+            presented.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256));
 }
