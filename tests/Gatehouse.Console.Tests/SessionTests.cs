@@ -82,3 +82,35 @@ public sealed class HttpsConsoleTests(HttpsConsoleServer server) : IClassFixture
         Assert.True(cookies.Single(c => c.Name == "gatehouse-console-antiforgery").Secure);
     }
 }
+
+/// <summary>The console and the API never see each other's requests, and console pages carry their security headers.</summary>
+[Collection("console")]
+public sealed class ConsoleRoutingTests(ConsoleServer server)
+{
+    [BrowserFact]
+    public async Task Console_paths_never_reach_the_API_and_pages_carry_security_headers()
+    {
+        using var http = new HttpClient();
+        var missing = await http.GetAsync(server.Console + "no-such-page");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.False(missing.Headers.Contains("x-amzn-RequestId"), "the API pipeline never answers under /console");
+        Assert.StartsWith("Not found.", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var api = new HttpRequestMessage(HttpMethod.Post, server.Console) { Content = new StringContent("{}") };
+        api.Headers.TryAddWithoutValidation("X-Amz-Target", "AmazonSQS.ListQueues");
+        api.Content.Headers.ContentType = new("application/x-amz-json-1.0");
+        var refused = await http.SendAsync(api);
+        Assert.False(refused.Headers.Contains("x-amzn-RequestId"));
+        Assert.DoesNotContain("QueueUrls", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var page = await http.GetAsync(server.Console + "SignIn");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+
+        // And the API at the root still answers as SQS does.
+        using var sqs = server.RootSqs();
+        Assert.NotNull((await sqs.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest())).HttpStatusCode.ToString());
+    }
+}
