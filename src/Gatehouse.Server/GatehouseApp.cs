@@ -53,6 +53,8 @@ public static class GatehouseApp
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         // Shutdown answers open long polls at once, then waits this long for in-flight requests.
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+        var servedCertificate = new WebConsole.ServedCertificate();
+        builder.Services.AddSingleton(servedCertificate);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
@@ -65,6 +67,7 @@ public static class GatehouseApp
             {
                 // aws:SecureTransport is true only for requests that arrive here.
                 var certificate = HttpsCertificate.Load(options, time);
+                servedCertificate.Certificate = certificate;
                 k.Listen(System.Net.IPAddress.Parse(options.BindAddress), httpsPort, l => l.UseHttps(certificate));
             }
         });
@@ -132,6 +135,8 @@ public static class GatehouseApp
 
         builder.Services.AddSingleton<ServiceRouter>();
         builder.Services.AddSingleton<RequestPipeline>();
+        // The web console (docs/console.md): an ordinary API client of this server, under /console.
+        WebConsole.ConsoleSetup.AddConsole(builder.Services);
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
@@ -163,6 +168,7 @@ public static class GatehouseApp
             app.UseOpenTelemetryPrometheusScrapingEndpoint();
         }
 
+        WebConsole.ConsoleSetup.UseConsole(app, options);
         app.Run(pipeline.HandleAsync);
         // Each VPC endpoint is its own loopback listener: opened on creation, reopened after a restart.
         var endpointListeners = app.Services.GetRequiredService<VpcEndpointListeners>();

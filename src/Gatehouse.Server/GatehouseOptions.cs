@@ -123,6 +123,9 @@ public sealed record GatehouseOptions
     /// minute (denials are always persisted). Costs throughput.</summary>
     public bool DecisionLogAll { get; init; }
 
+    /// <summary>How long a console session may sit unused before it must sign in again (docs/console.md).</summary>
+    public TimeSpan ConsoleIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Options from flags in <c>--name value</c>, <c>--name=value</c> or <c>--switch</c> form and the
     /// environment (flags win). Unknown flags are ignored here; the command line (<c>gatehouse serve</c>) refuses them.</summary>
     public static GatehouseOptions FromArgs(IReadOnlyList<string> args, Func<string, string?> env) => Resolve(

@@ -71,7 +71,7 @@ public sealed class IdentityServer : IAsyncLifetime
     public async Task<JsonElement> Boto3Async(string script)
     {
         var prelude = $$"""
-            import boto3, json, botocore
+            import boto3, json, botocore, botocore.config
             def client(service, key="test", secret="test", token=None, endpoint="{{Endpoint}}"):
                 return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", verify=False,
                     aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token)

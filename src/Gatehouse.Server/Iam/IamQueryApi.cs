@@ -27,6 +27,7 @@ internal sealed partial class IamQueryApi
         RegisterGroups();
         RegisterRoles();
         RegisterPolicies();
+        RegisterPasswords();
         if (organizations is not null)
         {
             RegisterRootAccess(organizations);

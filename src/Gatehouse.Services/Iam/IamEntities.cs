@@ -52,6 +52,48 @@ public sealed class IamUser : IamEntity
     public string? PermissionsBoundaryArn { get; set; }
 
     public List<string> Groups { get; set; } = [];
+
+    /// <summary>The console password (IAM's login profile), or null when the user has none.</summary>
+    public IamLoginProfile? LoginProfile { get; set; }
+}
+
+/// <summary>A user's console password as a slow salted hash (<see cref="PasswordHasher"/>); never the password.</summary>
+public sealed class IamLoginProfile
+{
+    public string PasswordHash { get; set; } = "";
+
+    public DateTimeOffset CreateDate { get; set; }
+
+    public DateTimeOffset PasswordChanged { get; set; }
+
+    public bool PasswordResetRequired { get; set; }
+
+    /// <summary>Hashes of earlier passwords, newest first, for the policy's <c>PasswordReusePrevention</c>.</summary>
+    public List<string> PreviousHashes { get; set; } = [];
+
+    public DateTimeOffset? PasswordLastUsed { get; set; }
+}
+
+/// <summary>The account password policy (IAM UpdateAccountPasswordPolicy); absent means AWS's default policy.</summary>
+public sealed class IamPasswordPolicy
+{
+    public int MinimumPasswordLength { get; set; } = 6;
+
+    public bool RequireSymbols { get; set; }
+
+    public bool RequireNumbers { get; set; }
+
+    public bool RequireUppercaseCharacters { get; set; }
+
+    public bool RequireLowercaseCharacters { get; set; }
+
+    public bool AllowUsersToChangePassword { get; set; }
+
+    public int? MaxPasswordAge { get; set; }
+
+    public int? PasswordReusePrevention { get; set; }
+
+    public bool HardExpiry { get; set; }
 }
 
 public sealed class IamGroup : IamEntity
@@ -196,4 +238,7 @@ public sealed class IamAccount
 
     [JsonIgnore]
     public string? RootSecret { get; set; }
+
+    /// <summary>The account password policy, or null for AWS's default one.</summary>
+    public IamPasswordPolicy? PasswordPolicy { get; set; }
 }

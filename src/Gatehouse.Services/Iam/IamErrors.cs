@@ -22,6 +22,12 @@ public static class IamErrors
 
     public static AwsError ValidationError(string message) => new(Ns + "ValidationException", "ValidationError", 400, message);
 
+    public static AwsError PasswordPolicyViolation(string message) => new(Ns + "PasswordPolicyViolationException", "PasswordPolicyViolation", 400, message);
+
+    public static AwsError InvalidUserType(string message) => new(Ns + "InvalidUserTypeException", "InvalidUserType", 400, message);
+
+    public static AwsError EntityTemporarilyUnmodifiable(string message) => new(Ns + "EntityTemporarilyUnmodifiableException", "EntityTemporarilyUnmodifiable", 409, message);
+
     public static AwsError AccessDenied(string message) => new(Ns + "AccessDeniedException", "AccessDenied", 403, message);
 
     /// <summary>A policy engine problem as IAM reports it (MalformedPolicyDocument, or LimitExceeded for size).</summary>

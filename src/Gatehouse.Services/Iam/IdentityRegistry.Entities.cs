@@ -127,6 +127,11 @@ public sealed partial class IdentityRegistry
                 throw Error(IamErrors.DeleteConflict("Cannot delete entity, must delete access keys first."));
             }
 
+            if (user.LoginProfile is not null)
+            {
+                throw Error(IamErrors.DeleteConflict("Cannot delete entity, must delete login profile first."));
+            }
+
             if (user.InlinePolicies.Count > 0)
             {
                 throw Error(IamErrors.DeleteConflict("Cannot delete entity, must delete policies first."));
