@@ -379,6 +379,7 @@ public sealed class ExplainTests : IAsyncLifetime
         var near = Layer(d, "IdentityPolicy").GetProperty("statements").EnumerateArray().Single();
         Assert.Equal("Resource", Str(near, "failedElement"));
         var fix = FirstFix(d);
+        Assert.Contains("\"Resource\":\"arn:aws:sqs:us-east-1:000000000000:*\"", Str(fix, "statement"), StringComparison.Ordinal);
 
         var retried = await Py($$"""
             apply_fix(json.loads({{Q(fix.GetRawText())}}))

@@ -293,7 +293,9 @@ public static class Explainer
 
         // 2. A new Allow statement for exactly this action and resource in the layer that did not allow.
         var p = request.Principal;
-        var resource = request.Resource;
+        // An account-level resource (ListQueues authorizes on "arn:aws:sqs:REGION:ACCOUNT:") is granted the way AWS's
+        // SQS Developer Guide writes it, with a trailing wildcard: arn:aws:sqs:REGION:ACCOUNT:*.
+        var resource = request.Resource.EndsWith(':') ? request.Resource + "*" : request.Resource;
         var principalArn = p.PrincipalArn;
         PolicyStatement Allow(bool withPrincipal, string? principalOverride = null) => new()
         {
