@@ -37,7 +37,8 @@ internal static class ConsoleStyle
         .finding { border-left: 4px solid #8d6605; background: #fffce6; padding: 8px 12px; margin: 6px 0; border-radius: 6px; }
         .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
         .grid > * { min-width: 0; }
-        td { overflow-wrap: anywhere; }
+        td { overflow-wrap: break-word; }
+        #attributes td { overflow-wrap: anywhere; }
         #attributes { table-layout: fixed; }
         #attributes th { width: 48%; overflow-wrap: anywhere; }
         .signin { max-width: 420px; margin: 60px auto; }
