@@ -22,7 +22,7 @@ internal sealed class BenchDatabase
     /// <summary>The database as the <c>postgres://</c> URL given to <c>--store</c>.</summary>
     public string Url { get; }
 
-    public static async Task<BenchDatabase> CreateAsync(string server)
+    public static async Task<BenchDatabase> CreateAsync(string server, string synchronousCommit = "on")
     {
         var admin = new NpgsqlConnectionStringBuilder(server.StartsWith("postgres", StringComparison.OrdinalIgnoreCase) ? FromUrl(server) : server) { Pooling = false };
         var name = "gh_bench_" + Guid.NewGuid().ToString("N")[..12];
@@ -31,6 +31,8 @@ internal sealed class BenchDatabase
             await connection.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
             await create.ExecuteNonQueryAsync();
+            await using var commit = new NpgsqlCommand($"ALTER DATABASE {name} SET synchronous_commit = {(synchronousCommit == "off" ? "off" : "on")}", connection);
+            await commit.ExecuteNonQueryAsync();
         }
 
         var url = $"postgres://{Uri.EscapeDataString(admin.Username ?? "")}:{Uri.EscapeDataString(admin.Password ?? "")}@{admin.Host}:{admin.Port}/{name}";

@@ -74,6 +74,11 @@ internal sealed record BenchOptions
     /// gets a new database, dropped at the end. Default: <c>GATEHOUSE_TEST_POSTGRES</c>.</summary>
     public string? Postgres { get; init; } = Environment.GetEnvironmentVariable("GATEHOUSE_TEST_POSTGRES");
 
+    /// <summary>PostgreSQL's <c>synchronous_commit</c> for the bench databases (<c>on</c>, the default: every commit
+    /// flushed to disk before it is acknowledged; <c>off</c>: a commit survives a crash of the Gatehouse node but the
+    /// last moments' commits can be lost if the database server itself crashes).</summary>
+    public string PostgresCommit { get; init; } = "on";
+
     /// <summary>Where the markdown results go; default bench/results-latest.md in the repository.</summary>
     public string? OutputPath { get; init; }
 
@@ -91,6 +96,7 @@ internal sealed record BenchOptions
           --consumers N        concurrent receivers (default 8)
           --targets LIST       comma-separated: gatehouse,gatehouse-pg,gatehouse-pg2,baseline,moto,noop (default gatehouse,moto,noop)
           --postgres CONN      PostgreSQL server for gatehouse-pg/-pg2 (default: $GATEHOUSE_TEST_POSTGRES)
+          --postgres-commit on|off  synchronous_commit of the bench databases (default on)
           --scenarios LIST     comma-separated: send,send-batch,recv-delete,fifo-send,fifo-send-batch,fifo-recv-delete
                                and (Gatehouse only, over HTTPS) sse-send,sse-send-batch,sse-recv-delete on an SSE-KMS
                                queue (alias/aws/sqs); compare them with the plain scenarios run with --https
@@ -158,6 +164,7 @@ internal sealed record BenchOptions
                 },
                 "--moto" => o with { MotoCommand = Value() },
                 "--postgres" => o with { Postgres = Value() },
+                "--postgres-commit" => o with { PostgresCommit = Value() is "off" ? "off" : "on" },
                 "--out" => o with { OutputPath = Value() },
                 "--noop-server" => o with { NoopServerPort = (int)Positive(Value(), name) },
                 _ => throw new ArgumentException($"unknown option '{name}'"),

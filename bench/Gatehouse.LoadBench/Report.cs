@@ -86,7 +86,7 @@ internal static class Report
             md.AppendLine();
             md.AppendLine("## PostgreSQL beside SQLite");
             md.AppendLine();
-            md.AppendLine("Round trips are the queue store's database round trips (`storeRoundTrips` in `GET /_gatehouse/status`, summed over the nodes) over the whole scenario, warm-up included, per message moved in it.");
+            md.AppendLine(string.Create(Inv, $"PostgreSQL `synchronous_commit` {o.PostgresCommit}. ") + "Round trips are the queue store's database round trips (`storeRoundTrips` in `GET /_gatehouse/status`, summed over the nodes) over the whole scenario, warm-up included, per message moved in it.");
             md.AppendLine();
             md.AppendLine("| Scenario | Target | Msg/s | ÷ gatehouse (SQLite) | DB round trips / msg | Server CPU µs/msg | p50 / p99 ms |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|");

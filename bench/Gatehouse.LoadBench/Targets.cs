@@ -148,7 +148,7 @@ internal sealed class Target : IDisposable
         var dll = options.GatehouseDll ?? FindGatehouseDll()
             ?? throw new InvalidOperationException(
                 "gatehouse.dll not found: run `dotnet build src/Gatehouse.Server -c Release` or pass --gatehouse-dll");
-        var database = await BenchDatabase.CreateAsync(options.Postgres!);
+        var database = await BenchDatabase.CreateAsync(options.Postgres!, options.PostgresCommit);
         var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         var started = new List<Target>();
         for (var i = 0; i < nodes; i++)

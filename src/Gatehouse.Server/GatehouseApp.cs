@@ -85,6 +85,7 @@ public static class GatehouseApp
         if (cluster is not null)
         {
             sqs.NodeId = cluster.NodeId;
+            sqs.SharedAttempts = cluster.Attempts;
         }
 
         sqs.NoCooldowns = options.NoCooldowns;

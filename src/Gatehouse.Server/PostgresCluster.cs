@@ -33,6 +33,8 @@ internal sealed class PostgresCluster : IAsyncDisposable
 
     public PostgresLeaseStore Leases { get; private set; } = null!;
 
+    public PostgresReceiveAttemptStore Attempts { get; private set; } = null!;
+
     /// <summary>The node's id in change notices and as a lease holder.</summary>
     public string NodeId => Database.Notifications.NodeId;
 
@@ -51,6 +53,7 @@ internal sealed class PostgresCluster : IAsyncDisposable
             cluster.Ec2 = await PostgresEc2Store.OpenAsync(database, local, ct);
             cluster.Decisions = await PostgresDecisionStore.OpenAsync(database, ct);
             cluster.Leases = await PostgresLeaseStore.OpenAsync(database, ct);
+            cluster.Attempts = await PostgresReceiveAttemptStore.OpenAsync(database, clock, ct);
             return cluster;
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException

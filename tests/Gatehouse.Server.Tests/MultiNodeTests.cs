@@ -16,7 +16,7 @@ namespace Gatehouse.Server.Tests;
 /// (docs/postgres.md): messages are shared and delivered once, long polls wake across nodes, a revoked permission is
 /// refused on the other node within the stated bound, and when one node is killed with kill -9 the other carries on.
 /// </summary>
-public sealed class MultiNodeTests : IAsyncLifetime
+public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>docs/postgres.md: an IAM or queue-policy change is in force on every other node within this, normally
     /// (a change notice; measured in milliseconds).</summary>
@@ -157,6 +157,34 @@ public sealed class MultiNodeTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_fifo_receive_retried_with_its_attempt_id_on_the_other_node_gets_the_same_messages()
+    {
+        var one = await NodeAsync();
+        var two = await NodeAsync();
+        using var sqsOne = Client(one);
+        using var sqsTwo = Client(two);
+        var url = (await sqsOne.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "retry.fifo",
+            Attributes = new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" },
+        })).QueueUrl;
+        for (var i = 0; i < 6; i++)
+        {
+            await sqsOne.SendMessageAsync(new SendMessageRequest(url, "m" + i) { MessageGroupId = "g" + (i % 2) });
+        }
+
+        var first = await sqsOne.ReceiveMessageAsync(new ReceiveMessageRequest(url) { MaxNumberOfMessages = 3, ReceiveRequestAttemptId = "attempt-1" });
+        Assert.Equal(3, first.Messages.Count);
+        var retried = await sqsTwo.ReceiveMessageAsync(new ReceiveMessageRequest(url) { MaxNumberOfMessages = 3, ReceiveRequestAttemptId = "attempt-1" });
+        Assert.Equal(first.Messages.Select(m => (m.MessageId, m.ReceiptHandle, m.Body)), retried.Messages.Select(m => (m.MessageId, m.ReceiptHandle, m.Body)));
+
+        // A delete through node two ends the attempt everywhere: retried on node one it is a new receive.
+        await sqsTwo.DeleteMessageAsync(url, first.Messages[0].ReceiptHandle);
+        var after = await sqsOne.ReceiveMessageAsync(new ReceiveMessageRequest(url) { MaxNumberOfMessages = 3, ReceiveRequestAttemptId = "attempt-1" });
+        Assert.DoesNotContain(after.Messages ?? [], m => first.Messages.Any(f => f.ReceiptHandle == m.ReceiptHandle));
+    }
+
+    [PostgresFact]
     public async Task A_long_poll_on_one_node_wakes_within_100_ms_of_a_send_through_the_other()
     {
         var one = await NodeAsync();
@@ -186,6 +214,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
 
         latencies.Sort();
         var median = latencies[latencies.Count / 2];
+        output.WriteLine($"cross-node long-poll wake-up (send acknowledged to receive answered): median {median:F1} ms, max {latencies[^1]:F1} ms");
         Assert.True(median < 100, $"cross-node wake-up: median {median:F1} ms, max {latencies[^1]:F1} ms (all: {string.Join(", ", latencies.Select(l => l.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))})");
         Assert.True(latencies[^1] < 1000, $"every long poll woke on the send, not at its timeout (max {latencies[^1]:F1} ms)");
     }
@@ -210,6 +239,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
 
         await Iam(one, ("Action", "DetachUserPolicy"), ("UserName", "worker"), ("PolicyArn", "arn:aws:iam::000000000000:policy/send"));
         var revoked = await Until(async () => await Sends(worker, url), false);
+        output.WriteLine($"IAM grant in force on node two after {granted.TotalMilliseconds:F0} ms, revocation after {revoked.TotalMilliseconds:F0} ms");
         Assert.True(revoked < StatedBound, $"revocation took {revoked.TotalMilliseconds:F0} ms to reach node two");
         for (var i = 0; i < 20; i++)
         {
@@ -228,6 +258,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
         Assert.True(queueGrant < StatedBound, $"queue-policy grant took {queueGrant.TotalMilliseconds:F0} ms");
         await sqsOne.SetQueueAttributesAsync(url, new Dictionary<string, string> { ["Policy"] = "" });
         var queueRevoked = await Until(async () => await Sends(partner, url), false);
+        output.WriteLine($"queue policy grant in force on node two after {queueGrant.TotalMilliseconds:F0} ms, removal after {queueRevoked.TotalMilliseconds:F0} ms");
         Assert.True(queueRevoked < StatedBound, $"queue-policy revocation took {queueRevoked.TotalMilliseconds:F0} ms");
 
         // Deleting the user on node one ends its key on node two as well.
