@@ -81,12 +81,8 @@ public static class GatehouseApp
         IQueueStore store = cluster is not null ? cluster.Queues : SqliteQueueStore.Open(new SqliteStoreOptions { Path = storePath, FsyncEachCommit = options.Fsync });
         // The server key also authenticates SQS receipt handles (nodes of a cluster are all given the same one).
         var serverKey = IdentitySetup.LoadServerKey(options);
-        var sqs = await SqsService.StartAsync(store, time, serverKey.Key, cluster is not null ? cluster.Leases : LocalLeaseStore.Instance);
-        if (cluster is not null)
-        {
-            sqs.NodeId = cluster.NodeId;
-            sqs.SharedAttempts = cluster.Attempts;
-        }
+        var sqs = await SqsService.StartAsync(store, time, serverKey.Key, cluster is not null ? cluster.Leases : LocalLeaseStore.Instance, cluster?.NodeId);
+        sqs.SharedAttempts = cluster?.Attempts;
 
         sqs.NoCooldowns = options.NoCooldowns;
         builder.Services.AddSingleton(options);

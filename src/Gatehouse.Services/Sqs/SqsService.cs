@@ -65,7 +65,7 @@ public sealed partial class SqsService : IAsyncDisposable
     public ILeaseStore Leases { get; private init; } = LocalLeaseStore.Instance;
 
     /// <summary>This node's name as a lease holder.</summary>
-    public string NodeId { get; set; } = Guid.NewGuid().ToString("N");
+    public string NodeId { get; private set; } = Guid.NewGuid().ToString("N");
 
     /// <summary>How long the sweeper's lease lasts: two sweeps, so its holder renews it in time and a node that died
     /// hands the sweeping over within this plus one <see cref="SweepInterval"/>.</summary>
@@ -117,14 +117,21 @@ public sealed partial class SqsService : IAsyncDisposable
     /// <summary>Loads queue definitions from the store. Receipt handles are authenticated with a key derived from
     /// <paramref name="serverKey"/>: nodes that share a store must share it.</summary>
     public static Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, CancellationToken ct = default) =>
-        StartAsync(store, time, serverKey, LocalLeaseStore.Instance, ct);
+        StartAsync(store, time, serverKey, LocalLeaseStore.Instance, null, ct);
 
     /// <summary>As <see cref="StartAsync(IQueueStore, TimeProvider, ReadOnlyMemory{byte}, CancellationToken)"/>, for a
     /// node of a cluster: background work runs under <paramref name="leases"/>, and running move tasks whose node died
     /// are taken over.</summary>
-    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, ILeaseStore leases, CancellationToken ct = default)
+    /// <param name="nodeId">This node's name as a lease holder (a fresh one when null).</param>
+    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, ILeaseStore leases, string? nodeId = null,
+        CancellationToken ct = default)
     {
         var service = new SqsService(store, time, new ReceiptHandleKey(serverKey.Span)) { Leases = leases };
+        if (nodeId is not null)
+        {
+            service.NodeId = nodeId;
+        }
+
         foreach (var q in await store.LoadQueuesAsync(ct))
         {
             service._queues[(q.AccountId, q.Region, q.Name)] = q;
