@@ -235,11 +235,20 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     // ---- Commands -------------------------------------------------------------------------------------------------
 
-    /// <summary>Runs <paramref name="body"/> on a pooled connection. A deadlock or serialisation failure rolled the
-    /// whole transaction back, so it is tried again (up to three times); every other failure reaches the caller,
-    /// which the service answers with a 500 (InternalError).</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> on a pooled connection, as one transaction. Failures that are not outages are
+    /// tried again: a deadlock or serialisation failure rolled the whole transaction back (up to three tries); a
+    /// connection found dead (the server restarted, or an administrator ended the session) empties the pool of its
+    /// likewise dead neighbours and is tried once more on a fresh one. What still fails reaches the caller, which
+    /// the server answers with a 500 (InternalFailure).
+    /// </summary>
+    /// <remarks>A connection lost after the commit but before its reply makes the retry run the operation twice;
+    /// SQS delivery is at least once (a standard send may then store a duplicate, which AWS also allows: "more than
+    /// one copy of a message might be delivered", SQS developer guide, "At-least-once delivery"), and a FIFO send
+    /// retried is deduplicated by its deduplication id inside the transaction.</remarks>
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> body, CancellationToken ct)
     {
+        var reconnected = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -250,8 +259,22 @@ public sealed partial class PostgresQueueStore : IQueueStore
             catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
             }
+            catch (Exception e) when (!reconnected && !ct.IsCancellationRequested && IsConnectionLost(e))
+            {
+                reconnected = true;
+                _database.DataSource.Clear();
+            }
         }
     }
+
+    /// <summary>The session ended under the command (terminated, server shut down or restarted, network gone).</summary>
+    private static bool IsConnectionLost(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException n => n.InnerException is IOException or System.Net.Sockets.SocketException or EndOfStreamException || n.IsTransient,
+        _ => false,
+    };
 
     private static NpgsqlBatch Batch(NpgsqlConnection connection, params NpgsqlBatchCommand[] commands)
     {
