@@ -502,6 +502,37 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
     }
 
     [ContractFact]
+    public async Task Counts_retention_purge_and_queue_deletion_are_exact_on_a_queue_larger_than_one_slice()
+    {
+        // Both stores work through big queues in slices of a few thousand rows; these runs take several.
+        const int Messages = 12_000;
+        var store = await OpenStoreAsync();
+        var big = await Create(store, "big");
+        var doomed = await Create(store, "doomed");
+        for (var i = 0; i < Messages; i += 500)
+        {
+            // Sent at n; every third one delayed until 1,000,000.
+            await store.SendAsync(big, false, [.. Enumerable.Range(i, 500).Select(n => Message("m", sentMs: n, visibleMs: n % 3 == 2 ? 1_000_000 : n))]);
+            await store.SendAsync(doomed, false, [.. Enumerable.Range(i, 500).Select(n => Message("d", sentMs: n))]);
+        }
+
+        Assert.Equal(10, (await store.ReceiveAsync(Receive(big, Messages, visibilityMs: 500_000))).Messages.Count);
+        Assert.Equal(new QueueCounts(Messages - 4000 - 10, 10, 4000), await store.CountAsync(big, 100_000, 0));
+
+        Assert.Equal(9000, await store.ExpireAsync(big, 9000, 100_000));
+        var left = await store.CountAsync(big, 2_000_000, 0);
+        Assert.Equal(Messages - 9000, left.Visible + left.NotVisible + left.Delayed);
+        Assert.Equal(9000, (await store.PeekAsync(big, 1)).OldestSentMs);
+
+        await store.DeleteQueueAsync(doomed);
+        Assert.Equal(new QueueCounts(0, 0, 0), await store.CountAsync(doomed, 100_000, 0));
+        Assert.Equal(["big"], (await store.LoadQueuesAsync()).Select(q => q.Name));
+
+        Assert.Equal(Messages - 9000, await store.PurgeAsync(big));
+        Assert.Equal(new QueueCounts(0, 0, 0), await store.CountAsync(big, 2_000_000, 0));
+    }
+
+    [ContractFact]
     public async Task Peek_shows_messages_in_send_order_without_changing_them()
     {
         var store = await OpenStoreAsync();
