@@ -47,7 +47,8 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     public event Action<QueueChange>? ChangedElsewhere;
 
-    /// <summary>Brings the queue tables to this build's schema and starts listening for other nodes' changes.</summary>
+    /// <summary>Brings the queue tables to this build's schema and starts listening for other nodes' changes. One
+    /// queue store per <see cref="PostgresDatabase"/> (a node): the notification channel takes one handler.</summary>
     public static async Task<PostgresQueueStore> OpenAsync(PostgresDatabase database, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(database);
@@ -121,9 +122,9 @@ public sealed partial class PostgresQueueStore : IQueueStore
                         break;
                 }
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
             {
-                // The database is unreachable: the listener reconnects and a reload follows.
+                // The database is unreachable (the listener reconnects and a reload follows) or closing.
             }
         }
     }
@@ -214,15 +215,21 @@ public sealed partial class PostgresQueueStore : IQueueStore
                 w.LastTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
             }
 
-            try
-            {
-                await NotifyAsync(MessagesArrived, queueId);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
-            {
-                // Lost with the connection: a node that missed it reloads on reconnect, and polls end by their wait.
-            }
+            await TryNotifyAsync(MessagesArrived, queueId);
         });
+    }
+
+    /// <summary>A notice outside the changing transaction (after it committed). Lost with the connection, it is
+    /// made up for by the reload of the nodes that missed it, and long polls end by their wait at the latest.</summary>
+    private async Task TryNotifyAsync(char kind, long queueId)
+    {
+        try
+        {
+            await NotifyAsync(kind, queueId);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
+        {
+        }
     }
 
     private async Task NotifyAsync(char kind, long queueId)

@@ -397,6 +397,22 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
         Assert.Equal(["late", "after"], (await store.ReceiveAsync(Receive(q, T0 + 5000, fifo: true))).Messages.Select(m => m.Body));
     }
 
+    [ContractFact]
+    public async Task Fifo_receive_reads_past_a_long_run_of_expired_messages()
+    {
+        var store = await OpenStoreAsync();
+        var q = await Create(store, "q.fifo");
+        for (var i = 0; i < 1500; i += 500)
+        {
+            await store.SendAsync(q, true, [.. Enumerable.Range(i, 500).Select(n => Message("old", sentMs: 10, group: "g" + (n % 50), dedup: "d" + n))]);
+        }
+
+        await store.SendAsync(q, true, [Message("alive", sentMs: 5000, group: "g0", dedup: "alive")]);
+        var got = await store.ReceiveAsync(Receive(q, 6000, fifo: true, oldestAliveSentMs: 1000));
+        Assert.Equal(["alive"], got.Messages.Select(m => m.Body));
+        Assert.Equal("alive", Assert.Single((await store.PeekAsync(q, 10)).Messages).Message.Body);
+    }
+
     // ---- Dead-letter queues and moves -----------------------------------------------------------------------------
 
     [ContractFact]
