@@ -29,10 +29,23 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>LISTEN/NOTIFY on one dedicated connection, opened on first use.</summary>
     public PostgresNotifications Notifications => _notifications.Value;
 
+    /// <summary>How many statements each connection keeps prepared when the connection string does not set
+    /// <c>Max Auto Prepare</c> (Npgsql's automatic preparation).</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
     /// <summary>Opens the pool (no connection is made until the first command).</summary>
     public static PostgresDatabase Open(string connectionString, Action<NpgsqlDataSourceBuilder>? configure = null)
     {
-        var builder = new NpgsqlDataSourceBuilder(PostgresConnectionString.Normalize(connectionString));
+        var normalized = PostgresConnectionString.Normalize(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(normalized);
+
+        // Statements the stores send again and again are prepared on each connection after a few uses (parsed and
+        // planned once, not per call), unless the connection string says otherwise.
+        if (!normalized.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
         configure?.Invoke(builder);
         var csb = builder.ConnectionStringBuilder;
         var description = $"postgres://{csb.Host}:{csb.Port}/{csb.Database ?? csb.Username}";

@@ -225,12 +225,14 @@ public sealed partial class PostgresQueueStore
     /// expired or dead-lettered rows use this room up).</summary>
     private const int FifoScanRows = 1000;
 
+    private const int MaxFifoRounds = 10;
+
     public async Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default)
     {
         var c = command;
         var scan = c.IsFifo ? FifoScanRows : c.MaxMessages + 32;
         var movedTotal = 0;
-        while (true)
+        for (var round = 1; ; round++)
         {
             var (picked, moved, scanned, firstGroup, next) = await RunAsync(async connection =>
             {
@@ -268,12 +270,14 @@ public sealed partial class PostgresQueueStore
             movedTotal += moved;
             if (moved > 0 && c.DeadLetterQueueId is { } dlq)
             {
-                await NotifyAsync(MessagesArrived, dlq);
+                // After the commit, and best effort: the received messages must reach the caller regardless.
+                await TryNotifyAsync(MessagesArrived, dlq);
             }
 
             // FIFO: a scan that ended on its row limit with nothing received (all expired or dead-lettered) goes on
-            // in a new transaction, as the SQLite store reads on page after page.
-            if (c.IsFifo && picked.Count == 0 && scanned == scan)
+            // in a new transaction, as the SQLite store reads on page after page; each round removes at least the
+            // first row it read, and the rounds are bounded (the next receive goes on from there).
+            if (c.IsFifo && picked.Count == 0 && scanned == scan && round < MaxFifoRounds)
             {
                 continue;
             }

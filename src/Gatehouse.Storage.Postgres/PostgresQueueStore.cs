@@ -47,7 +47,8 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     public event Action<QueueChange>? ChangedElsewhere;
 
-    /// <summary>Brings the queue tables to this build's schema and starts listening for other nodes' changes.</summary>
+    /// <summary>Brings the queue tables to this build's schema and starts listening for other nodes' changes. One
+    /// queue store per <see cref="PostgresDatabase"/> (a node): the notification channel takes one handler.</summary>
     public static async Task<PostgresQueueStore> OpenAsync(PostgresDatabase database, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(database);
@@ -121,9 +122,9 @@ public sealed partial class PostgresQueueStore : IQueueStore
                         break;
                 }
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
             {
-                // The database is unreachable: the listener reconnects and a reload follows.
+                // The database is unreachable (the listener reconnects and a reload follows) or closing.
             }
         }
     }
@@ -214,15 +215,21 @@ public sealed partial class PostgresQueueStore : IQueueStore
                 w.LastTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
             }
 
-            try
-            {
-                await NotifyAsync(MessagesArrived, queueId);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
-            {
-                // Lost with the connection: a node that missed it reloads on reconnect, and polls end by their wait.
-            }
+            await TryNotifyAsync(MessagesArrived, queueId);
         });
+    }
+
+    /// <summary>A notice outside the changing transaction (after it committed). Lost with the connection, it is
+    /// made up for by the reload of the nodes that missed it, and long polls end by their wait at the latest.</summary>
+    private async Task TryNotifyAsync(char kind, long queueId)
+    {
+        try
+        {
+            await NotifyAsync(kind, queueId);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
+        {
+        }
     }
 
     private async Task NotifyAsync(char kind, long queueId)
@@ -235,11 +242,20 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     // ---- Commands -------------------------------------------------------------------------------------------------
 
-    /// <summary>Runs <paramref name="body"/> on a pooled connection. A deadlock or serialisation failure rolled the
-    /// whole transaction back, so it is tried again (up to three times); every other failure reaches the caller,
-    /// which the service answers with a 500 (InternalError).</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> on a pooled connection, as one transaction. Failures that are not outages are
+    /// tried again: a deadlock or serialisation failure rolled the whole transaction back (up to three tries); a
+    /// connection found dead (the server restarted, or an administrator ended the session) empties the pool of its
+    /// likewise dead neighbours and is tried once more on a fresh one. What still fails reaches the caller, which
+    /// the server answers with a 500 (InternalFailure).
+    /// </summary>
+    /// <remarks>A connection lost after the commit but before its reply makes the retry run the operation twice;
+    /// SQS delivery is at least once (a standard send may then store a duplicate, which AWS also allows: "more than
+    /// one copy of a message might be delivered", SQS developer guide, "At-least-once delivery"), and a FIFO send
+    /// retried is deduplicated by its deduplication id inside the transaction.</remarks>
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> body, CancellationToken ct)
     {
+        var reconnected = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -250,8 +266,22 @@ public sealed partial class PostgresQueueStore : IQueueStore
             catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
             }
+            catch (Exception e) when (!reconnected && !ct.IsCancellationRequested && IsConnectionLost(e))
+            {
+                reconnected = true;
+                _database.DataSource.Clear();
+            }
         }
     }
+
+    /// <summary>The session ended under the command (terminated, server shut down or restarted, network gone).</summary>
+    private static bool IsConnectionLost(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException n => n.InnerException is IOException or System.Net.Sockets.SocketException or EndOfStreamException || n.IsTransient,
+        _ => false,
+    };
 
     private static NpgsqlBatch Batch(NpgsqlConnection connection, params NpgsqlBatchCommand[] commands)
     {

@@ -28,3 +28,22 @@ public sealed class ContractFactDiscoverer(IMessageSink diagnosticMessageSink) :
         return base.Discover(discoveryOptions, testMethod, factAttribute);
     }
 }
+
+/// <summary>A theory of a store contract: see <see cref="ContractFactAttribute"/>.</summary>
+[XunitTestCaseDiscoverer("Gatehouse.Services.Tests.Stores.ContractTheoryDiscoverer", "Gatehouse.Services.Tests")]
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ContractTheoryAttribute : TheoryAttribute;
+
+public sealed class ContractTheoryDiscoverer(IMessageSink diagnosticMessageSink) : TheoryDiscoverer(diagnosticMessageSink)
+{
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo theoryAttribute)
+    {
+        if (testMethod.TestClass.Class.GetCustomAttributes(typeof(NeedsPostgresAttribute)).Any() && PostgresTestServer.SkipReason is { } reason)
+        {
+            return [new XunitSkippedDataRowTestCase(DiagnosticMessageSink, discoveryOptions.MethodDisplayOrDefault(),
+                discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod, reason)];
+        }
+
+        return base.Discover(discoveryOptions, testMethod, theoryAttribute);
+    }
+}

@@ -397,6 +397,22 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
         Assert.Equal(["late", "after"], (await store.ReceiveAsync(Receive(q, T0 + 5000, fifo: true))).Messages.Select(m => m.Body));
     }
 
+    [ContractFact]
+    public async Task Fifo_receive_reads_past_a_long_run_of_expired_messages()
+    {
+        var store = await OpenStoreAsync();
+        var q = await Create(store, "q.fifo");
+        for (var i = 0; i < 1500; i += 500)
+        {
+            await store.SendAsync(q, true, [.. Enumerable.Range(i, 500).Select(n => Message("old", sentMs: 10, group: "g" + (n % 50), dedup: "d" + n))]);
+        }
+
+        await store.SendAsync(q, true, [Message("alive", sentMs: 5000, group: "g0", dedup: "alive")]);
+        var got = await store.ReceiveAsync(Receive(q, 6000, fifo: true, oldestAliveSentMs: 1000));
+        Assert.Equal(["alive"], got.Messages.Select(m => m.Body));
+        Assert.Equal("alive", Assert.Single((await store.PeekAsync(q, 10)).Messages).Message.Body);
+    }
+
     // ---- Dead-letter queues and moves -----------------------------------------------------------------------------
 
     [ContractFact]
@@ -499,6 +515,37 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
         Assert.Equal(new QueueCounts(0, 0, 0), await store.CountAsync(q, T0, 0));
         Assert.Equal(new QueueCounts(1, 0, 0), await store.CountAsync(other, T0, 0));
         Assert.Equal(0, await store.PurgeAsync(q));
+    }
+
+    [ContractFact]
+    public async Task Counts_retention_purge_and_queue_deletion_are_exact_on_a_queue_larger_than_one_slice()
+    {
+        // Both stores work through big queues in slices of a few thousand rows; these runs take several.
+        const int Messages = 12_000;
+        var store = await OpenStoreAsync();
+        var big = await Create(store, "big");
+        var doomed = await Create(store, "doomed");
+        for (var i = 0; i < Messages; i += 500)
+        {
+            // Sent at n; every third one delayed until 1,000,000.
+            await store.SendAsync(big, false, [.. Enumerable.Range(i, 500).Select(n => Message("m", sentMs: n, visibleMs: n % 3 == 2 ? 1_000_000 : n))]);
+            await store.SendAsync(doomed, false, [.. Enumerable.Range(i, 500).Select(n => Message("d", sentMs: n))]);
+        }
+
+        Assert.Equal(10, (await store.ReceiveAsync(Receive(big, Messages, visibilityMs: 500_000))).Messages.Count);
+        Assert.Equal(new QueueCounts(Messages - 4000 - 10, 10, 4000), await store.CountAsync(big, 100_000, 0));
+
+        Assert.Equal(9000, await store.ExpireAsync(big, 9000, 100_000));
+        var left = await store.CountAsync(big, 2_000_000, 0);
+        Assert.Equal(Messages - 9000, left.Visible + left.NotVisible + left.Delayed);
+        Assert.Equal(9000, (await store.PeekAsync(big, 1)).OldestSentMs);
+
+        await store.DeleteQueueAsync(doomed);
+        Assert.Equal(new QueueCounts(0, 0, 0), await store.CountAsync(doomed, 100_000, 0));
+        Assert.Equal(["big"], (await store.LoadQueuesAsync()).Select(q => q.Name));
+
+        Assert.Equal(Messages - 9000, await store.PurgeAsync(big));
+        Assert.Equal(new QueueCounts(0, 0, 0), await store.CountAsync(big, 2_000_000, 0));
     }
 
     [ContractFact]
