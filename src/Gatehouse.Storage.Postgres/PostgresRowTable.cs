@@ -245,8 +245,16 @@ public sealed class PostgresRowTable : IDisposable
         _changed?.Invoke(id.Kind, id.Key, json);
     }
 
+    private int _disposed;
+
+    /// <summary>Stops following; idempotent (the service and the node's store set may both dispose it).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _database.Notifications.Reconnected -= RefreshAll;
         _refresh?.Dispose();
         _stop.Cancel();
