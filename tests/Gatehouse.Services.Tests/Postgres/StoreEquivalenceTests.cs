@@ -7,9 +7,9 @@ using Gatehouse.Tests.Shared;
 
 namespace Gatehouse.Services.Tests.Postgres;
 
-/// <summary>The SQLite and PostgreSQL queue stores given the same random workload (sends with delays and
+/// <summary>The SQLite and PostgreSQL queue stores given the same random workload (sends with delays, groups and
 /// duplicates, receives with retention and dead-lettering, deletes and visibility changes with current, stale and
-/// repeated handles, moves, expiry) answer every call alike: same messages, row ids, nonces, sequence numbers,
+/// repeated handles, moves, expiry, purges) answer every call alike: same messages, row ids, nonces, sequence numbers,
 /// handle outcomes and counts.</summary>
 public sealed class StoreEquivalenceTests
 {
@@ -73,7 +73,7 @@ public sealed class StoreEquivalenceTests
                             var dedup = isFifo ? "d" + random.Next(40) : null;
                             var delay = isFifo ? 0 : random.Next(3) == 0 ? random.Next(1, 6000) : 0;
                             return new NewMessage("m-" + n, "body " + n, [], null, "AIDAEXAMPLE", now, now + delay,
-                                isFifo ? "g" + random.Next(4) : null, dedup, dedup is null ? null : "", now + 20_000);
+                                isFifo || random.Next(4) == 0 ? "g" + random.Next(4) : null, dedup, dedup is null ? null : "", now + 20_000);
                         }).ToList();
                         answers = await Both(async s => string.Join(";", (await s.SendAsync(queue, isFifo, messages)).Select(o => $"{o.MessageId}/{o.SequenceNumber}/{o.Duplicate}")));
                         break;
@@ -122,9 +122,12 @@ public sealed class StoreEquivalenceTests
 
                 case 6:
                     var max = random.Next(1, 6);
-                    answers = random.Next(2) == 0
-                        ? await Both(async s => "expired " + (await s.ExpireAsync(queue, now - 30_000, now)).ToString(CultureInfo.InvariantCulture))
-                        : await Both(async s => "moved " + (await s.MoveMessagesAsync(deadLetter, null, arn => arn == "arn:" + queue ? queue : null, max, now)).ToString(CultureInfo.InvariantCulture));
+                    answers = random.Next(5) switch
+                    {
+                        0 => await Both(async s => "purged " + (await s.PurgeAsync(queue)).ToString(CultureInfo.InvariantCulture)),
+                        1 or 2 => await Both(async s => "expired " + (await s.ExpireAsync(queue, now - 30_000, now)).ToString(CultureInfo.InvariantCulture)),
+                        _ => await Both(async s => "moved " + (await s.MoveMessagesAsync(deadLetter, null, arn => arn == "arn:" + queue ? queue : null, max, now)).ToString(CultureInfo.InvariantCulture)),
+                    };
                     break;
 
                 default:
