@@ -35,6 +35,23 @@ public sealed class ServiceCachesFollowTests
     }
 
     [PostgresFact]
+    public async Task A_row_the_other_node_cannot_read_does_not_stop_it_following_later_changes()
+    {
+        await using var test = await PostgresTestServer.CreateDatabaseAsync();
+        await using var dbA = PostgresDatabase.Open(test.ConnectionString);
+        await using var dbB = PostgresDatabase.Open(test.ConnectionString);
+        var protector = new SecretProtector(SecretProtector.NewKey());
+        using var storeA = await PostgresKmsStore.OpenAsync(dbA);
+        using var nodeA = new KmsService(storeA, protector, TimeProvider.System);
+        using var nodeB = new KmsService(await PostgresKmsStore.OpenAsync(dbB), protector, TimeProvider.System);
+
+        storeA.Put("key", "arn:aws:kms:us-east-1:000000000000:key/broken", "{not json");
+        var key = nodeA.CreateKey(Account, Region, null, """{"Statement":[]}""", null);
+
+        await Eventually(() => nodeB.ListKeys(Account, Region).Any(k => k.Arn == key.Arn));
+    }
+
+    [PostgresFact]
     public async Task An_endpoint_policy_changed_on_one_node_is_enforced_by_the_other()
     {
         await using var test = await PostgresTestServer.CreateDatabaseAsync();
