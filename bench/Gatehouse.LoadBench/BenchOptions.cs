@@ -5,7 +5,7 @@ namespace Gatehouse.LoadBench;
 /// <summary>Command-line settings of the load generator.</summary>
 internal sealed record BenchOptions
 {
-    public static readonly string[] AllTargets = ["gatehouse", "baseline", "moto", "noop"];
+    public static readonly string[] AllTargets = ["gatehouse", "gatehouse-pg", "gatehouse-pg2", "baseline", "moto", "noop"];
 
     public static readonly string[] AllScenarios =
         ["send", "send-batch", "recv-delete", "fifo-send", "fifo-send-batch", "fifo-recv-delete", "sse-send", "sse-send-batch", "sse-recv-delete"];
@@ -69,6 +69,16 @@ internal sealed record BenchOptions
 
     public string MotoCommand { get; init; } = "moto_server";
 
+    /// <summary>A PostgreSQL server (Npgsql connection string or postgres:// URL of a user allowed to create databases)
+    /// for the targets <c>gatehouse-pg</c> (one node) and <c>gatehouse-pg2</c> (two nodes over one database); each
+    /// gets a new database, dropped at the end. Default: <c>GATEHOUSE_TEST_POSTGRES</c>.</summary>
+    public string? Postgres { get; init; } = Environment.GetEnvironmentVariable("GATEHOUSE_TEST_POSTGRES");
+
+    /// <summary>PostgreSQL's <c>synchronous_commit</c> for the bench databases (<c>on</c>, the default: every commit
+    /// flushed to disk before it is acknowledged; <c>off</c>: a commit survives a crash of the Gatehouse node but the
+    /// last moments' commits can be lost if the database server itself crashes).</summary>
+    public string PostgresCommit { get; init; } = "on";
+
     /// <summary>Where the markdown results go; default bench/results-latest.md in the repository.</summary>
     public string? OutputPath { get; init; }
 
@@ -84,7 +94,9 @@ internal sealed record BenchOptions
           --rounds N           rounds per scenario, targets interleaved; the median round is reported (default 1)
           --producers N        concurrent senders (default 8)
           --consumers N        concurrent receivers (default 8)
-          --targets LIST       comma-separated: gatehouse,baseline,moto,noop (default gatehouse,moto,noop)
+          --targets LIST       comma-separated: gatehouse,gatehouse-pg,gatehouse-pg2,baseline,moto,noop (default gatehouse,moto,noop)
+          --postgres CONN      PostgreSQL server for gatehouse-pg/-pg2 (default: $GATEHOUSE_TEST_POSTGRES)
+          --postgres-commit on|off  synchronous_commit of the bench databases (default on)
           --scenarios LIST     comma-separated: send,send-batch,recv-delete,fifo-send,fifo-send-batch,fifo-recv-delete
                                and (Gatehouse only, over HTTPS) sse-send,sse-send-batch,sse-recv-delete on an SSE-KMS
                                queue (alias/aws/sqs); compare them with the plain scenarios run with --https
@@ -151,6 +163,8 @@ internal sealed record BenchOptions
                     GatehouseArgs = Value().Split(' ', StringSplitOptions.RemoveEmptyEntries),
                 },
                 "--moto" => o with { MotoCommand = Value() },
+                "--postgres" => o with { Postgres = Value() },
+                "--postgres-commit" => o with { PostgresCommit = Value() is "off" ? "off" : "on" },
                 "--out" => o with { OutputPath = Value() },
                 "--noop-server" => o with { NoopServerPort = (int)Positive(Value(), name) },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
@@ -161,6 +175,8 @@ internal sealed record BenchOptions
             o = o with { Targets = [.. o.Targets, "baseline"] };
         if (o.BaselineDll is null && o.Targets.Contains("baseline", StringComparer.Ordinal))
             throw new ArgumentException("the target 'baseline' needs --baseline-dll");
+        if (o.Postgres is null && o.Targets.Any(t => t.StartsWith("gatehouse-pg", StringComparison.Ordinal)))
+            throw new ArgumentException("the targets gatehouse-pg and gatehouse-pg2 need --postgres (or GATEHOUSE_TEST_POSTGRES)");
         return o;
     }
 

@@ -23,7 +23,9 @@ internal sealed record ScenarioResult(
     string? FirstError,
     double? ServerCpuUsPerMessage = null,
     double? ClientCpuUsPerMessage = null,
-    IReadOnlyList<double>? RoundShares = null)
+    IReadOnlyList<double>? RoundShares = null,
+    long TotalMessages = 0,
+    double? RoundTripsPerMessage = null)
 {
     /// <summary>The median of the per-round shares of the no-op's messages/s (each round's pair ran back to back),
     /// when several rounds ran alongside the no-op target.</summary>
@@ -174,7 +176,8 @@ internal static class LoadRun
             note,
             run.FirstError,
             serverCpu,
-            clientCpu);
+            clientCpu,
+            TotalMessages: allMessages);
     }
 
     private static double Percentile(long[] sorted, double q)

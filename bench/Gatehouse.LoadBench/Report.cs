@@ -80,6 +80,26 @@ internal static class Report
                 $"| {scenario} | {Descriptions[scenario]} | {Share(gatehouse, noop)} | {Rounds(gatehouse)} | {Share(moto, noop)} | {ratio} | {goal} |"));
         }
 
+        var postgres = results.Where(r => r.Target.StartsWith("gatehouse-pg", StringComparison.Ordinal)).ToList();
+        if (postgres.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## PostgreSQL beside SQLite");
+            md.AppendLine();
+            md.AppendLine(string.Create(Inv, $"PostgreSQL `synchronous_commit` {o.PostgresCommit}. ") + "Round trips are the queue store's database round trips (`storeRoundTrips` in `GET /_gatehouse/status`, summed over the nodes) over the whole scenario, warm-up included, per message moved in it.");
+            md.AppendLine();
+            md.AppendLine("| Scenario | Target | Msg/s | ÷ gatehouse (SQLite) | DB round trips / msg | Server CPU µs/msg | p50 / p99 ms |");
+            md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+            foreach (var r in postgres.OrderBy(r => Array.IndexOf(BenchOptions.AllScenarios, r.Scenario)).ThenBy(r => r.Target, StringComparer.Ordinal))
+            {
+                var sqlite = Find(results, "gatehouse", r.Scenario);
+                var ratio = sqlite is { MessagesPerSecond: > 0 } ? string.Create(Inv, $"{r.MessagesPerSecond / sqlite.MessagesPerSecond:0%}") : "–";
+                var trips = r.RoundTripsPerMessage is { } t ? string.Create(Inv, $"{t:0.000}") : "–";
+                md.AppendLine(string.Create(Inv,
+                    $"| {r.Scenario} | {r.Target} | {r.MessagesPerSecond:0} | {ratio} | {trips} | {Cpu(r.ServerCpuUsPerMessage)} | {Ms(r.P50Ms)} / {Ms(r.P99Ms)} |"));
+            }
+        }
+
         if (rss.Count > 0)
         {
             md.AppendLine();

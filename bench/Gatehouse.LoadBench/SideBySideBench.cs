@@ -14,15 +14,22 @@ internal static class SideBySideBench
             targets.Add(name switch
             {
                 "gatehouse" or "baseline" => Target.StartGatehouse(o, name),
+                "gatehouse-pg" => await Target.StartGatehousePostgresAsync(o, name, 1),
+                "gatehouse-pg2" => await Target.StartGatehousePostgresAsync(o, name, 2),
                 "moto" => Target.StartMoto(o),
                 _ => Target.StartNoop(),
             });
         }
 
         foreach (var target in targets)
+        {
             await target.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            foreach (var peer in target.Peers)
+                await peer.WaitReadyAsync(TimeSpan.FromSeconds(60));
+        }
 
-        var clients = targets.ToDictionary(t => t.Name, t => new SqsClient(t.ClientEndpoint), StringComparer.Ordinal);
+        // A multi-node target gets the load spread over its nodes: each call goes to the next node in turn.
+        var clients = targets.ToDictionary(t => t.Name, t => new SqsClient(t.ClientEndpoints), StringComparer.Ordinal);
         try
         {
             var needsFifo = o.Scenarios.Any(s => s.StartsWith("fifo-", StringComparison.Ordinal));
@@ -65,9 +72,15 @@ internal static class SideBySideBench
                             await PrefillAsync(o, target, client, queueUrl, fifo, results, sse ? "sse-send-batch" : fifo ? "fifo-send-batch" : "send-batch");
 
                         Report.Progress($"{scenario} on {target.Name} ({o.Duration:0.#} s)");
+                        var tripsBefore = await target.StoreRoundTripsAsync();
                         var result = await LoadRun.MeasureAsync(
                             target.Name, scenario, client, queueUrl, fifo, step, receive ? o.Consumers : o.Producers,
                             o.Warmup, o.Duration, o.BodySize, o.FifoGroups, target.CpuSeconds);
+                        if (tripsBefore is { } before && await target.StoreRoundTripsAsync() is { } after && result.TotalMessages > 0)
+                        {
+                            // Round trips over the whole scenario (warm-up included) per message moved in it.
+                            result = result with { RoundTripsPerMessage = (after - before) / (double)result.TotalMessages };
+                        }
                         if (!rounds.TryGetValue(target.Name, out var list))
                             rounds[target.Name] = list = [];
                         list.Add(result);

@@ -14,12 +14,19 @@ internal sealed class SqsClient : IDisposable
     private static readonly SigV4SigningCredentials Credentials = new("test", "test");
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly HttpClient _http;
-    private readonly string _host;
+    private readonly Uri[] _endpoints;
+    private int _next;
 
     public SqsClient(Uri endpoint)
+        : this([endpoint])
     {
-        Endpoint = endpoint;
-        _host = endpoint.Authority;
+    }
+
+    /// <summary>A client of several nodes of one cluster: calls go to them in turn.</summary>
+    public SqsClient(IReadOnlyList<Uri> endpoints)
+    {
+        _endpoints = [.. endpoints];
+        Endpoint = endpoints[0];
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
@@ -46,16 +53,17 @@ internal sealed class SqsClient : IDisposable
     public async Task<SqsResponse> CallAsync(string action, byte[] body, CancellationToken cancellationToken = default)
     {
         var target = "AmazonSQS." + action;
+        var endpoint = _endpoints.Length == 1 ? Endpoint : _endpoints[(int)((uint)Interlocked.Increment(ref _next) % _endpoints.Length)];
         var signed = new SigV4Request
         {
             Method = "POST",
             RawPath = "/",
-            Headers = new SignedHeaders(_host, ContentType, target),
+            Headers = new SignedHeaders(endpoint.Authority, ContentType, target),
             Body = body,
         };
         var signature = SigV4Signer.Sign(signed, Credentials, Region, "sqs", TimeProvider.System.GetUtcNow());
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint);
         request.Version = HttpVersion.Version11;
         var content = new ByteArrayContent(body);
         content.Headers.TryAddWithoutValidation("Content-Type", ContentType);

@@ -41,7 +41,16 @@ internal sealed class Target : IDisposable
 
     public bool IsNoop => Name == "noop";
 
-    public bool IsGatehouse => Name is "gatehouse" or "baseline";
+    public bool IsGatehouse => Name is "gatehouse" or "baseline" or "gatehouse-pg" or "gatehouse-pg2";
+
+    /// <summary>The other nodes of a multi-node target (<c>gatehouse-pg2</c>); the load is spread over all.</summary>
+    public IReadOnlyList<Target> Peers { get; private set; } = [];
+
+    /// <summary>Every endpoint of the target: its own and its peers'.</summary>
+    public IReadOnlyList<Uri> ClientEndpoints => [ClientEndpoint, .. Peers.Select(p => p.ClientEndpoint)];
+
+    /// <summary>The database of a PostgreSQL target, dropped when the target is disposed.</summary>
+    private BenchDatabase? _database;
 
     /// <summary>Resident set size of the server process in bytes (Linux <c>/proc/PID/status</c> VmRSS), or null.</summary>
     public long? ResidentBytes() => StatusBytes("VmRSS:");
@@ -75,8 +84,14 @@ internal sealed class Target : IDisposable
         return null;
     }
 
-    /// <summary>CPU seconds the server process has used so far (user + system, <c>/proc/PID/stat</c>), or null.</summary>
+    /// <summary>CPU seconds the server process (and its peers) used so far (user + system, <c>/proc/PID/stat</c>), or null.</summary>
     public double? CpuSeconds()
+    {
+        var own = OwnCpuSeconds();
+        return own is null ? null : own + Peers.Sum(p => p.OwnCpuSeconds() ?? 0);
+    }
+
+    private double? OwnCpuSeconds()
     {
         try
         {
@@ -124,6 +139,59 @@ internal sealed class Target : IDisposable
         }
 
         return Start(name, port, psi, dataDir, httpsPort);
+    }
+
+    /// <summary>Starts <paramref name="nodes"/> Gatehouse nodes over one new PostgreSQL database (the targets
+    /// <c>gatehouse-pg</c> and <c>gatehouse-pg2</c>), all given the same server key as a cluster needs.</summary>
+    public static async Task<Target> StartGatehousePostgresAsync(BenchOptions options, string name, int nodes)
+    {
+        var dll = options.GatehouseDll ?? FindGatehouseDll()
+            ?? throw new InvalidOperationException(
+                "gatehouse.dll not found: run `dotnet build src/Gatehouse.Server -c Release` or pass --gatehouse-dll");
+        var database = await BenchDatabase.CreateAsync(options.Postgres!, options.PostgresCommit);
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var started = new List<Target>();
+        for (var i = 0; i < nodes; i++)
+        {
+            var port = FreePort();
+            var dataDir = Directory.CreateTempSubdirectory("gatehouse-bench-").FullName;
+            var psi = new ProcessStartInfo("dotnet");
+            psi.ArgumentList.Add(dll);
+            foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--data-dir", dataDir, "--server-key", key })
+                psi.ArgumentList.Add(a);
+            psi.Environment["GATEHOUSE_STORE"] = database.Url;
+            foreach (var a in options.GatehouseArgs)
+                psi.ArgumentList.Add(a);
+            int? httpsPort = options.UseHttps ? FreePort() : null;
+            if (httpsPort is { } tls)
+            {
+                psi.ArgumentList.Add("--https-port");
+                psi.ArgumentList.Add(tls.ToString(CultureInfo.InvariantCulture));
+            }
+
+            started.Add(Start(i == 0 ? name : $"{name}-node{i + 1}", port, psi, dataDir, httpsPort));
+        }
+
+        started[0].Peers = started[1..];
+        started[0]._database = database;
+        return started[0];
+    }
+
+    /// <summary>The queue store's database round trips so far, summed over the nodes (<c>storeRoundTrips</c> in
+    /// <c>GET /_gatehouse/status</c>), or null for a target without them.</summary>
+    public async Task<long?> StoreRoundTripsAsync()
+    {
+        if (_database is null)
+            return null;
+        long total = 0;
+        foreach (var node in new[] { this }.Concat(Peers))
+        {
+            var status = await StatusClient.GetStatusAsync(node.Endpoint);
+            if (status.TryGetProperty("storeRoundTrips", out var trips))
+                total += trips.GetInt64();
+        }
+
+        return total;
     }
 
     public static Target StartMoto(BenchOptions options)
@@ -227,6 +295,9 @@ internal sealed class Target : IDisposable
 
     public void Dispose()
     {
+        foreach (var peer in Peers)
+            peer.Dispose();
+        Peers = [];
         try
         {
             if (!_process.HasExited)
@@ -243,6 +314,8 @@ internal sealed class Target : IDisposable
         }
 
         _process.Dispose();
+        if (Interlocked.Exchange(ref _database, null) is { } database)
+            database.DropAsync().GetAwaiter().GetResult();
         if (_tempDirectory is not null)
         {
             try

@@ -72,11 +72,21 @@ public static class GatehouseApp
             }
         });
 
+        // With --store postgres://… every store lives in one database several nodes share, and the node's clock follows
+        // the database's (docs/postgres.md); otherwise SQLite files in the data directory (or memory).
+        var cluster = options.Store is { } connection ? await PostgresCluster.OpenAsync(connection, time) : null;
+        if (cluster is not null)
+        {
+            time = cluster.Clock;
+        }
+
         var storePath = options.InMemory ? null : Path.Combine(options.DataDirectory, "gatehouse.db");
-        var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = storePath, FsyncEachCommit = options.Fsync });
-        // The server key also authenticates SQS receipt handles.
+        IQueueStore store = cluster is not null ? cluster.Queues : SqliteQueueStore.Open(new SqliteStoreOptions { Path = storePath, FsyncEachCommit = options.Fsync });
+        // The server key also authenticates SQS receipt handles (nodes of a cluster are all given the same one).
         var serverKey = IdentitySetup.LoadServerKey(options);
-        var sqs = await SqsService.StartAsync(store, time, serverKey.Key);
+        var sqs = await SqsService.StartAsync(store, time, serverKey.Key, cluster is not null ? cluster.Leases : LocalLeaseStore.Instance, cluster?.NodeId);
+        sqs.SharedAttempts = cluster?.Attempts;
+
         sqs.NoCooldowns = options.NoCooldowns;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
@@ -84,10 +94,10 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sqs);
         builder.Services.AddSingleton<IQueueStore>(store);
         // Identity: accounts, IAM entities, keys and sessions (store-backed; knows the configured root key).
-        var (identity, serverKeySource) = IdentitySetup.Open(options, time, serverKey);
+        var (identity, serverKeySource) = IdentitySetup.Open(options, time, serverKey, cluster?.Identity);
         var organizations = new OrganizationService(identity.Store, identity, time);
         // KMS: keys, aliases and grants (kms.db), key material encrypted under the server key.
-        var kms = new KmsService(options.InMemory ? new InMemoryKmsStore() : SqliteKmsStore.Open(Path.Combine(options.DataDirectory, "kms.db")),
+        var kms = new KmsService(cluster is not null ? cluster.Kms : options.InMemory ? new InMemoryKmsStore() : SqliteKmsStore.Open(Path.Combine(options.DataDirectory, "kms.db")),
             new SecretProtector(serverKey.Key), time);
         sqs.Encryption = new SqsMessageEncryption(kms, time);
         var world = options.WorldFile is { } worldFile ? await WorldApplier.ApplyFileAsync(worldFile, identity, sqs, options, organizations) : null;
@@ -104,12 +114,13 @@ public static class GatehouseApp
             Mode = options.Enforcement,
             LegacySqsMessage = options.LegacyAccessDeniedMessage,
             LegacyKmsMessage = options.LegacyKmsAccessDeniedMessage,
-            DecisionStore = options.InMemory ? new InMemoryDecisionStore() : SqliteDecisionStore.Open(Path.Combine(options.DataDirectory, "decisions.db")),
+            DecisionStore = cluster is not null ? cluster.Decisions
+                : options.InMemory ? new InMemoryDecisionStore() : SqliteDecisionStore.Open(Path.Combine(options.DataDirectory, "decisions.db")),
             DecisionRetention = options.DecisionRetention,
             PersistEveryAllowedDecision = options.DecisionLogAll,
         });
         // EC2: VPCs, subnets and VPC endpoints (ec2.db beside the queue database); endpoint policies gate requests.
-        var ec2 = new Ec2Service(options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);
+        var ec2 = new Ec2Service(cluster is not null ? cluster.Ec2 : options.InMemory ? new InMemoryEc2Store() : SqliteEc2Store.Open(Path.Combine(options.DataDirectory, "ec2.db")), time);
         var worldEndpoints = options.WorldFile is { } vpcWorld ? await WorldVpcs.ApplyFileAsync(vpcWorld, ec2, options) : 0;
         builder.Services.AddSingleton(ec2);
         builder.Services.AddSingleton<IVpcEndpointPolicySource>(ec2);
@@ -123,7 +134,8 @@ public static class GatehouseApp
         builder.Services.AddSingleton(sp => StsModule.Create(sp.GetRequiredService<StsService>()));
         builder.Services.AddSingleton(kms);
         builder.Services.AddSingleton(sp => KmsModule.Create(kms, sp.GetRequiredService<Authorizer>()));
-        builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time, identity));
+        builder.Services.AddSingleton(sp => AdminModule.Create(sp.GetRequiredService<Authorizer>(), sqs, options, time, identity,
+            cluster is null ? null : () => cluster.QueueRoundTrips));
         builder.Services.AddSingleton(_ => Ec2Module.Create(ec2));
         builder.Services.AddSingleton(new GatehouseMetrics(sqs));
         if (options.Metrics)
@@ -236,6 +248,7 @@ public static class GatehouseApp
             ec2.Dispose();
             metrics.Dispose();
             app.Services.GetRequiredService<Authorizer>().Log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            cluster?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         });
         return app;
     }

@@ -14,6 +14,14 @@ public sealed record GatehouseOptions
     /// <summary>Where the SQLite database lives (<c>gatehouse.db</c> inside it).</summary>
     public string DataDirectory { get; init; } = "data";
 
+    /// <summary>Where state is kept: null for SQLite in <see cref="DataDirectory"/> (the default), else a PostgreSQL
+    /// connection string (<c>postgres://user:password@host:port/database</c> or Npgsql's <c>Host=…;…</c> form) that
+    /// several nodes share (docs/postgres.md).</summary>
+    public string? Store { get; init; }
+
+    /// <summary>Whether <see cref="Store"/> names a PostgreSQL database.</summary>
+    public bool UsesPostgres => Store is not null;
+
     /// <summary>Keep everything in memory: nothing survives a restart.</summary>
     public bool InMemory { get; init; }
 
@@ -230,6 +238,28 @@ public sealed record GatehouseOptions
             throw new StartupException(ExitCodes.Usage, $"{advertised.Source} must be an http:// or https:// URL (got '{advertised.Value}')");
         }
 
+        var store = Get("--store", "GATEHOUSE_STORE");
+        string? storeValue = null;
+        if (store.Value is { Length: > 0 } sv && !sv.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!Gatehouse.Storage.Postgres.PostgresConnectionString.IsPostgresUrl(sv) && !sv.Contains('=', StringComparison.Ordinal))
+            {
+                throw new StartupException(ExitCodes.Usage,
+                    $"{store.Source} must be sqlite, a postgres://user:password@host:port/database URL or an Npgsql connection string (Host=…;Database=…)");
+            }
+
+            try
+            {
+                _ = Gatehouse.Storage.Postgres.PostgresConnectionString.Normalize(sv);
+            }
+            catch (ArgumentException e)
+            {
+                throw new StartupException(ExitCodes.Usage, $"{store.Source}: {e.Message.Split(" (Parameter", 2)[0]}");
+            }
+
+            storeValue = sv;
+        }
+
         var account = Str("--account", "GATEHOUSE_ACCOUNT") ?? o.AccountId;
         if (account.Length != 12 || !account.All(char.IsAsciiDigit))
         {
@@ -241,6 +271,7 @@ public sealed record GatehouseOptions
             Port = Port("--port", "GATEHOUSE_PORT") ?? o.Port,
             BindAddress = bind.Value ?? o.BindAddress,
             DataDirectory = Str("--data-dir", "GATEHOUSE_DATA_DIR") ?? o.DataDirectory,
+            Store = storeValue,
             InMemory = Flag("--in-memory", "GATEHOUSE_IN_MEMORY"),
             Fsync = Flag("--fsync", "GATEHOUSE_FSYNC"),
             DefaultRegion = Str("--region", "GATEHOUSE_REGION") ?? o.DefaultRegion,
@@ -274,6 +305,17 @@ public sealed record GatehouseOptions
         if (result.HttpsPort is { } h && h != 0 && h == result.Port)
         {
             throw new StartupException(ExitCodes.Usage, $"--https-port must differ from --port (both are {h})");
+        }
+
+        if (result.UsesPostgres && result.InMemory)
+        {
+            throw new StartupException(ExitCodes.Usage, "--in-memory and --store postgres://… exclude each other: choose one place for the state");
+        }
+
+        if (result.UsesPostgres && result.ServerKey is null)
+        {
+            throw new StartupException(ExitCodes.Usage,
+                "with --store postgres://… every node must be given the same server key: set --server-key or GATEHOUSE_SERVER_KEY (openssl rand -base64 32; docs/postgres.md)");
         }
 
         if (result.AnyAccessKey && result.Enforcement == EnforcementMode.On && !result.ForceAnyAccessKey)

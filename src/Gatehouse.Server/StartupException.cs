@@ -23,6 +23,10 @@ public static class ExitCodes
 
     /// <summary>A client command (<c>queues</c>, <c>peek</c>) could not reach the server or was refused.</summary>
     public const int Unavailable = 6;
+
+    /// <summary>The database <c>--store</c> names cannot be used: unreachable, refused the credentials, or its schema
+    /// is newer than this Gatehouse.</summary>
+    public const int Database = 7;
 }
 
 /// <summary>A start-up problem with a one-line explanation and its exit code.</summary>

@@ -29,10 +29,35 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>LISTEN/NOTIFY on one dedicated connection, opened on first use.</summary>
     public PostgresNotifications Notifications => _notifications.Value;
 
+    /// <summary>How many statements each connection keeps prepared when the connection string does not set
+    /// <c>Max Auto Prepare</c> (Npgsql's automatic preparation).</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
+    /// <summary>Seconds of inactivity after which a connection sends a keepalive query, when the connection string
+    /// does not say.</summary>
+    public const int DefaultKeepAliveSeconds = 10;
+
     /// <summary>Opens the pool (no connection is made until the first command).</summary>
     public static PostgresDatabase Open(string connectionString, Action<NpgsqlDataSourceBuilder>? configure = null)
     {
-        var builder = new NpgsqlDataSourceBuilder(PostgresConnectionString.Normalize(connectionString));
+        var normalized = PostgresConnectionString.Normalize(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(normalized);
+
+        // Statements the stores send again and again are prepared on each connection after a few uses (parsed and
+        // planned once, not per call), unless the connection string says otherwise.
+        if (!normalized.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        // The listening connection is idle for long stretches: a keepalive query every 10 s (unless the connection
+        // string sets one) finds a connection that died silently, so the node reconnects and reloads what it caches
+        // (docs/postgres.md, "Caches and how stale they can be").
+        if (!normalized.Contains("Keepalive", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.KeepAlive = DefaultKeepAliveSeconds;
+        }
+
         configure?.Invoke(builder);
         var csb = builder.ConnectionStringBuilder;
         var description = $"postgres://{csb.Host}:{csb.Port}/{csb.Database ?? csb.Username}";
@@ -48,18 +73,24 @@ public sealed class PostgresDatabase : IAsyncDisposable
     public async Task<int> MigrateAsync(string component, IReadOnlyList<Migration> migrations, CancellationToken ct = default)
     {
         await using var connection = await DataSource.OpenConnectionAsync(ct);
-        await using (var create = new NpgsqlCommand(
-            "CREATE TABLE IF NOT EXISTS gatehouse_schema(component text PRIMARY KEY, version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())",
-            connection))
+        // CREATE TABLE IF NOT EXISTS is not safe against itself: two sessions that both find the table missing race,
+        // and the loser fails (duplicate table, or a unique violation on the catalog). Nodes that start together
+        // therefore take turns under an advisory lock held for this one transaction.
+        await using (var createTx = await connection.BeginTransactionAsync(ct))
         {
-            try
+            await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('gatehouse_schema'))", connection, createTx))
+            {
+                await lockCommand.ExecuteNonQueryAsync(ct);
+            }
+
+            await using (var create = new NpgsqlCommand(
+                "CREATE TABLE IF NOT EXISTS gatehouse_schema(component text PRIMARY KEY, version integer NOT NULL, applied timestamptz NOT NULL DEFAULT now())",
+                connection, createTx))
             {
                 await create.ExecuteNonQueryAsync(ct);
             }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateObject)
-            {
-                // Two nodes created it at the same moment: it exists now.
-            }
+
+            await createTx.CommitAsync(ct);
         }
 
         var before = -1;

@@ -26,7 +26,7 @@ internal sealed class JsonRowFile : IDisposable
 
     public string Description { get; }
 
-    /// <summary>Opens (and creates) the file with its tables: <paramref name="metaTable"/> holds the schema version,
+    /// <summary>Opens (and creates or migrates, <see cref="SqliteMigrations"/>) the file with its tables: <paramref name="metaTable"/> holds the schema version,
     /// <paramref name="rowsTable"/> the rows keyed by (kind, <paramref name="keyColumn"/>). The names are the ones each
     /// store has always used, so existing files open unchanged.</summary>
     public static JsonRowFile Open(string path, string metaTable, string rowsTable, string keyColumn)
@@ -46,21 +46,25 @@ internal sealed class JsonRowFile : IDisposable
         connection.Open();
         using (var cmd = connection.CreateCommand())
         {
-            cmd.CommandText = $"""
+            cmd.CommandText = """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
                 PRAGMA busy_timeout=5000;
-                CREATE TABLE IF NOT EXISTS {metaTable} (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS {rowsTable} (
-                    kind TEXT NOT NULL,
-                    {keyColumn} TEXT NOT NULL,
-                    json TEXT NOT NULL,
-                    PRIMARY KEY (kind, {keyColumn})
-                ) WITHOUT ROWID;
-                INSERT OR IGNORE INTO {metaTable}(key, value) VALUES ('schema_version', '1');
                 """;
             cmd.ExecuteNonQuery();
         }
+
+        SqliteMigrations.Apply(connection, metaTable,
+        [
+            $"""
+            CREATE TABLE IF NOT EXISTS {rowsTable} (
+                kind TEXT NOT NULL,
+                {keyColumn} TEXT NOT NULL,
+                json TEXT NOT NULL,
+                PRIMARY KEY (kind, {keyColumn})
+            ) WITHOUT ROWID
+            """,
+        ]);
 
         return new JsonRowFile(connection, path, rowsTable, keyColumn);
     }

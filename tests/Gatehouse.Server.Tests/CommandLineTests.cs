@@ -38,6 +38,9 @@ public sealed class CommandLineTests : IDisposable
     [InlineData(new[] { "--enforcement", "bogus" }, "--enforcement must be on, soft or off (got 'bogus')")]
     [InlineData(new[] { "--bind", "localhost:1" }, "--bind must be an IP address")]
     [InlineData(new[] { "--any-access-key" }, "--any-access-key accepts unsigned guesses as root")]
+    [InlineData(new[] { "--store", "mysql://db/gatehouse" }, "--store must be sqlite, a postgres://user:password@host:port/database URL or an Npgsql connection string")]
+    [InlineData(new[] { "--store", "postgres://u:p@db:5432/gatehouse" }, "--in-memory and --store postgres://… exclude each other")]
+    [InlineData(new[] { "--store", "postgres://" }, "--store: The PostgreSQL URL cannot be read; expected postgres://user:password@host:port/database.")]
     public async Task A_mistake_on_the_command_line_is_one_line_on_stderr_and_exit_code_2(string[] args, string message)
     {
         var (code, stdout, stderr) = await ServerProcess.RunAsync([.. args, "--in-memory"]);
@@ -58,6 +61,26 @@ public sealed class CommandLineTests : IDisposable
         await process.WaitForExitAsync();
         Assert.Equal(ExitCodes.Usage, process.ExitCode);
         Assert.Equal("gatehouse: GATEHOUSE_PORT must be a port number from 0 to 65535 (got 'abc')", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task A_postgres_store_needs_the_shared_server_key_and_an_unreachable_database_is_one_line_and_exit_code_7()
+    {
+        var (code, _, stderr) = await ServerProcess.RunAsync("--port", "0", "--store", "postgres://gh:secret-pw@127.0.0.1:1/gatehouse");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("every node must be given the same server key: set --server-key or GATEHOUSE_SERVER_KEY", stderr, StringComparison.Ordinal);
+
+        var psi = ServerProcess.StartInfo(["--port", "0", "--data-dir", _dir]);
+        psi.Environment["GATEHOUSE_STORE"] = "Host=127.0.0.1;Port=1;Username=gh;Password=secret-pw;Database=gatehouse;Timeout=3";
+        psi.Environment["GATEHOUSE_SERVER_KEY"] = Convert.ToBase64String(new byte[32]);
+        using var process = Process.Start(psi)!;
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(ExitCodes.Database, process.ExitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("gatehouse: cannot use the database postgres://127.0.0.1:1/gatehouse: ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-pw", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     [Fact]

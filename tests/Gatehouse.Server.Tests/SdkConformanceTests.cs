@@ -1,12 +1,21 @@
 using System.Net;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Gatehouse.Tests.Shared;
 
 namespace Gatehouse.Server.Tests;
 
-/// <summary>SQS through the AWS SDK for .NET (JSON protocol). The SDK checks every MD5 itself.</summary>
+/// <summary>SQS through the AWS SDK for .NET over the default store.</summary>
 [Collection("server")]
-public sealed class SdkConformanceTests(ServerFixture server)
+public sealed class SdkConformanceTests(ServerFixture server) : SdkConformanceSuite(server);
+
+/// <summary>The same suite, unchanged, against a server whose every store is PostgreSQL (docs/postgres.md).</summary>
+[NeedsPostgres]
+[Collection("postgres-server")]
+public sealed class PostgresSdkConformanceTests(PostgresServerFixture server) : SdkConformanceSuite(server);
+
+/// <summary>SQS through the AWS SDK for .NET (JSON protocol). The SDK checks every MD5 itself.</summary>
+public abstract class SdkConformanceSuite(ServerFixture server)
 {
     private static readonly HttpClient Http = new();
     private readonly AmazonSQSClient _sqs = server.Client();
@@ -25,7 +34,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
     private async Task<string> NewQueue(string prefix, Dictionary<string, string>? attributes = null) =>
         (await _sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = prefix + Guid.NewGuid().ToString("N")[..8], Attributes = attributes })).QueueUrl;
 
-    [Fact]
+    [ContractFact]
     public async Task Queue_lifecycle()
     {
         var name = "life" + Guid.NewGuid().ToString("N")[..8];
@@ -43,7 +52,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         await Assert.ThrowsAsync<QueueDoesNotExistException>(() => _sqs.GetQueueUrlAsync(name));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Send_receive_delete_with_attributes()
     {
         var url = await NewQueue("msg");
@@ -79,7 +88,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(0, after.ApproximateNumberOfMessagesNotVisible);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Batches_send_receive_and_delete()
     {
         var url = await NewQueue("batch");
@@ -99,7 +108,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Empty(del.Failed ?? []);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Errors_carry_AWS_code_status_and_message()
     {
         var url = await NewQueue("err");
@@ -129,7 +138,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("Invalid value for the parameter VisibilityTimeout.", range.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_through_the_sdk()
     {
         var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest
@@ -147,7 +156,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("MissingParameter", ex.ErrorCode);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Tags_purge_and_permissions()
     {
         var url = await NewQueue("tags");
@@ -164,7 +173,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Null((await _sqs.GetQueueAttributesAsync(url, ["Policy"])).Policy);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Dead_letter_queue_and_move_task()
     {
         var dlqUrl = await NewQueue("dlq");
@@ -194,7 +203,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("poison", back.Body);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Long_poll_returns_when_a_message_arrives()
     {
         var url = await NewQueue("poll");
@@ -207,7 +216,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(8));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Queue_policies_are_validated_and_stored_as_SQS_does()
     {
         var url = await NewQueue("pol");
@@ -227,7 +236,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(HttpStatusCode.Forbidden, over.StatusCode);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Message_attribute_name_prefix_selects_every_name_starting_with_it()
     {
         var url = await NewQueue("prefix");
@@ -255,7 +264,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("83fee93c1bcd8b9a5a923ffacdc636c7", m.MD5OfMessageAttributes);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fair_queue_MessageGroupId_on_a_standard_queue_is_returned_as_sent()
     {
         var url = await NewQueue("fair");
@@ -288,7 +297,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Json_batch_results_leave_out_empty_lists()
     {
         var url = await NewQueue("jsonbatch");
@@ -326,7 +335,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Empty(Members(queues));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Batch_entry_with_something_that_is_no_receipt_handle_gets_the_single_call_text()
     {
         var url = await NewQueue("fakehandle");
@@ -341,7 +350,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal($"The receipt handle \"{foreign}\" is not valid for this queue.", failed["foreign"].Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Older_receipt_handles_still_work_on_a_standard_queue()
     {
         var url = await NewQueue("older");
@@ -380,7 +389,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(0, counts.ApproximateNumberOfMessagesNotVisible);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task RedrivePolicy_is_stored_normalised()
     {
         var dlqArn = (await _sqs.GetQueueAttributesAsync(await NewQueue("rdlq"), ["QueueArn"])).QueueARN;
@@ -389,7 +398,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal($$"""{"deadLetterTargetArn":"{{dlqArn}}","maxReceiveCount":1}""", stored);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Removing_the_KMS_key_removes_both_KMS_attributes()
     {
         var url = await NewQueue("sse");
@@ -404,7 +413,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("false", off["SqsManagedSseEnabled"]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Move_task_handle_format_unknown_task_and_prompt_completion()
     {
         var dlqUrl = await NewQueue("mdlq");
@@ -440,7 +449,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("Task does not exist.", ex.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task AddPermission_names_refused_actions_with_the_SQS_prefix()
     {
         var url = await NewQueue("perm");
@@ -465,7 +474,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal("Value SQS:SendMessageBatch for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions.", unknown.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_group_is_released_up_to_its_first_message_in_flight()
     {
         // AWS: foo, bar, baz received with VisibilityTimeout 1, bar extended to 4 s: 2.5 s later only foo comes back.
@@ -487,7 +496,7 @@ public sealed class SdkConformanceTests(ServerFixture server)
         Assert.Equal(["foo"], again.Select(m => m.Body));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_deduplication_scope_change_is_not_immediate()
     {
         var url = (await _sqs.CreateQueueAsync(new CreateQueueRequest

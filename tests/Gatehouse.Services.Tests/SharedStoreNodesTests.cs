@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gatehouse.Services.Iam;
 using Gatehouse.Services.Identity;
 using Gatehouse.Services.Sqs;
+using Gatehouse.Services.Tests.Stores;
 using Gatehouse.Storage.Sqlite;
 
 namespace Gatehouse.Services.Tests;
@@ -74,71 +75,6 @@ public sealed class SharedStoreNodesTests
 
         nodeA.DeleteAccessKey(Account, "ann", key.AccessKeyId);
         Assert.Null(await nodeB.FindAccessKeyAsync(key.AccessKeyId));
-    }
-
-    /// <summary>One node's view of a shared queue store: what it writes is announced to its peers.</summary>
-    private sealed class QueueNodeView(IQueueStore shared) : IQueueStore
-    {
-        public List<QueueNodeView> Peers { get; } = [];
-
-        public event Action<QueueChange>? ChangedElsewhere;
-
-        private void Announce(QueueChange change) => Peers.ForEach(p => p.ChangedElsewhere?.Invoke(change));
-
-        public string Description => shared.Description;
-
-        public Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default) => shared.LoadQueuesAsync(ct);
-
-        public async Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default)
-        {
-            var created = await shared.CreateQueueAsync(queue, ct);
-            Announce(new QueueChange(created.Id, created));
-            return created;
-        }
-
-        public async Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default)
-        {
-            await shared.UpdateQueueAsync(queue, ct);
-            Announce(new QueueChange(queue.Id, queue));
-        }
-
-        public async Task DeleteQueueAsync(long queueId, CancellationToken ct = default)
-        {
-            await shared.DeleteQueueAsync(queueId, ct);
-            Announce(new QueueChange(queueId, null, Deleted: true));
-        }
-
-        public async Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default)
-        {
-            var outcome = await shared.SendAsync(queueId, isFifo, messages, ct);
-            Announce(new QueueChange(queueId, null, MessagesArrived: true));
-            return outcome;
-        }
-
-        public Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default) => shared.ReceiveAsync(command, ct);
-
-        public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default) =>
-            shared.DeleteAsync(queueId, handles, nowMs, isFifo, ct);
-
-        public Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default) =>
-            shared.ChangeVisibilityAsync(queueId, changes, nowMs, isFifo, ct);
-
-        public Task<long> PurgeAsync(long queueId, CancellationToken ct = default) => shared.PurgeAsync(queueId, ct);
-
-        public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default) =>
-            shared.CountAsync(queueId, nowMs, oldestAliveSentMs, ct);
-
-        public Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default) =>
-            shared.MoveMessagesAsync(fromQueueId, destinationQueueId, sourceQueueIdByArn, max, nowMs, ct);
-
-        public Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default) =>
-            shared.ExpireAsync(queueId, oldestAliveSentMs, nowMs, ct);
-
-        public Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default) => shared.SaveMoveTaskAsync(task, ct);
-
-        public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => shared.LoadMoveTasksAsync(ct);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>One node's view of a shared identity store: what it writes is announced to its peers.</summary>

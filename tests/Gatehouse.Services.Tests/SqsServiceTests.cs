@@ -1,29 +1,39 @@
 using Gatehouse.Protocol;
 using Gatehouse.Services.Sqs;
+using Gatehouse.Services.Tests.Stores;
 using Gatehouse.Storage.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gatehouse.Services.Tests;
 
-/// <summary>Queue semantics over the real SQLite store (in memory) with a fake clock.</summary>
-public sealed class SqsServiceTests : IAsyncLifetime
+/// <summary>Queue semantics over the real SQLite store (in memory) with a fake clock; PostgresSqsServiceTests runs
+/// them over PostgreSQL.</summary>
+public class SqsServiceTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly SqsCaller _caller = new("000000000000", "us-east-1", "AIDAEXAMPLE", "http://localhost:4566", QueryProtocol: false);
-    private SqliteQueueStore _store = null!;
+    private IQueueStore _store = null!;
     private SqsService _sqs = null!;
 
     public async Task InitializeAsync()
     {
-        _store = SqliteQueueStore.Open(new SqliteStoreOptions());
+        _store = await OpenStoreAsync();
         _sqs = await SqsService.StartAsync(_store, _time, TestKeys.Server);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await _sqs.DisposeAsync();
         await _store.DisposeAsync();
     }
+
+    /// <summary>A store over a fresh database.</summary>
+    protected virtual Task<IQueueStore> OpenStoreAsync() => Task.FromResult<IQueueStore>(SqliteQueueStore.Open(new SqliteStoreOptions()));
+
+    /// <summary>A store over a database that outlives it (<paramref name="path"/>: a fresh directory's file), opened
+    /// again after a restart.</summary>
+    protected virtual Task<IQueueStore> OpenDurableStoreAsync(string path) =>
+        Task.FromResult<IQueueStore>(SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }));
 
     private async Task<QueueRecord> Create(string name, params (string Key, string Value)[] attributes)
     {
@@ -37,7 +47,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
     private async Task<IReadOnlyList<ReceivedMessage>> Receive(QueueRecord q, int max = 10, int? visibility = null, int wait = 0) =>
         (await _sqs.ReceiveMessageAsync(q, new ReceiveMessageRequest(q.Name, ["All"], null, ["All"], max, visibility, wait, null))).Messages;
 
-    [Fact]
+    [ContractFact]
     public async Task A_running_move_task_survives_a_restart_and_goes_on_where_it_stopped()
     {
         var dir = Directory.CreateTempSubdirectory("gatehouse-move-").FullName;
@@ -46,7 +56,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         {
             string handle;
             string dlqArn;
-            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var (dlq, dest) = await DeadLetterQueueWithFive(sqs);
@@ -59,7 +69,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
             }
 
             // A new server on the same data: the task is still listed, still running, and finishes the job.
-            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
@@ -74,7 +84,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
             }
 
             // And once more: a finished task stays in the history, not running again.
-            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
@@ -88,7 +98,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_cancelled_move_task_stays_cancelled_after_a_restart()
     {
         var dir = Directory.CreateTempSubdirectory("gatehouse-move-").FullName;
@@ -96,7 +106,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         try
         {
             string dlqArn;
-            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var (dlq, dest) = await DeadLetterQueueWithFive(sqs);
@@ -108,7 +118,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
 
             // Stopped right after the cancel, before the task itself noticed it: after the restart it is cancelled
             // and moves nothing more.
-            await using (var store = SqliteQueueStore.Open(new SqliteStoreOptions { Path = path }))
+            await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
                 var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
@@ -125,7 +135,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Move_task_handles_are_AWS_format_and_a_task_completes_as_soon_as_everything_moved()
     {
         var (dlq, dest) = await DeadLetterQueueWithFive(_sqs);
@@ -152,7 +162,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("Task does not exist.", finished.Error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public void Move_task_handles_of_the_earlier_format_still_parse()
     {
         var old = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("0b6f7e0e-4c4d-4a55-9b1c-7d5b8d1e2f3a|arn:aws:sqs:us-east-1:000000000000:dlq"));
@@ -202,7 +212,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         throw new TimeoutException("The move task did not get there: " + sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0]);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_received_message_is_invisible_until_its_timeout_ends()
     {
         var q = await Create("vis");
@@ -218,7 +228,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.NotEqual(first[0].ReceiptHandle, again.ReceiptHandle);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_older_handle_deletes_the_message_on_a_standard_queue()
     {
         // AWS: a message received twice (h1, then h2) is deleted with h1.
@@ -236,7 +246,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await Assert.ThrowsAsync<AwsErrorException>(() => _sqs.DeleteMessageAsync(q, "garbage"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_older_handle_changes_visibility_on_a_standard_queue_and_batches_too()
     {
         var q = await Create("older-visibility");
@@ -266,7 +276,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Empty(await Receive(q));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_older_handle_no_longer_works_on_a_fifo_queue()
     {
         var q = await Create("older.fifo", ("FifoQueue", "true"));
@@ -279,7 +289,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await _sqs.DeleteMessageAsync(q, h2);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Delayed_messages_appear_after_their_delay()
     {
         var q = await Create("delay");
@@ -291,7 +301,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Single(await Receive(q));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Messages_past_retention_are_never_delivered()
     {
         var q = await Create("retention", ("MessageRetentionPeriod", "60"));
@@ -300,7 +310,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Empty(await Receive(q));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Long_poll_returns_as_soon_as_a_message_arrives()
     {
         var q = await Create("poll");
@@ -312,7 +322,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("wake", Assert.Single(got).Body);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Long_poll_ends_empty_when_the_wait_passes()
     {
         var q = await Create("pollempty");
@@ -323,7 +333,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Empty(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Long_poll_wakes_when_an_invisible_message_becomes_visible()
     {
         var q = await Create("pollvis");
@@ -336,7 +346,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Single(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Redrive_moves_a_message_after_maxReceiveCount()
     {
         var dlq = await Create("dlq");
@@ -356,7 +366,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("http://localhost:4566/000000000000/src", Assert.Single(sources.QueueUrls));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Purge_is_allowed_once_a_minute()
     {
         var q = await Create("purge");
@@ -371,7 +381,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await _sqs.PurgeQueueAsync(q);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_deleted_name_is_reserved_for_sixty_seconds()
     {
         var q = await Create("reborn");
@@ -382,7 +392,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await Create("reborn");
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Create_is_idempotent_but_refuses_a_different_attribute()
     {
         await Create("idem", ("DelaySeconds", "5"));
@@ -392,7 +402,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("A queue already exists with the same name and a different value for attribute DelaySeconds", ex.Error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Visibility_cannot_pass_twelve_hours_in_total()
     {
         var q = await Create("cap");
@@ -405,7 +415,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         await _sqs.ChangeMessageVisibilityAsync(q, new ChangeMessageVisibilityRequest(q.Name, m.ReceiptHandle, 43_000));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_keeps_group_order_and_blocks_a_group_in_flight()
     {
         var q = await Create("order.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"));
@@ -426,7 +436,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal(["a1", "a2"], rest.Select(m => m.Body));
     }
 
-    [Theory]
+    [ContractTheory]
     [InlineData("bar", new[] { "foo" })]
     [InlineData("baz", new[] { "foo", "bar" })]
     [InlineData("foo", new string[0])]
@@ -451,7 +461,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal(["foo", "bar", "baz"], (await Receive(q)).Select(m => m.Body));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_deduplication_scope_change_reaches_sends_after_the_propagation_delay()
     {
         var q = await Create("scope.fifo", ("FifoQueue", "true"));
@@ -472,7 +482,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal(again.MessageId, (await Send(q, "f", group: "g4", dedup: "d2")).MessageId);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_deduplication_scope_set_at_creation_applies_at_once()
     {
         var q = await Create("scope-new.fifo", ("FifoQueue", "true"), ("DeduplicationScope", "messageGroup"));
@@ -480,7 +490,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.NotEqual(first.MessageId, (await Send(q, "b", group: "g2", dedup: "d")).MessageId);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_deduplicates_within_five_minutes()
     {
         var q = await Create("dedup.fifo", ("FifoQueue", "true"));
@@ -495,7 +505,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.True(string.CompareOrdinal(c.SequenceNumber, a.SequenceNumber) > 0);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_refuses_per_message_delay_and_requires_a_group()
     {
         var q = await Create("rules.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"));
@@ -506,7 +516,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("The request must contain the parameter MessageGroupId.", ex.Error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Add_and_remove_permission_edit_the_policy_as_SQS_does()
     {
         var q = await Create("perm");
@@ -522,7 +532,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.False(_sqs.Find(_caller.AccountId, _caller.Region, "perm")!.Attributes.ContainsKey("Policy"));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Batch_shape_errors_are_AWS_errors()
     {
         var q = await Create("batch");
@@ -540,7 +550,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("InvalidMessageContents", Assert.Single(result.Failed).Code);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Fifo_receive_attempt_id_returns_the_same_messages_until_one_is_deleted()
     {
         var q = await Create("attempt.fifo", ("FifoQueue", "true"), ("ContentBasedDeduplication", "true"));
@@ -555,7 +565,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("m2", Assert.Single(next).Body);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task The_sweep_removes_expired_messages_from_the_counts()
     {
         var q = await Create("sweep", ("MessageRetentionPeriod", "60"));
@@ -569,7 +579,7 @@ public sealed class SqsServiceTests : IAsyncLifetime
         Assert.Equal("0", (await _sqs.GetQueueAttributesAsync(q, ["ApproximateNumberOfMessages"])).Attributes.Single().Value);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task Message_level_parameter_errors()
     {
         // The DelaySeconds range text follows AWS's "Value X for parameter Y is invalid. Reason: …" pattern; its

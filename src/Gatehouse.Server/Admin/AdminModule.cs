@@ -19,7 +19,10 @@ internal static class AdminModule
 {
     public const string Prefix = "/_gatehouse/";
 
-    public static ServiceModule Create(Authorizer authorizer, SqsService sqs, GatehouseOptions options, TimeProvider time, IdentityRegistry? identity = null)
+    /// <param name="storeRoundTrips">With a shared PostgreSQL store: the queue store's database round trips so far
+    /// (GetStatus reports them; bench/README.md divides them by the messages moved).</param>
+    public static ServiceModule Create(Authorizer authorizer, SqsService sqs, GatehouseOptions options, TimeProvider time, IdentityRegistry? identity = null,
+        Func<long>? storeRoundTrips = null)
     {
         var startedAt = time.GetTimestamp();
         IEnumerable<Services.Identity.AuthorizationQuery> Permission(ActionContext c, string action) =>
@@ -47,6 +50,12 @@ internal static class AdminModule
                 w.String("status", "ok");
                 w.String("version", RequestPipeline.Version);
                 w.String("store", sqs.StoreDescription);
+                if (storeRoundTrips is not null)
+                {
+                    w.String("node", sqs.NodeId);
+                    w.Number("storeRoundTrips", storeRoundTrips());
+                }
+
                 w.Number("uptimeSeconds", (long)time.GetElapsedTime(startedAt).TotalSeconds);
                 w.String("account", options.AccountId);
                 w.String("enforcement", options.Enforcement.ToString().ToLowerInvariant());

@@ -15,6 +15,7 @@ internal static class ServeCommand
         ("--port", "GATEHOUSE_PORT", "port", "TCP port (0: any free port) [default: 4566]"),
         ("--bind", "GATEHOUSE_BIND", "address", "address to listen on (0.0.0.0 for all) [default: 127.0.0.1]"),
         ("--data-dir", "GATEHOUSE_DATA_DIR", "dir", "directory of the databases, server key and certificate [default: data]"),
+        ("--store", "GATEHOUSE_STORE", "sqlite|postgres://…", "where state is kept: SQLite in the data directory, or a PostgreSQL database several nodes share [default: sqlite]"),
         ("--in-memory", "GATEHOUSE_IN_MEMORY", null, "keep everything in memory; nothing survives a restart"),
         ("--fsync", "GATEHOUSE_FSYNC", null, "fsync every group commit (survives a power cut too)"),
         ("--region", "GATEHOUSE_REGION", "region", "region of requests without a SigV4 scope [default: us-east-1]"),

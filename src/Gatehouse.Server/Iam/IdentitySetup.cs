@@ -17,12 +17,13 @@ internal static class IdentitySetup
         Open(options, time, LoadServerKey(options));
 
     /// <summary>The identity registry under the given server key (KMS key material is protected by the same key).</summary>
-    public static (IdentityRegistry Registry, string KeySource) Open(GatehouseOptions options, TimeProvider time, (byte[] Key, string Source) serverKey)
+    public static (IdentityRegistry Registry, string KeySource) Open(GatehouseOptions options, TimeProvider time, (byte[] Key, string Source) serverKey,
+        IIdentityStore? shared = null)
     {
         var (key, source) = serverKey;
-        IIdentityStore store = options.InMemory
+        IIdentityStore store = shared ?? (options.InMemory
             ? new InMemoryIdentityStore()
-            : SqliteIdentityStore.Open(Path.Combine(options.DataDirectory, "identity.db"));
+            : SqliteIdentityStore.Open(Path.Combine(options.DataDirectory, "identity.db")));
         var registry = new IdentityRegistry(store, new SecretProtector(key), time,
             new IdentityOptions(options.AccountId, options.RootAccessKeyId, options.RootSecretAccessKey));
         return (registry, source);

@@ -38,18 +38,47 @@ public sealed class Ec2Service : IVpcEndpointPolicySource, IDisposable
         _time = time;
         foreach (var row in store.LoadAll())
         {
-            switch (row.Kind)
+            Apply(row.Kind, row.Id, row.Json);
+        }
+
+        store.ChangedElsewhere += OnChangedElsewhere;
+    }
+
+    private void Apply(string kind, string id, string json)
+    {
+        switch (kind)
+        {
+            case "vpc":
+                _vpcs[id] = JsonSerializer.Deserialize<VpcRecord>(json, Json)!;
+                break;
+            case "subnet":
+                _subnets[id] = JsonSerializer.Deserialize<SubnetRecord>(json, Json)!;
+                break;
+            case "vpc-endpoint":
+                _endpoints[id] = JsonSerializer.Deserialize<VpcEndpointRecord>(json, Json)!;
+                break;
+        }
+    }
+
+    /// <summary>Another node changed a VPC, subnet or endpoint in the shared store: its policy is in force here at
+    /// once. (An endpoint's entry point is a listener of the node that created it; docs/postgres.md.)</summary>
+    private void OnChangedElsewhere(Ec2Change change)
+    {
+        lock (_gate)
+        {
+            if (change.Json is { } json)
             {
-                case "vpc":
-                    _vpcs[row.Id] = JsonSerializer.Deserialize<VpcRecord>(row.Json, Json)!;
-                    break;
-                case "subnet":
-                    _subnets[row.Id] = JsonSerializer.Deserialize<SubnetRecord>(row.Json, Json)!;
-                    break;
-                case "vpc-endpoint":
-                    _endpoints[row.Id] = JsonSerializer.Deserialize<VpcEndpointRecord>(row.Json, Json)!;
-                    break;
+                Apply(change.Kind, change.Id, json);
+                return;
             }
+
+            _ = change.Kind switch
+            {
+                "vpc" => _vpcs.Remove(change.Id),
+                "subnet" => _subnets.Remove(change.Id),
+                "vpc-endpoint" => _endpoints.Remove(change.Id),
+                _ => false,
+            };
         }
     }
 

@@ -15,7 +15,18 @@ public interface IEc2Store : IDisposable
     void Put(string kind, string id, string json);
 
     void Delete(string kind, string id);
+
+    /// <summary>Raised when another Gatehouse node sharing the store changed a row (endpoint policies are
+    /// authorization inputs, so each node's cache follows). A store only this process writes never raises it.</summary>
+    event Action<Ec2Change>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
 }
+
+/// <summary>One row changed by another node: its new JSON, or null when it was deleted.</summary>
+public sealed record Ec2Change(string Kind, string Id, string? Json);
 
 /// <summary>The store for <c>--in-memory</c>: nothing survives a restart.</summary>
 public sealed class InMemoryEc2Store : IEc2Store

@@ -14,9 +14,20 @@ public interface IKmsStore : IDisposable
     void Put(string kind, string key, string json);
 
     void Delete(string kind, string key);
+
+    /// <summary>Raised when another Gatehouse node sharing the store changed a row (key policies are authorization
+    /// inputs, so each node's cache follows). A store only this process writes never raises it.</summary>
+    event Action<KmsChange>? ChangedElsewhere
+    {
+        add { }
+        remove { }
+    }
 }
 
 public sealed record KmsRow(string Kind, string Key, string Json);
+
+/// <summary>One row changed by another node: its new JSON, or null when it was deleted.</summary>
+public sealed record KmsChange(string Kind, string Key, string? Json);
 
 /// <summary>Nothing survives a restart (<c>--in-memory</c>, tests).</summary>
 public sealed class InMemoryKmsStore : IKmsStore

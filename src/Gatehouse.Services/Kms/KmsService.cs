@@ -34,18 +34,48 @@ public sealed partial class KmsService : IDisposable
         _time = time;
         foreach (var row in store.LoadAll())
         {
-            switch (row.Kind)
+            Apply(row.Kind, row.Json);
+        }
+
+        store.ChangedElsewhere += OnChangedElsewhere;
+    }
+
+    private void Apply(string kind, string json)
+    {
+        switch (kind)
+        {
+            case KeyKind when JsonSerializer.Deserialize<KmsKey>(json, Json) is { } key:
+                _keys[key.Arn] = key;
+                _material.Remove(key.Arn);
+                break;
+            case AliasKind when JsonSerializer.Deserialize<KmsAlias>(json, Json) is { } alias:
+                _aliases[alias.Arn] = alias;
+                break;
+            case GrantKind when JsonSerializer.Deserialize<KmsGrant>(json, Json) is { } grant:
+                _grants[grant.GrantId] = grant;
+                break;
+        }
+    }
+
+    /// <summary>Another node changed a key, alias or grant in the shared store: the next request here sees it (a key
+    /// policy or grant is an authorization input, so a revocation must not linger).</summary>
+    private void OnChangedElsewhere(KmsChange change)
+    {
+        lock (_gate)
+        {
+            if (change.Json is { } json)
             {
-                case KeyKind when JsonSerializer.Deserialize<KmsKey>(row.Json, Json) is { } key:
-                    _keys[key.Arn] = key;
-                    break;
-                case AliasKind when JsonSerializer.Deserialize<KmsAlias>(row.Json, Json) is { } alias:
-                    _aliases[alias.Arn] = alias;
-                    break;
-                case GrantKind when JsonSerializer.Deserialize<KmsGrant>(row.Json, Json) is { } grant:
-                    _grants[grant.GrantId] = grant;
-                    break;
+                Apply(change.Kind, json);
+                return;
             }
+
+            _ = change.Kind switch
+            {
+                KeyKind => _keys.Remove(change.Key) | _material.Remove(change.Key),
+                AliasKind => _aliases.Remove(change.Key),
+                GrantKind => _grants.Remove(change.Key),
+                _ => false,
+            };
         }
     }
 

@@ -9,6 +9,7 @@ public sealed partial class SqsService
     {
         var handle = DecodeHandle(queue, receiptHandle);
         ForgetAttemptsWith(queue, receiptHandle!);
+        await ForgetSharedAttemptsAsync(queue, [receiptHandle!], ct);
         var outcome = (await _store.DeleteAsync(queue.Id, [handle], NowMs, queue.IsFifo, ct))[0];
         if (outcome == HandleOutcome.NotInFlight && queue.IsFifo)
         {
@@ -39,6 +40,7 @@ public sealed partial class SqsService
         var successful = new List<string>();
         if (valid.Count > 0)
         {
+            await ForgetSharedAttemptsAsync(queue, [.. valid.Select(v => v.Text)], ct);
             var outcomes = await _store.DeleteAsync(queue.Id, [.. valid.Select(v => v.Handle)], NowMs, queue.IsFifo, ct);
             for (var i = 0; i < valid.Count; i++)
             {
@@ -68,6 +70,7 @@ public sealed partial class SqsService
 
         var handle = DecodeHandle(queue, r.ReceiptHandle);
         ForgetAttemptsWith(queue, r.ReceiptHandle!);
+        await ForgetSharedAttemptsAsync(queue, [r.ReceiptHandle!], ct);
         var timeout = r.VisibilityTimeout.Value;
         if (CheckVisibilityRange(timeout) is { } rangeError)
         {
@@ -110,6 +113,7 @@ public sealed partial class SqsService
         var successful = new List<string>();
         if (valid.Count > 0)
         {
+            await ForgetSharedAttemptsAsync(queue, [.. valid.Select(v => v.Entry.ReceiptHandle!)], ct);
             var outcomes = await _store.ChangeVisibilityAsync(queue.Id, [.. valid.Select(v => v.Change)], now, queue.IsFifo, ct);
             for (var i = 0; i < valid.Count; i++)
             {

@@ -13,6 +13,61 @@ public sealed partial class SqsService
     public const int DefaultMoveRatePerSecond = 500;
 
     private readonly ConcurrentDictionary<string, List<MoveTask>> _moveTasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _runningHere = new(StringComparer.Ordinal);
+    private ITimer? _moveTakeover;
+
+    /// <summary>How long a move task's lease lasts; its runner renews it before every batch (once a second).</summary>
+    public static readonly TimeSpan MoveTaskLeaseTtl = TimeSpan.FromSeconds(10);
+
+    /// <summary>With shared leases, how often a node looks for running move tasks whose runner is gone (its node
+    /// died): a task is taken over within <see cref="MoveTaskLeaseTtl"/> plus this.</summary>
+    public static readonly TimeSpan MoveTaskTakeoverInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>With shared leases (several nodes): looks periodically for running move tasks no node runs, and
+    /// takes them up from their recorded progress. Call once the leases are set.</summary>
+    public void StartMoveTaskTakeover()
+    {
+        if (Leases.Shared)
+        {
+            _moveTakeover ??= _time.CreateTimer(_ => _ = TakeOverMoveTasksAsync(), null, MoveTaskTakeoverInterval, MoveTaskTakeoverInterval);
+        }
+    }
+
+    private async Task TakeOverMoveTasksAsync()
+    {
+        try
+        {
+            foreach (var record in await _store.LoadMoveTasksAsync(_stopping.Token))
+            {
+                if (record.Status != "RUNNING" || _runningHere.ContainsKey(record.Id))
+                {
+                    continue;
+                }
+
+                var tasks = _moveTasks.GetOrAdd(record.SourceArn, _ => []);
+                MoveTask task;
+                lock (tasks)
+                {
+                    task = tasks.FirstOrDefault(t => t.Id == record.Id) ?? MoveTask.From(record);
+                    if (!tasks.Contains(task))
+                    {
+                        tasks.Insert(0, task);
+                    }
+
+                    // Resume from what the last runner recorded.
+                    Interlocked.Exchange(ref task.Moved, record.Moved);
+                    task.Status = record.Status;
+                }
+
+                _ = Task.Run(() => RunMoveTaskAsync(task), CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or InvalidOperationException or IOException
+            or System.Data.Common.DbException)
+        {
+            // Stopping, or the database is unreachable: the next round tries again.
+        }
+    }
 
     private sealed class MoveTask
     {
@@ -158,11 +213,37 @@ public sealed partial class SqsService
 
     private async Task RunMoveTaskAsync(MoveTask task)
     {
+        if (!_runningHere.TryAdd(task.Id, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            await RunMoveTaskHereAsync(task);
+        }
+        finally
+        {
+            _runningHere.TryRemove(task.Id, out _);
+        }
+    }
+
+    /// <summary>Whether this node holds (or now took) the task's lease; in a cluster another node may run it.</summary>
+    private Task<bool> HoldMoveLeaseAsync(MoveTask task) => Leases.TryAcquireAsync("move:" + task.Id, NodeId, MoveTaskLeaseTtl, _stopping.Token);
+
+    private async Task RunMoveTaskHereAsync(MoveTask task)
+    {
         var tasks = _moveTasks.GetOrAdd(task.SourceArn, _ => []);
         try
         {
             while (task.Status == "RUNNING" && Interlocked.Read(ref task.Moved) < task.ToMove)
             {
+                if (!await HoldMoveLeaseAsync(task))
+                {
+                    // Another node runs it; if that node dies, the takeover round here resumes it.
+                    return;
+                }
+
                 var source = FindByArn(task.SourceArn);
                 long? destinationId = null;
                 if (task.DestinationArn is not null)
@@ -205,6 +286,7 @@ public sealed partial class SqsService
 
                 if (finished)
                 {
+                    await Leases.ReleaseAsync("move:" + task.Id, NodeId, _stopping.Token);
                     return;
                 }
 
@@ -225,6 +307,10 @@ public sealed partial class SqsService
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
             await FailAsync(task, "AWS.SimpleQueueService.InternalError");
+        }
+        catch (System.Data.Common.DbException) when (Leases.Shared)
+        {
+            // The shared database is unreachable: the lease runs out and this or another node resumes the task.
         }
     }
 

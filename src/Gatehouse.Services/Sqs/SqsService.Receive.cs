@@ -15,6 +15,19 @@ public sealed partial class SqsService
 
     private sealed record ReceiveAttempt(ReceiveMessageResponse Response, long ExpiresMs);
 
+    /// <summary>Where FIFO receive attempts are shared with the other nodes of a cluster; null: this process only.</summary>
+    public IReceiveAttemptStore? SharedAttempts { get; set; }
+
+    /// <summary>In a cluster, the attempts other nodes remember end too (one round trip per call, and only while
+    /// some node remembers an attempt of the queue).</summary>
+    private async Task ForgetSharedAttemptsAsync(QueueRecord queue, IReadOnlyList<string> receiptHandles, CancellationToken ct)
+    {
+        if (queue.IsFifo && receiptHandles.Count > 0 && SharedAttempts is { } shared && shared.MayHaveAttempts(queue.Id))
+        {
+            await shared.ForgetAsync(queue.Id, receiptHandles, ct);
+        }
+    }
+
     /// <summary>A delete or visibility change on a FIFO queue ends any remembered attempt that returned the handle.</summary>
     private void ForgetAttemptsWith(QueueRecord queue, string receiptHandle)
     {
@@ -65,9 +78,15 @@ public sealed partial class SqsService
         // FIFO: a retried ReceiveRequestAttemptId within five minutes gets the same messages and receipt handles,
         // unless one of them was deleted or had its visibility changed since (then it is a new attempt).
         (long, string)? attemptKey = queue.IsFifo && r.ReceiveRequestAttemptId is { } id ? (queue.Id, id) : null;
-        if (attemptKey is { } key && _attempts.TryGetValue(key, out var cached) && cached.ExpiresMs > NowMs)
+        // In a cluster the shared store alone decides (another node may have ended the attempt).
+        if (attemptKey is { } key && SharedAttempts is null && _attempts.TryGetValue(key, out var cached) && cached.ExpiresMs > NowMs)
         {
             return cached.Response;
+        }
+
+        if (attemptKey is { } sharedKey && SharedAttempts is { } shared && await shared.FindAsync(sharedKey.Item1, sharedKey.Item2, ct) is { } remembered)
+        {
+            return ReceiveAttempts.Read(remembered);
         }
 
         var deadline = _time.GetUtcNow().AddSeconds(wait);
@@ -81,7 +100,15 @@ public sealed partial class SqsService
                 var response = new ReceiveMessageResponse([.. outcome.Messages.Select(m => ToReceived(current, Open(m), r))]);
                 if (attemptKey is { } k)
                 {
-                    _attempts[k] = new ReceiveAttempt(response, NowMs + ReceiveAttemptWindowMs);
+                    if (SharedAttempts is null)
+                    {
+                        _attempts[k] = new ReceiveAttempt(response, NowMs + ReceiveAttemptWindowMs);
+                    }
+                    else if (SharedAttempts is { } sharing)
+                    {
+                        await sharing.SaveAsync(k.Item1, k.Item2, ReceiveAttempts.Write(response), [.. response.Messages.Select(m => m.ReceiptHandle)],
+                            TimeSpan.FromMilliseconds(ReceiveAttemptWindowMs), ct);
+                    }
                 }
 
                 return response;

@@ -60,9 +60,35 @@ public sealed partial class SqsService : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes what retention and the deduplication window have expired, queue by queue.</summary>
+    /// <summary>Which node runs background work that must run once in a cluster (the sweeper, each move task); by
+    /// default every lease is this process's (one node owns its store).</summary>
+    public ILeaseStore Leases { get; private init; } = LocalLeaseStore.Instance;
+
+    /// <summary>This node's name as a lease holder.</summary>
+    public string NodeId { get; private set; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>How long the sweeper's lease lasts: two sweeps, so its holder renews it in time and a node that died
+    /// hands the sweeping over within this plus one <see cref="SweepInterval"/>.</summary>
+    public static readonly TimeSpan SweeperLeaseTtl = SweepInterval * 2;
+
+    /// <summary>Removes what retention and the deduplication window have expired, queue by queue; in a cluster
+    /// only on the node holding the sweeper lease.</summary>
     public async Task SweepAsync()
     {
+        try
+        {
+            if (!await Leases.TryAcquireAsync("sweeper", NodeId, SweeperLeaseTtl, _stopping.Token))
+            {
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or InvalidOperationException or IOException
+            or System.Data.Common.DbException)
+        {
+            // Stopping, or the database is unreachable: the next sweep tries again.
+            return;
+        }
+
         List<QueueRecord> queues;
         lock (_queuesLock)
         {
@@ -90,15 +116,29 @@ public sealed partial class SqsService : IAsyncDisposable
 
     /// <summary>Loads queue definitions from the store. Receipt handles are authenticated with a key derived from
     /// <paramref name="serverKey"/>: nodes that share a store must share it.</summary>
-    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, CancellationToken ct = default)
+    public static Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, CancellationToken ct = default) =>
+        StartAsync(store, time, serverKey, LocalLeaseStore.Instance, null, ct);
+
+    /// <summary>As <see cref="StartAsync(IQueueStore, TimeProvider, ReadOnlyMemory{byte}, CancellationToken)"/>, for a
+    /// node of a cluster: background work runs under <paramref name="leases"/>, and running move tasks whose node died
+    /// are taken over.</summary>
+    /// <param name="nodeId">This node's name as a lease holder (a fresh one when null).</param>
+    public static async Task<SqsService> StartAsync(IQueueStore store, TimeProvider time, ReadOnlyMemory<byte> serverKey, ILeaseStore leases, string? nodeId = null,
+        CancellationToken ct = default)
     {
-        var service = new SqsService(store, time, new ReceiptHandleKey(serverKey.Span));
+        var service = new SqsService(store, time, new ReceiptHandleKey(serverKey.Span)) { Leases = leases };
+        if (nodeId is not null)
+        {
+            service.NodeId = nodeId;
+        }
+
         foreach (var q in await store.LoadQueuesAsync(ct))
         {
             service._queues[(q.AccountId, q.Region, q.Name)] = q;
         }
 
         await service.ResumeMoveTasksAsync(ct);
+        service.StartMoveTaskTakeover();
         return service;
     }
 
@@ -120,6 +160,11 @@ public sealed partial class SqsService : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _sweeper.DisposeAsync();
+        if (_moveTakeover is not null)
+        {
+            await _moveTakeover.DisposeAsync();
+        }
+
         await _stopping.CancelAsync();
         _stopping.Dispose();
     }

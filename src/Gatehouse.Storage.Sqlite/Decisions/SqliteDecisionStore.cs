@@ -43,26 +43,30 @@ public sealed class SqliteDecisionStore : IDecisionStore
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=NORMAL;
                 PRAGMA busy_timeout=5000;
-                CREATE TABLE IF NOT EXISTS decision_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS decisions (
-                    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-                    time          TEXT NOT NULL,
-                    request_id    TEXT,
-                    principal     TEXT NOT NULL,
-                    principal_arn TEXT,
-                    action        TEXT NOT NULL,
-                    resource      TEXT NOT NULL,
-                    decision      TEXT NOT NULL,
-                    refused       INTEGER NOT NULL,
-                    json          TEXT NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS decisions_request ON decisions(request_id);
-                CREATE INDEX IF NOT EXISTS decisions_principal ON decisions(principal);
-                CREATE INDEX IF NOT EXISTS decisions_principal_arn ON decisions(principal_arn);
-                INSERT OR IGNORE INTO decision_meta(key, value) VALUES ('schema_version', '1');
                 """;
             cmd.ExecuteNonQuery();
         }
+
+        SqliteMigrations.Apply(connection, "decision_meta",
+        [
+            """
+            CREATE TABLE IF NOT EXISTS decisions (
+                seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+                time          TEXT NOT NULL,
+                request_id    TEXT,
+                principal     TEXT NOT NULL,
+                principal_arn TEXT,
+                action        TEXT NOT NULL,
+                resource      TEXT NOT NULL,
+                decision      TEXT NOT NULL,
+                refused       INTEGER NOT NULL,
+                json          TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS decisions_request ON decisions(request_id);
+            CREATE INDEX IF NOT EXISTS decisions_principal ON decisions(principal);
+            CREATE INDEX IF NOT EXISTS decisions_principal_arn ON decisions(principal_arn)
+            """,
+        ]);
 
         return new SqliteDecisionStore(connection, "sqlite:" + path);
     }

@@ -87,6 +87,16 @@ public sealed class PostgresDatabaseTests
         Assert.Equal((host, port, user, password, database), (b.Host, b.Port, b.Username, b.Password, b.Database));
     }
 
+    [Theory]
+    [InlineData("Host=127.0.0.1;Username=u", PostgresDatabase.DefaultMaxAutoPrepare)]
+    [InlineData("Host=127.0.0.1;Username=u;Max Auto Prepare=0", 0)]
+    [InlineData("postgres://u@127.0.0.1/d?Max%20Auto%20Prepare=5", 5)]
+    public async Task Statements_are_prepared_automatically_unless_the_connection_string_says_otherwise(string value, int expected)
+    {
+        await using var db = PostgresDatabase.Open(value);
+        Assert.Equal(expected, new NpgsqlConnectionStringBuilder(db.DataSource.ConnectionString).MaxAutoPrepare);
+    }
+
     [Fact]
     public void A_URL_with_an_unknown_setting_is_refused_with_its_name()
     {

@@ -1,0 +1,662 @@
+using Gatehouse.Services.Sqs;
+using Npgsql;
+
+namespace Gatehouse.Storage.Postgres;
+
+public sealed partial class PostgresQueueStore
+{
+    // ---- Send -----------------------------------------------------------------------------------------------------
+
+    /// <summary>A standard queue's batch: one multi-row INSERT over arrays.</summary>
+    private const string InsertStandardSql =
+        "INSERT INTO sqs_messages(queue_id, message_id, body, attributes, trace, sender, sent_ms, visible_ms) " +
+        "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])";
+
+    /// <summary>The general send (FIFO, or messages with a group or deduplication id), one statement for the batch.
+    /// Each message is a duplicate when an unexpired deduplication entry of its scope and id exists, or when an
+    /// earlier message of the batch has the same scope and id (it then gets that one's id and sequence number).
+    /// The others are inserted with consecutive sequence numbers from the queue's counter (FIFO; $13), and their
+    /// deduplication entries written. The statement runs after the queue row was locked by the statement before it
+    /// in the same transaction, so it sees every send committed before, and a concurrent duplicate from another
+    /// node waits for this transaction and then finds its entry.</summary>
+    private const string SendSql = """
+        WITH q AS (SELECT next_seq FROM sqs_queues WHERE id = $1),
+        input AS (
+            SELECT * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+                WITH ORDINALITY AS i(message_id, body, attributes, trace, sender, sent_ms, visible_ms, group_id, dedup_id, scope, expires_ms, idx)),
+        classified AS (
+            SELECT i.*, d.message_id AS dup_message_id, d.seq AS dup_seq,
+                i.dedup_id IS NOT NULL AND row_number() OVER (PARTITION BY i.scope, i.dedup_id ORDER BY i.idx) > 1 AS repeated
+            FROM input i
+            LEFT JOIN sqs_dedup d ON d.queue_id = $1 AND d.scope = i.scope AND d.dedup_id = i.dedup_id AND d.expires_ms > i.sent_ms),
+        fresh AS (
+            SELECT c.*, CASE WHEN $13 THEN (SELECT next_seq FROM q) + row_number() OVER (ORDER BY c.idx) - 1 ELSE 0 END AS seq
+            FROM classified c WHERE c.dup_message_id IS NULL AND NOT c.repeated),
+        ins AS (
+            INSERT INTO sqs_messages(queue_id, message_id, body, attributes, trace, sender, sent_ms, visible_ms, group_id, dedup_id, seq)
+            SELECT $1, message_id, body, attributes, trace, sender, sent_ms, visible_ms, group_id, dedup_id, seq FROM fresh
+            WHERE NOT $13 OR EXISTS (SELECT 1 FROM q) ORDER BY idx),
+        ded AS (
+            INSERT INTO sqs_dedup(queue_id, scope, dedup_id, message_id, seq, expires_ms)
+            SELECT $1, scope, dedup_id, message_id, seq, expires_ms FROM fresh
+            WHERE dedup_id IS NOT NULL AND (NOT $13 OR EXISTS (SELECT 1 FROM q))
+            ON CONFLICT (queue_id, scope, dedup_id) DO UPDATE SET message_id = EXCLUDED.message_id, seq = EXCLUDED.seq, expires_ms = EXCLUDED.expires_ms),
+        bump AS (UPDATE sqs_queues SET next_seq = next_seq + (SELECT count(*) FROM fresh) WHERE id = $1 AND $13)
+        SELECT COALESCE(c.dup_message_id, first.message_id, c.message_id), COALESCE(c.dup_seq, first.seq, f.seq, 0),
+            c.dup_message_id IS NOT NULL OR c.repeated, EXISTS (SELECT 1 FROM q)
+        FROM classified c
+        LEFT JOIN fresh f ON f.idx = c.idx
+        LEFT JOIN fresh first ON c.repeated AND c.dup_message_id IS NULL AND first.scope = c.scope AND first.dedup_id = c.dedup_id
+        ORDER BY c.idx
+        """;
+
+    public Task<IReadOnlyList<SendOutcome>> SendAsync(long queueId, bool isFifo, IReadOnlyList<NewMessage> messages, CancellationToken ct = default)
+    {
+        if (messages.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<SendOutcome>>([]);
+        }
+
+        var notice = TakeNotice(queueId);
+        var sent = RunAsync<IReadOnlyList<SendOutcome>>(async c =>
+        {
+            var n = messages.Count;
+            var ids = new string?[n];
+            var bodies = new string?[n];
+            var attributes = new byte[]?[n];
+            var traces = new string?[n];
+            var senders = new string?[n];
+            var sentMs = new long[n];
+            var visibleMs = new long[n];
+            for (var i = 0; i < n; i++)
+            {
+                var m = messages[i];
+                ids[i] = m.MessageId;
+                bodies[i] = m.Body;
+                attributes[i] = AttributeCodec.Encode(m.Attributes);
+                traces[i] = m.AwsTraceHeader;
+                senders[i] = m.SenderId;
+                sentMs[i] = m.SentMs;
+                visibleMs[i] = m.VisibleAtMs;
+            }
+
+            var common = new[] { Int64(queueId), TextArray(ids), TextArray(bodies), ByteaArray(attributes), TextArray(traces), TextArray(senders), Int64Array(sentMs), Int64Array(visibleMs) };
+
+            // A standard queue's message may carry a MessageGroupId (fair queues); such a batch takes the general
+            // statement, which stores it.
+            if (!isFifo && messages.All(m => m.DeduplicationId is null && m.MessageGroupId is null))
+            {
+                await using var batch = Batch(c, Command(InsertStandardSql, common));
+                if (notice)
+                {
+                    batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
+                }
+
+                await ExecuteAsync(batch, ct);
+                return [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];
+            }
+
+            var send = Command(SendSql, [.. common,
+                TextArray([.. messages.Select(m => m.MessageGroupId)]),
+                TextArray([.. messages.Select(m => m.DeduplicationId)]),
+                TextArray([.. messages.Select(m => m.DeduplicationId is null ? null : m.DeduplicationScopeKey ?? "")]),
+                Int64Array([.. messages.Select(m => m.DeduplicationExpiresMs)]),
+                Bool(isFifo)]);
+            await using var general = isFifo
+                ? Batch(c, Command("SELECT 1 FROM sqs_queues WHERE id = $1 FOR NO KEY UPDATE", Int64(queueId)), send)
+                : Batch(c, send);
+            if (notice)
+            {
+                general.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
+            }
+
+            var outcomes = new List<SendOutcome>(n);
+            var exists = true;
+            await using (var r = await ReadAsync(general, ct))
+            {
+                if (isFifo)
+                {
+                    await r.NextResultAsync(ct);
+                }
+
+                while (await r.ReadAsync(ct))
+                {
+                    outcomes.Add(new SendOutcome(r.GetString(0), r.GetInt64(1), r.GetBoolean(2)));
+                    exists &= r.GetBoolean(3);
+                }
+            }
+
+            if (!exists)
+            {
+                throw new InvalidOperationException("The queue does not exist.");
+            }
+
+            return outcomes;
+        }, ct);
+        return notice ? sent : AfterCommit(sent, queueId);
+    }
+
+    private async Task<T> AfterCommit<T>(Task<T> sent, long queueId)
+    {
+        var result = await sent;
+        AfterCoalescedSend(queueId);
+        return result;
+    }
+
+    // ---- Receive --------------------------------------------------------------------------------------------------
+
+    private const string GotColumns =
+        "m.id, m.nonce, m.message_id, m.body, m.attributes, m.trace, m.sender, m.sent_ms, m.receive_count, m.first_receive_ms, m.group_id, m.dedup_id, m.seq, m.dlq_source";
+
+    /// <summary>The statements shared by both receives: of the rows to do (<c>todo</c>: kind 0 receive, 1 expired,
+    /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. The final row carries the
+    /// count moved and the next time an invisible message becomes visible (from the statement's snapshot, taken
+    /// before these changes; it is used only when nothing was received).</summary>
+    private const string ReceiveTail = $"""
+        expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.id = t.id AND t.kind = 1),
+        moved AS (
+            UPDATE sqs_messages m SET queue_id = $5, dlq_source = $9, visible_ms = $2
+            FROM todo t WHERE m.id = t.id AND t.kind = 2 RETURNING m.id),
+        got AS (
+            UPDATE sqs_messages m SET visible_ms = $2 + $8, receive_count = m.receive_count + 1,
+                first_receive_ms = CASE WHEN m.first_receive_ms = 0 THEN $2 ELSE m.first_receive_ms END, last_receive_ms = $2, nonce = m.nonce + 1
+            FROM todo t WHERE m.id = t.id AND t.kind = 0
+            RETURNING t.pos, {GotColumns})
+        SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
+            (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2), g.*
+        FROM (SELECT 1) one LEFT JOIN got g ON true
+        """;
+
+    /// <summary>Standard queues: the longest-visible messages first. Claimed rows are locked and rows another
+    /// receive holds are skipped, so concurrent receives (on any node) take different messages. The scan reads
+    /// room for rows that turn out expired or due for the dead-letter queue; a row is handled only while fewer
+    /// than the requested number were received before it, as the SQLite store does.</summary>
+    private const string ReceiveStandardSql = $"""
+        WITH cand AS MATERIALIZED (
+            SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
+            WHERE queue_id = $1 AND visible_ms <= $2
+            ORDER BY visible_ms, receive_count, id LIMIT $3
+            FOR UPDATE SKIP LOCKED),
+        kinds AS (
+            SELECT id, visible_ms, receive_count, NULL::text AS group_id,
+                CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
+            FROM cand),
+        todo AS (
+            SELECT id, kind, pos, group_id FROM (
+                SELECT id, kind, group_id, row_number() OVER w AS pos,
+                    count(*) FILTER (WHERE kind = 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
+                FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
+            WHERE picks_before < $7),
+        {ReceiveTail}
+        """;
+
+    /// <summary>FIFO queues, in sequence order. A group is blocked from its first message that is not visible (in
+    /// flight or delayed) on; a message moved to the dead-letter queue blocks the rest of its group for this
+    /// receive. Runs after the queue's advisory lock was taken by the statement before it, in the same
+    /// transaction: FIFO receives of one queue take turns (across nodes), so two can never hand out messages of
+    /// one group, while other queues are not held up.</summary>
+    private const string ReceiveFifoSql = $"""
+        WITH blocked AS (
+            SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
+        cand AS MATERIALIZED (
+            SELECT m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
+            WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
+                AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.group_id IS NOT DISTINCT FROM m.group_id AND b.from_seq < m.seq)
+            ORDER BY m.seq LIMIT $3
+            FOR UPDATE OF m),
+        kinds AS (
+            SELECT id, seq, group_id,
+                CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
+            FROM cand),
+        gated AS (
+            SELECT id, seq, group_id, kind,
+                bool_or(kind = 2) OVER (PARTITION BY group_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS behind_dead_letter
+            FROM kinds),
+        todo AS (
+            SELECT id, kind, seq AS pos, group_id FROM (
+                SELECT id, seq, group_id, kind,
+                    count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
+                FROM gated WHERE behind_dead_letter IS NOT TRUE) r
+            WHERE picks_before < $7),
+        {ReceiveTail}
+        """;
+
+    /// <summary>Rows a FIFO receive reads at most per transaction (blocked groups are filtered before, so only
+    /// expired or dead-lettered rows use this room up).</summary>
+    private const int FifoScanRows = 1000;
+
+    private const int MaxFifoRounds = 10;
+
+    public async Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default)
+    {
+        var c = command;
+        var scan = c.IsFifo ? FifoScanRows : c.MaxMessages + 32;
+        var movedTotal = 0;
+        for (var round = 1; ; round++)
+        {
+            var (picked, moved, scanned, firstGroup, next) = await RunAsync(async connection =>
+            {
+                var receive = Command(c.IsFifo ? ReceiveFifoSql : ReceiveStandardSql,
+                    Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
+                    Int32(c.MaxReceiveCount), Int32(c.MaxMessages), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn));
+                await using var batch = c.IsFifo
+                    ? Batch(connection, Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))), receive)
+                    : Batch(connection, receive);
+                await using var r = await ReadAsync(batch, ct);
+                if (c.IsFifo)
+                {
+                    await r.NextResultAsync(ct);
+                }
+
+                var picked = new List<(long Pos, StoredMessage Message)>(c.MaxMessages);
+                int moved = 0, scanned = 0;
+                string? firstGroup = null;
+                long? next = null;
+                while (await r.ReadAsync(ct))
+                {
+                    moved = r.GetInt32(0);
+                    scanned = r.GetInt32(1);
+                    firstGroup = StringOrNull(r, 2);
+                    next = r.IsDBNull(3) ? null : r.GetInt64(3);
+                    if (!r.IsDBNull(4))
+                    {
+                        picked.Add((r.GetInt64(4), ReadMessage(r, 5)));
+                    }
+                }
+
+                return (picked, moved, scanned, firstGroup, next);
+            }, ct);
+
+            movedTotal += moved;
+            if (moved > 0 && c.DeadLetterQueueId is { } dlq)
+            {
+                // After the commit, and best effort: the received messages must reach the caller regardless.
+                await TryNotifyAsync(MessagesArrived, dlq);
+            }
+
+            // FIFO: a scan that ended on its row limit with nothing received (all expired or dead-lettered) goes on
+            // in a new transaction, as the SQLite store reads on page after page; each round removes at least the
+            // first row it read, and the rounds are bounded (the next receive goes on from there).
+            if (c.IsFifo && picked.Count == 0 && scanned == scan && round < MaxFifoRounds)
+            {
+                continue;
+            }
+
+            IReadOnlyList<StoredMessage> messages = c.IsFifo
+                ? [.. picked.OrderBy(p => p.Message.MessageGroupId == firstGroup ? 0 : 1).ThenBy(p => p.Pos).Select(p => p.Message)]
+                : [.. picked.OrderBy(p => p.Pos).Select(p => p.Message)];
+            return new ReceiveOutcome(messages, messages.Count == 0 ? next : null, movedTotal);
+        }
+    }
+
+    private static int LockKey(long queueId) => unchecked((int)queueId ^ (int)(queueId >> 32));
+
+    /// <summary>Reads <see cref="GotColumns"/> from column <paramref name="at"/> on.</summary>
+    private static StoredMessage ReadMessage(NpgsqlDataReader r, int at) => new(
+        r.GetInt64(at),
+        r.GetInt32(at + 1),
+        r.GetString(at + 2),
+        r.GetString(at + 3),
+        AttributeCodec.Decode(r.IsDBNull(at + 4) ? null : r.GetFieldValue<byte[]>(at + 4)),
+        StringOrNull(r, at + 5),
+        r.GetString(at + 6),
+        r.GetInt64(at + 7),
+        r.GetInt32(at + 8),
+        r.GetInt64(at + 9),
+        StringOrNull(r, at + 10),
+        StringOrNull(r, at + 11),
+        r.GetInt64(at + 12),
+        StringOrNull(r, at + 13));
+
+    // ---- Delete and change visibility ---------------------------------------------------------------------------
+
+    /// <summary>Splits a batch into rounds in which each message appears once, keeping the order: a message named
+    /// twice is handled twice, one after the other, as the SQLite store handles one handle after another.</summary>
+    private static List<List<int>> Rounds(IReadOnlyList<long> rowIds)
+    {
+        var rounds = new List<List<int>>();
+        var seen = new Dictionary<long, int>();
+        for (var i = 0; i < rowIds.Count; i++)
+        {
+            var round = seen.TryGetValue(rowIds[i], out var k) ? k + 1 : 0;
+            seen[rowIds[i]] = round;
+            if (round == rounds.Count)
+            {
+                rounds.Add([]);
+            }
+
+            rounds[round].Add(i);
+        }
+
+        return rounds;
+    }
+
+    /// <summary>Deletes with the handles that may delete (FIFO: the latest, while in flight; standard: any the
+    /// message was received with) and reports, from the statement's snapshot, why the others did not.</summary>
+    private const string DeleteSql = """
+        WITH h AS (SELECT * FROM unnest($2::bigint[], $3::int[]) WITH ORDINALITY AS h(row_id, nonce, idx)),
+        del AS (
+            DELETE FROM sqs_messages m USING h
+            WHERE m.id = h.row_id AND m.queue_id = $1
+                AND CASE WHEN $5 THEN m.nonce = h.nonce AND m.visible_ms > $4 ELSE m.nonce >= h.nonce END
+            RETURNING h.idx)
+        SELECT d.idx IS NOT NULL, m.nonce, m.visible_ms
+        FROM h LEFT JOIN del d ON d.idx = h.idx LEFT JOIN sqs_messages m ON m.id = h.row_id AND m.queue_id = $1
+        ORDER BY h.idx
+        """;
+
+    public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<HandleOutcome>>(async c =>
+        {
+            var outcomes = new HandleOutcome[handles.Count];
+            var rounds = Rounds([.. handles.Select(h => h.RowId)]);
+            await using var batch = Batch(c, [.. rounds.Select(round => Command(DeleteSql,
+                Int64(queueId), Int64Array([.. round.Select(i => handles[i].RowId)]), Int32Array([.. round.Select(i => handles[i].Nonce)]),
+                Int64(nowMs), Bool(isFifo)))]);
+            await using var r = await ReadAsync(batch, ct);
+            foreach (var round in rounds)
+            {
+                foreach (var i in round)
+                {
+                    await r.ReadAsync(ct);
+                    outcomes[i] = r.GetBoolean(0) ? HandleOutcome.Ok
+                        : r.IsDBNull(1) ? HandleOutcome.MessageGone
+                        : r.GetInt32(1) != handles[i].Nonce ? HandleOutcome.Stale
+                        : isFifo && r.GetInt64(2) <= nowMs ? HandleOutcome.NotInFlight
+
+                        // It matched in the snapshot but another transaction deleted or moved it meanwhile.
+                        : HandleOutcome.MessageGone;
+                }
+
+                await r.NextResultAsync(ct);
+            }
+
+            return outcomes;
+        }, ct);
+
+    /// <summary>Locks the messages named, changes the visibility of those the rules allow (the same rules as
+    /// <see cref="VisibilityOutcome"/>) and returns each one's state as locked.</summary>
+    private const string ChangeVisibilitySql = """
+        WITH c AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS c(row_id, nonce, visible_at, idx)),
+        cur AS MATERIALIZED (
+            SELECT c.idx, c.row_id, c.nonce AS hn, c.visible_at, m.nonce AS mn, m.visible_ms, m.last_receive_ms
+            FROM c JOIN sqs_messages m ON m.id = c.row_id AND m.queue_id = $1
+            FOR UPDATE OF m),
+        upd AS (
+            UPDATE sqs_messages m SET visible_ms = cur.visible_at FROM cur
+            WHERE m.id = cur.row_id
+                AND CASE WHEN $6 THEN cur.mn = cur.hn ELSE cur.mn >= cur.hn END
+                AND NOT ($6 AND cur.visible_ms <= $5)
+                AND cur.visible_at - cur.last_receive_ms <= $7)
+        SELECT cur.mn, cur.visible_ms, cur.last_receive_ms FROM c LEFT JOIN cur ON cur.idx = c.idx ORDER BY c.idx
+        """;
+
+    public Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default) =>
+        RunAsync<IReadOnlyList<HandleOutcome>>(async c =>
+        {
+            var outcomes = new HandleOutcome[changes.Count];
+            var rounds = Rounds([.. changes.Select(h => h.Handle.RowId)]);
+            await using var batch = Batch(c, [.. rounds.Select(round => Command(ChangeVisibilitySql,
+                Int64(queueId), Int64Array([.. round.Select(i => changes[i].Handle.RowId)]), Int32Array([.. round.Select(i => changes[i].Handle.Nonce)]),
+                Int64Array([.. round.Select(i => changes[i].VisibleAtMs)]), Int64(nowMs), Bool(isFifo), Int64(SqsService.MaxVisibilityTimeout * 1000L)))]);
+
+            // Visible again now: long polls on other nodes should look.
+            if (changes.Any(ch => ch.VisibleAtMs <= nowMs))
+            {
+                batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
+            }
+
+            await using var r = await ReadAsync(batch, ct);
+            foreach (var round in rounds)
+            {
+                foreach (var i in round)
+                {
+                    await r.ReadAsync(ct);
+                    outcomes[i] = r.IsDBNull(0)
+                        ? HandleOutcome.MessageGone
+                        : VisibilityOutcome(changes[i], r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), nowMs, isFifo);
+                }
+
+                await r.NextResultAsync(ct);
+            }
+
+            return outcomes;
+        }, ct);
+
+    /// <summary>The SQLite store's rules: standard queues take an older handle too (a later one cannot exist), FIFO
+    /// only the latest while in flight; a standard message whose timeout ran out changes but reports it.</summary>
+    private static HandleOutcome VisibilityOutcome(VisibilityChange c, int nonce, long visibleMs, long lastReceiveMs, long nowMs, bool isFifo)
+    {
+        if (isFifo ? nonce != c.Handle.Nonce : nonce < c.Handle.Nonce)
+        {
+            return HandleOutcome.Stale;
+        }
+
+        if (visibleMs <= nowMs && isFifo)
+        {
+            return HandleOutcome.NotInFlight;
+        }
+
+        if (c.VisibleAtMs - lastReceiveMs > SqsService.MaxVisibilityTimeout * 1000L)
+        {
+            return HandleOutcome.TotalVisibilityExceeded;
+        }
+
+        return visibleMs <= nowMs ? HandleOutcome.NotInFlight : HandleOutcome.Ok;
+    }
+
+    // ---- Purge, counts, moves, expiry, peek -------------------------------------------------------------------
+
+    /// <summary>Deletes the queue's messages in slices of <see cref="SliceRows"/>, each a transaction of its own.
+    /// Messages sent after the purge began are kept: ids only grow, so they are above the largest id at the start
+    /// (AWS: messages sent after PurgeQueue was called "might be deleted while the queue is being purged", PurgeQueue
+    /// API reference).</summary>
+    public async Task<long> PurgeAsync(long queueId, CancellationToken ct = default)
+    {
+        var upTo = await RunAsync(async c =>
+        {
+            await using var batch = Batch(c, Command("SELECT COALESCE(MAX(id), 0) FROM sqs_messages"));
+            await using var r = await ReadAsync(batch, ct);
+            await r.ReadAsync(ct);
+            return r.GetInt64(0);
+        }, ct);
+        long total = 0;
+        while (true)
+        {
+            var deleted = await RunAsync(async c =>
+            {
+                await using var batch = Batch(c, Command(
+                    "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 AND id <= $2 LIMIT $3)",
+                    Int64(queueId), Int64(upTo), Int32(SliceRows)));
+                return await ExecuteAsync(batch, ct);
+            }, ct);
+            total += deleted;
+            if (deleted < SliceRows)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>The counts GetQueueAttributes reports, in one pass over the queue's (visible time, receive count)
+    /// index. Callers that ask while a count of the same queue is running, for a moment at most a second apart,
+    /// share it.</summary>
+    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default)
+    {
+        lock (_counting)
+        {
+            if (_counting.TryGetValue(queueId, out var running) && Math.Abs(running.NowMs - nowMs) <= 1000)
+            {
+                return running.Count;
+            }
+
+            var count = CountOnceAsync(queueId, nowMs);
+            if (!count.IsCompleted)
+            {
+                _counting[queueId] = (count, nowMs);
+                _ = count.ContinueWith(_ =>
+                {
+                    lock (_counting)
+                    {
+                        if (_counting.TryGetValue(queueId, out var current) && current.Count == count)
+                        {
+                            _counting.Remove(queueId);
+                        }
+                    }
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return count;
+        }
+    }
+
+    private readonly Dictionary<long, (Task<QueueCounts> Count, long NowMs)> _counting = [];
+
+    private Task<QueueCounts> CountOnceAsync(long queueId, long nowMs) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            "SELECT count(*) FILTER (WHERE visible_ms <= $2), count(*) FILTER (WHERE visible_ms > $2 AND receive_count > 0), " +
+            "count(*) FILTER (WHERE visible_ms > $2 AND receive_count = 0) FROM sqs_messages WHERE queue_id = $1",
+            Int64(queueId), Int64(nowMs)));
+        await using var r = await ReadAsync(batch, default);
+        await r.ReadAsync();
+        return new QueueCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+    }, default);
+
+    /// <summary>Moves up to $3 visible messages to $4, or each to the queue its source ARN maps to ($6/$7), as a
+    /// re-send: a new MessageId and enqueue time and no receives yet, so a redriven message is not dead-lettered
+    /// again on its first receive (AWS dev guide, "DLQ redrive"). Each destination queue is notified when messages
+    /// arrived in it.</summary>
+    private const string MoveSql = """
+        WITH cand AS (
+            SELECT id, dlq_source FROM sqs_messages WHERE queue_id = $1 AND visible_ms <= $2
+            ORDER BY visible_ms, receive_count, id LIMIT $3 FOR UPDATE SKIP LOCKED),
+        targets AS (
+            SELECT cand.id, COALESCE($4::bigint, map.target) AS target
+            FROM cand LEFT JOIN unnest($5::text[], $6::bigint[]) AS map(arn, target) ON map.arn = cand.dlq_source),
+        moved AS (
+            UPDATE sqs_messages m SET queue_id = t.target, dlq_source = NULL, visible_ms = $2, sent_ms = $2, message_id = gen_random_uuid()::text,
+                receive_count = 0, first_receive_ms = 0, last_receive_ms = 0
+            FROM targets t WHERE m.id = t.id AND t.target IS NOT NULL
+            RETURNING m.queue_id)
+        SELECT count(*)::int, (SELECT count(*) FROM (SELECT pg_notify($7, $8 || d.queue_id) FROM (SELECT DISTINCT queue_id FROM moved) d) n)
+        FROM moved
+        """;
+
+    public async Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default)
+    {
+        var arns = new List<string?>();
+        var targets = new List<long>();
+        if (destinationQueueId is null)
+        {
+            // Back to each message's source: the source ARNs among the messages about to move, mapped here.
+            var sources = await RunAsync(async c =>
+            {
+                await using var batch = Batch(c, Command(
+                    "SELECT DISTINCT dlq_source FROM (SELECT dlq_source FROM sqs_messages WHERE queue_id = $1 AND visible_ms <= $2 " +
+                    "ORDER BY visible_ms, receive_count, id LIMIT $3) s WHERE dlq_source IS NOT NULL",
+                    Int64(fromQueueId), Int64(nowMs), Int32(max)));
+                await using var r = await ReadAsync(batch, ct);
+                var list = new List<string>();
+                while (await r.ReadAsync(ct))
+                {
+                    list.Add(r.GetString(0));
+                }
+
+                return list;
+            }, ct);
+            foreach (var arn in sources)
+            {
+                if (sourceQueueIdByArn(arn) is { } id)
+                {
+                    arns.Add(arn);
+                    targets.Add(id);
+                }
+            }
+
+            if (arns.Count == 0)
+            {
+                return 0;
+            }
+        }
+
+        return await RunAsync(async c =>
+        {
+            await using var batch = Batch(c, Command(MoveSql,
+                Int64(fromQueueId), Int64(nowMs), Int32(max), NullableInt64(destinationQueueId), TextArray([.. arns]), Int64Array([.. targets]),
+                Text(Channel), Text(Prefix(MessagesArrived))));
+            await using var r = await ReadAsync(batch, ct);
+            await r.ReadAsync(ct);
+            return r.GetInt32(0);
+        }, ct);
+    }
+
+    /// <summary>One slice of the retention sweep: the next <see cref="SliceRows"/> entries of the queue's
+    /// (visible time, receive count, id) index after the given key, deleting those whose message retention
+    /// expired (sent time has no index of its own).</summary>
+    private const string ExpireSliceSql = """
+        WITH s AS (
+            SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
+            WHERE queue_id = $1 AND (visible_ms, receive_count, id) > ($2, $3, $4)
+            ORDER BY visible_ms, receive_count, id LIMIT $6),
+        d AS (DELETE FROM sqs_messages m USING s WHERE m.id = s.id AND s.sent_ms < $5 RETURNING 1),
+        last AS (SELECT visible_ms, receive_count, id FROM s ORDER BY visible_ms DESC, receive_count DESC, id DESC LIMIT 1)
+        SELECT (SELECT count(*) FROM d)::int, (SELECT count(*) FROM s)::int, l.visible_ms, l.receive_count, l.id
+        FROM (SELECT 1) one LEFT JOIN last l ON true
+        """;
+
+    public async Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default)
+    {
+        long total = 0;
+        var after = (VisibleMs: long.MinValue, ReceiveCount: int.MinValue, Id: long.MinValue);
+        var first = true;
+        while (!ct.IsCancellationRequested)
+        {
+            var (deleted, rows, last) = await RunAsync(async c =>
+            {
+                await using var batch = Batch(c);
+                if (first)
+                {
+                    batch.BatchCommands.Add(Command("DELETE FROM sqs_dedup WHERE queue_id = $1 AND expires_ms <= $2", Int64(queueId), Int64(nowMs)));
+                }
+
+                batch.BatchCommands.Add(Command(ExpireSliceSql,
+                    Int64(queueId), Int64(after.VisibleMs), Int32(after.ReceiveCount), Int64(after.Id), Int64(oldestAliveSentMs), Int32(SliceRows)));
+                // The reader starts at the first statement that returns rows: the slice's.
+                await using var r = await ReadAsync(batch, ct);
+                await r.ReadAsync(ct);
+                var last = r.IsDBNull(2) ? after : (r.GetInt64(2), r.GetInt32(3), r.GetInt64(4));
+                return (r.GetInt32(0), r.GetInt32(1), last);
+            }, ct);
+            first = false;
+            total += deleted;
+            if (rows < SliceRows)
+            {
+                break;
+            }
+
+            after = last;
+        }
+
+        return total;
+    }
+
+    /// <summary>Reads without writing: no receive count, visibility or receipt handle changes.</summary>
+    public Task<(IReadOnlyList<PeekedMessage> Messages, long? OldestSentMs)> PeekAsync(long queueId, int max, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c,
+            Command($"SELECT {GotColumns}, m.visible_ms FROM sqs_messages m WHERE m.queue_id = $1 ORDER BY m.sent_ms, m.seq, m.id LIMIT $2",
+                Int64(queueId), Int32(max)),
+            Command("SELECT MIN(sent_ms) FROM sqs_messages WHERE queue_id = $1", Int64(queueId)));
+        await using var r = await ReadAsync(batch, ct);
+        var messages = new List<PeekedMessage>();
+        while (await r.ReadAsync(ct))
+        {
+            messages.Add(new PeekedMessage(ReadMessage(r, 0), r.GetInt64(14)));
+        }
+
+        await r.NextResultAsync(ct);
+        await r.ReadAsync(ct);
+        return ((IReadOnlyList<PeekedMessage>)messages, r.IsDBNull(0) ? (long?)null : r.GetInt64(0));
+    }, ct);
+}

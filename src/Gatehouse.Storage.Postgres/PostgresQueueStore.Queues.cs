@@ -1,0 +1,142 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gatehouse.Services.Sqs;
+using Npgsql;
+
+namespace Gatehouse.Storage.Postgres;
+
+public sealed partial class PostgresQueueStore
+{
+    private const string QueueColumns = "id, account, region, name, attributes, tags, created, modified";
+
+    private static string Json(ImmutableSortedDictionary<string, string> map) => JsonSerializer.Serialize(map);
+
+    private static ImmutableSortedDictionary<string, string> Map(string json) =>
+        (JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []).ToImmutableSortedDictionary(StringComparer.Ordinal);
+
+    private static QueueRecord ReadQueue(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        AccountId = r.GetString(1),
+        Region = r.GetString(2),
+        Name = r.GetString(3),
+        Attributes = Map(r.GetString(4)),
+        Tags = Map(r.GetString(5)),
+        CreatedTimestamp = r.GetInt64(6),
+        LastModifiedTimestamp = r.GetInt64(7),
+    };
+
+    public Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default) => RunAsync<IReadOnlyList<QueueRecord>>(async c =>
+    {
+        await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues ORDER BY id"));
+        await using var r = await ReadAsync(batch, ct);
+        var list = new List<QueueRecord>();
+        while (await r.ReadAsync(ct))
+        {
+            var q = ReadQueue(r);
+            _knownQueues[q.Id] = 0;
+            list.Add(q);
+        }
+
+        return list;
+    }, ct);
+
+    private Task<QueueRecord?> LoadQueueAsync(long queueId) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE id = $1", Int64(queueId)));
+        await using var r = await ReadAsync(batch, default);
+        return await r.ReadAsync() ? ReadQueue(r) : null;
+    }, default);
+
+    /// <summary>Inserts the queue and announces it in the same statement. A name already taken (by a node whose
+    /// notice has not arrived yet) fails with the unique key's error, as the SQLite store's does.</summary>
+    public Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            "WITH ins AS (INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) " +
+            "SELECT id, pg_notify($8, $9 || id) IS NULL FROM ins",
+            Text(queue.AccountId), Text(queue.Region), Text(queue.Name), Text(Json(queue.Attributes)), Text(Json(queue.Tags)),
+            Int64(queue.CreatedTimestamp), Int64(queue.LastModifiedTimestamp), Text(Channel), Text(Prefix(QueueChanged))));
+        await using var r = await ReadAsync(batch, ct);
+        await r.ReadAsync(ct);
+        var id = r.GetInt64(0);
+        _knownQueues[id] = 0;
+        return queue with { Id = id };
+    }, ct);
+
+    public Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c,
+            Command("UPDATE sqs_queues SET attributes = $1, tags = $2, modified = $3 WHERE id = $4",
+                Text(Json(queue.Attributes)), Text(Json(queue.Tags)), Int64(queue.LastModifiedTimestamp), Int64(queue.Id)),
+            NotifyCommand(QueueChanged, queue.Id));
+        return await ExecuteAsync(batch, ct);
+    }, ct);
+
+    /// <summary>Rows deleted per statement by the long deletions (purge, queue deletion, retention), so none of
+    /// them holds a transaction open for long.</summary>
+    internal int SliceRows { get; init; } = 5000;
+
+    /// <summary>Deletes the messages in slices first, then what is left, the deduplication entries and the queue in
+    /// one transaction that also announces the deletion.</summary>
+    public async Task DeleteQueueAsync(long queueId, CancellationToken ct = default)
+    {
+        int deleted;
+        do
+        {
+            deleted = await RunAsync(async c =>
+            {
+                await using var batch = Batch(c, Command(
+                    "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 LIMIT $2)", Int64(queueId), Int32(SliceRows)));
+                return await ExecuteAsync(batch, ct);
+            }, ct);
+        }
+        while (deleted == SliceRows);
+
+        await RunAsync(async c =>
+        {
+            await using var batch = Batch(c,
+                Command("DELETE FROM sqs_messages WHERE queue_id = $1", Int64(queueId)),
+                Command("DELETE FROM sqs_dedup WHERE queue_id = $1", Int64(queueId)),
+                Command("DELETE FROM sqs_queues WHERE id = $1", Int64(queueId)),
+                NotifyCommand(QueueDeleted, queueId));
+            return await ExecuteAsync(batch, ct);
+        }, ct);
+        _knownQueues.TryRemove(queueId, out _);
+        _windows.TryRemove(queueId, out _);
+    }
+
+    public Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c,
+            Command(
+                "INSERT INTO sqs_move_tasks(id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET source_arn = EXCLUDED.source_arn, " +
+                "destination_arn = EXCLUDED.destination_arn, rate = EXCLUDED.rate, to_move = EXCLUDED.to_move, started_ms = EXCLUDED.started_ms, " +
+                "moved = EXCLUDED.moved, status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason",
+                Text(task.Id), Text(task.SourceArn), Text(task.DestinationArn), NullableInt32(task.Rate), Int64(task.ToMove), Int64(task.StartedMs),
+                Int64(task.Moved), Text(task.Status), Text(task.FailureReason)),
+            Command(
+                "DELETE FROM sqs_move_tasks WHERE source_arn = $1 AND id NOT IN " +
+                "(SELECT id FROM sqs_move_tasks WHERE source_arn = $1 ORDER BY started_ms DESC, id LIMIT 10)",
+                Text(task.SourceArn)));
+        return await ExecuteAsync(batch, ct);
+    }, ct);
+
+    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            "SELECT id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason FROM sqs_move_tasks ORDER BY started_ms DESC, id"));
+        await using var r = await ReadAsync(batch, ct);
+        var list = new List<MoveTaskRecord>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new MoveTaskRecord(
+                r.GetString(0), r.GetString(1), StringOrNull(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4), r.GetInt64(5),
+                r.GetInt64(6), r.GetString(7), StringOrNull(r, 8)));
+        }
+
+        return list;
+    }, ct);
+}

@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
+using Gatehouse.Services.Sqs;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Gatehouse.Storage.Postgres;
+
+/// <summary>
+/// <see cref="IQueueStore"/> over a PostgreSQL database that several Gatehouse nodes share (docs/postgres.md,
+/// "Queue store"). Each operation is one transaction, sent as one statement or one pipelined batch wherever its
+/// messages can share it, and acknowledged only after the commit (INVARIANT durability; the server keeps
+/// <c>synchronous_commit</c> on). Receives claim rows with <c>FOR UPDATE SKIP LOCKED</c>, so no message goes to two
+/// consumers at once; FIFO receives and sends of one queue take that queue's lock inside their transaction. Changes
+/// are announced with <c>pg_notify</c> in the changing transaction, and other nodes raise
+/// <see cref="ChangedElsewhere"/> when they hear them.
+/// </summary>
+public sealed partial class PostgresQueueStore : IQueueStore
+{
+    /// <summary>The notification channel of queue changes.</summary>
+    public const string Channel = "gatehouse_queues";
+
+    /// <summary>First key of the two-key advisory locks that serialise FIFO receives of one queue (the second is the
+    /// queue id). Two-key advisory locks are a key space of their own, apart from the one-key locks.</summary>
+    private const int FifoReceiveLockClass = 0x47485146; // "GHQF"
+
+    private readonly PostgresDatabase _database;
+    private readonly string _nodeId;
+    private readonly Channel<string?> _notices = System.Threading.Channels.Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<long, byte> _knownQueues = new();
+    private Task _noticeLoop = Task.CompletedTask;
+    private long _roundTrips;
+
+    private PostgresQueueStore(PostgresDatabase database)
+    {
+        _database = database;
+        _nodeId = database.Notifications.NodeId;
+        Description = database.Description;
+    }
+
+    public string Description { get; }
+
+    /// <summary>Commands sent to the database so far (a batch of statements sent together counts once): what the
+    /// benchmark divides by the messages handled.</summary>
+    public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+    public event Action<QueueChange>? ChangedElsewhere;
+
+    /// <summary>Brings the queue tables to this build's schema and starts listening for other nodes' changes. One
+    /// queue store per <see cref="PostgresDatabase"/> (a node): the notification channel takes one handler.</summary>
+    public static async Task<PostgresQueueStore> OpenAsync(PostgresDatabase database, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        await database.MigrateAsync("queues", Migrations, ct);
+        var store = new PostgresQueueStore(database);
+        store._noticeLoop = Task.Run(store.HandleNoticesAsync, CancellationToken.None);
+        database.Notifications.Reconnected += store.OnReconnected;
+        await database.Notifications.SubscribeAsync(Channel, payload => store._notices.Writer.TryWrite(payload), ct);
+        return store;
+    }
+
+    // ---- Change notices -------------------------------------------------------------------------------------------
+
+    private const char QueueChanged = 'q';
+    private const char QueueDeleted = 'd';
+    private const char MessagesArrived = 'm';
+
+    /// <summary>"&lt;node&gt; &lt;kind&gt; " — a payload ends with the queue id.</summary>
+    private string Prefix(char kind) => _nodeId + " " + kind + " ";
+
+    private string Payload(char kind, long queueId) => Prefix(kind) + queueId.ToString(CultureInfo.InvariantCulture);
+
+    private NpgsqlBatchCommand NotifyCommand(char kind, long queueId) =>
+        Command("SELECT pg_notify($1, $2)", Text(Channel), Text(Payload(kind, queueId)));
+
+    private void OnReconnected() => _notices.Writer.TryWrite(null);
+
+    /// <summary>Handles notices one at a time, in the order they came: a queue change reads the queue's current row
+    /// (a payload is too small for a queue policy), so a later notice never leaves an older definition behind.</summary>
+    private async Task HandleNoticesAsync()
+    {
+        await foreach (var payload in _notices.Reader.ReadAllAsync())
+        {
+            try
+            {
+                if (payload is null)
+                {
+                    await ReloadEverythingAsync();
+                    continue;
+                }
+
+                var parts = payload.Split(' ');
+                if (parts.Length != 3 || parts[0] == _nodeId || parts[1].Length != 1
+                    || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var queueId))
+                {
+                    continue;
+                }
+
+                switch (parts[1][0])
+                {
+                    case MessagesArrived:
+                        Raise(new QueueChange(queueId, null, MessagesArrived: true));
+                        break;
+                    case QueueDeleted:
+                        _knownQueues.TryRemove(queueId, out _);
+                        Raise(new QueueChange(queueId, null, Deleted: true));
+                        break;
+                    case QueueChanged:
+                        var queue = await LoadQueueAsync(queueId);
+                        if (queue is null)
+                        {
+                            _knownQueues.TryRemove(queueId, out _);
+                            Raise(new QueueChange(queueId, null, Deleted: true));
+                        }
+                        else
+                        {
+                            _knownQueues[queueId] = 0;
+                            Raise(new QueueChange(queueId, queue));
+                        }
+
+                        break;
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
+            {
+                // The database is unreachable (the listener reconnects and a reload follows) or closing.
+            }
+        }
+    }
+
+    /// <summary>After the listener was away, notices may have been missed: every queue is announced again (as
+    /// changed, with messages arrived, so long polls look once more), and queues gone meanwhile as deleted.</summary>
+    private async Task ReloadEverythingAsync()
+    {
+        var queues = await LoadQueuesAsync();
+        var present = queues.Select(q => q.Id).ToHashSet();
+        foreach (var id in _knownQueues.Keys.Where(id => !present.Contains(id)).ToList())
+        {
+            _knownQueues.TryRemove(id, out _);
+            Raise(new QueueChange(id, null, Deleted: true));
+        }
+
+        foreach (var q in queues)
+        {
+            Raise(new QueueChange(q.Id, q, MessagesArrived: true));
+        }
+    }
+
+    private void Raise(QueueChange change)
+    {
+        try
+        {
+            ChangedElsewhere?.Invoke(change);
+        }
+        catch (Exception)
+        {
+            // A subscriber's failure must not stop the notices that follow.
+        }
+    }
+
+    // MessagesArrived notices of sends are coalesced per queue: the first send of a window notifies inside its
+    // transaction; later sends in the window leave one trailing notice, sent after they committed, at the window's
+    // end. A long poll elsewhere thus wakes within one window, and a busy queue costs a few notices a second rather
+    // than one per send (each NOTIFY takes a cluster-wide lock at commit).
+    private static readonly long CoalesceTicks = System.Diagnostics.Stopwatch.Frequency / 50; // 20 ms
+
+    private sealed class NoticeWindow
+    {
+        public long LastTimestamp = long.MinValue / 2;
+        public bool TrailingPending;
+    }
+
+    private readonly ConcurrentDictionary<long, NoticeWindow> _windows = new();
+
+    /// <summary>Whether this send carries the notice itself (else <see cref="AfterCoalescedSend"/> follows its
+    /// commit).</summary>
+    private bool TakeNotice(long queueId)
+    {
+        var w = _windows.GetOrAdd(queueId, _ => new NoticeWindow());
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        lock (w)
+        {
+            if (now - w.LastTimestamp >= CoalesceTicks)
+            {
+                w.LastTimestamp = now;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private void AfterCoalescedSend(long queueId)
+    {
+        var w = _windows.GetOrAdd(queueId, _ => new NoticeWindow());
+        long wait;
+        lock (w)
+        {
+            if (w.TrailingPending)
+            {
+                return;
+            }
+
+            w.TrailingPending = true;
+            wait = Math.Max(0, w.LastTimestamp + CoalesceTicks - System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)wait / System.Diagnostics.Stopwatch.Frequency));
+            lock (w)
+            {
+                w.TrailingPending = false;
+                w.LastTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+
+            await TryNotifyAsync(MessagesArrived, queueId);
+        });
+    }
+
+    /// <summary>A notice outside the changing transaction (after it committed). Lost with the connection, it is
+    /// made up for by the reload of the nodes that missed it, and long polls end by their wait at the latest.</summary>
+    private async Task TryNotifyAsync(char kind, long queueId)
+    {
+        try
+        {
+            await NotifyAsync(kind, queueId);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task NotifyAsync(char kind, long queueId)
+    {
+        await using var connection = await _database.DataSource.OpenConnectionAsync();
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(NotifyCommand(kind, queueId));
+        await ExecuteAsync(batch, default);
+    }
+
+    // ---- Commands -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a pooled connection, as one transaction. Failures that are not outages are
+    /// tried again: a deadlock or serialisation failure rolled the whole transaction back (up to three tries); a
+    /// connection found dead (the server restarted, or an administrator ended the session) empties the pool of its
+    /// likewise dead neighbours and is tried once more on a fresh one. What still fails reaches the caller, which
+    /// the server answers with a 500 (InternalFailure).
+    /// </summary>
+    /// <remarks>A connection lost after the commit but before its reply makes the retry run the operation twice;
+    /// SQS delivery is at least once (a standard send may then store a duplicate, which AWS also allows: "more than
+    /// one copy of a message might be delivered", SQS developer guide, "At-least-once delivery"), and a FIFO send
+    /// retried is deduplicated by its deduplication id inside the transaction.</remarks>
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> body, CancellationToken ct)
+    {
+        var reconnected = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await _database.DataSource.OpenConnectionAsync(ct);
+                return await body(connection);
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+            }
+            catch (Exception e) when (!reconnected && !ct.IsCancellationRequested && IsConnectionLost(e))
+            {
+                reconnected = true;
+                _database.DataSource.Clear();
+            }
+        }
+    }
+
+    /// <summary>The session ended under the command (terminated, server shut down or restarted, network gone).</summary>
+    private static bool IsConnectionLost(Exception e) => e switch
+    {
+        PostgresException p => p.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
+            || p.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException n => n.InnerException is IOException or System.Net.Sockets.SocketException or EndOfStreamException || n.IsTransient,
+        _ => false,
+    };
+
+    private static NpgsqlBatch Batch(NpgsqlConnection connection, params NpgsqlBatchCommand[] commands)
+    {
+        var batch = new NpgsqlBatch(connection);
+        foreach (var c in commands)
+        {
+            batch.BatchCommands.Add(c);
+        }
+
+        return batch;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private Task<NpgsqlDataReader> ReadAsync(NpgsqlBatch batch, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _roundTrips);
+        return batch.ExecuteReaderAsync(ct);
+    }
+
+    private Task<int> ExecuteAsync(NpgsqlBatch batch, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _roundTrips);
+        return batch.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlParameter<long> Int64(long value) => new NpgsqlParameter<long> { TypedValue = value };
+
+    private static NpgsqlParameter<int> Int32(int value) => new NpgsqlParameter<int> { TypedValue = value };
+
+    private static NpgsqlParameter<bool> Bool(bool value) => new NpgsqlParameter<bool> { TypedValue = value };
+
+    private static NpgsqlParameter Text(string? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter NullableInt64(long? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter NullableInt32(int? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value is { } v ? v : DBNull.Value };
+
+    private static NpgsqlParameter TextArray(string?[] values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values };
+
+    private static NpgsqlParameter Int64Array(long[] values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = values };
+
+    private static NpgsqlParameter Int32Array(int[] values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, Value = values };
+
+    private static NpgsqlParameter ByteaArray(byte[]?[] values) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = values };
+
+    private static string? StringOrNull(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    public async ValueTask DisposeAsync()
+    {
+        _database.Notifications.Reconnected -= OnReconnected;
+        _notices.Writer.TryComplete();
+        await _noticeLoop;
+    }
+}

@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Gatehouse.Services.Sqs;
+using Gatehouse.Storage.Postgres;
+using Gatehouse.Tests.Shared;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Gatehouse.Services.Tests.Postgres;
+
+/// <summary>What only the PostgreSQL queue store has: round trips per operation, sessions killed under it, and
+/// missed notices after the listener reconnects. The behaviour it shares with SQLite is in the store contract
+/// (Stores/QueueStoreContract.cs).</summary>
+public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const long T0 = 1_000_000;
+    private readonly List<IAsyncDisposable> _owned = [];
+    private PostgresTestDatabase? _test;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        if (_test is not null)
+        {
+            await _test.DisposeAsync();
+        }
+    }
+
+    private async Task<(PostgresQueueStore Store, PostgresDatabase Database)> OpenNodeAsync()
+    {
+        _test ??= await PostgresTestServer.CreateDatabaseAsync();
+        var database = PostgresDatabase.Open(_test.ConnectionString);
+        _owned.Add(database);
+        var store = await PostgresQueueStore.OpenAsync(database);
+        _owned.Add(store);
+        return (store, database);
+    }
+
+    private static QueueRecord NewQueue(string name) => new()
+    {
+        Id = 0,
+        AccountId = "000000000000",
+        Region = "us-east-1",
+        Name = name,
+        Attributes = ImmutableSortedDictionary<string, string>.Empty,
+        Tags = ImmutableSortedDictionary<string, string>.Empty,
+        CreatedTimestamp = 1,
+        LastModifiedTimestamp = 1,
+    };
+
+    private static NewMessage Message(string body, string? group = null, string? dedup = null) =>
+        new(Uuids.NewV4(), body, [], null, "AIDAEXAMPLE", T0, T0, group, dedup, dedup is null ? null : "", T0 + 300_000);
+
+    private static ReceiveCommand Receive(long queueId, bool fifo = false, long now = T0) => new(queueId, fifo, now, 10, 30_000, 0, null, null, 0);
+
+    private static async Task<long> Measure(PostgresQueueStore store, Func<Task> operation)
+    {
+        var before = store.RoundTrips;
+        await operation();
+        return store.RoundTrips - before;
+    }
+
+    [PostgresFact]
+    public async Task Every_operation_on_a_batch_is_one_round_trip()
+    {
+        var (store, _) = await OpenNodeAsync();
+        var standard = 0L;
+        var fifo = 0L;
+        Assert.Equal(1, await Measure(store, async () => standard = (await store.CreateQueueAsync(NewQueue("q"))).Id));
+        Assert.Equal(1, await Measure(store, async () => fifo = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id));
+
+        // Sends of ten, with their change notice, in one round trip each.
+        Assert.Equal(1, await Measure(store, () => store.SendAsync(standard, false, [.. Enumerable.Range(0, 10).Select(i => Message("m" + i))])));
+        Assert.Equal(1, await Measure(store, () => store.SendAsync(fifo, true, [.. Enumerable.Range(0, 10).Select(i => Message("f" + i, "g" + (i % 3), "d" + i))])));
+
+        IReadOnlyList<StoredMessage> got = [];
+        IReadOnlyList<StoredMessage> gotFifo = [];
+        Assert.Equal(1, await Measure(store, async () => got = (await store.ReceiveAsync(Receive(standard))).Messages));
+        Assert.Equal(1, await Measure(store, async () => gotFifo = (await store.ReceiveAsync(Receive(fifo, fifo: true))).Messages));
+        Assert.Equal(10, got.Count);
+        Assert.Equal(10, gotFifo.Count);
+
+        Assert.Equal(1, await Measure(store, () => store.ChangeVisibilityAsync(standard,
+            [.. got.Take(5).Select(m => new VisibilityChange(new ReceiptHandle(standard, m.RowId, m.Nonce), T0 + 60_000, 60))], T0, false)));
+        Assert.Equal(1, await Measure(store, () => store.DeleteAsync(standard, [.. got.Select(m => new ReceiptHandle(standard, m.RowId, m.Nonce))], T0, false)));
+        Assert.Equal(1, await Measure(store, () => store.DeleteAsync(fifo, [.. gotFifo.Select(m => new ReceiptHandle(fifo, m.RowId, m.Nonce))], T0, true)));
+        Assert.Equal(1, await Measure(store, () => store.CountAsync(standard, T0, 0)));
+        Assert.Equal(1, await Measure(store, () => store.PeekAsync(standard, 10)));
+        Assert.Equal(1, await Measure(store, () => store.ReceiveAsync(Receive(standard))));
+    }
+
+    [PostgresFact]
+    public async Task Round_trips_per_message_for_a_send_receive_delete_cycle()
+    {
+        var (store, _) = await OpenNodeAsync();
+        foreach (var (name, fifo) in new[] { ("q", false), ("q.fifo", true) })
+        {
+            var queue = (await store.CreateQueueAsync(NewQueue(name))).Id;
+            const int Messages = 500;
+            var before = store.RoundTrips;
+            for (var i = 0; i < Messages; i += 10)
+            {
+                await store.SendAsync(queue, fifo, [.. Enumerable.Range(i, 10).Select(n => Message("m" + n, fifo ? "g" + (n % 7) : null, fifo ? "d" + n : null))]);
+            }
+
+            var sends = store.RoundTrips - before;
+            before = store.RoundTrips;
+            var received = 0;
+            while (received < Messages)
+            {
+                var got = (await store.ReceiveAsync(Receive(queue, fifo))).Messages;
+                received += got.Count;
+                await store.DeleteAsync(queue, [.. got.Select(m => new ReceiptHandle(queue, m.RowId, m.Nonce))], T0, fifo);
+            }
+
+            var consumed = store.RoundTrips - before;
+
+            // Trailing change notices of coalesced sends (one per 20 ms window) come on top of the sends.
+            Assert.InRange(sends, Messages / 10, (Messages / 10) * 2);
+            Assert.InRange(consumed, Messages / 10 * 2, Messages / 10 * 3);
+            output.WriteLine($"{name}: {(double)sends / Messages:F3} round trips per message sent in batches of 10, " +
+                $"{(double)consumed / Messages:F3} per message received and deleted in batches of 10");
+        }
+    }
+
+    [PostgresFact]
+    public async Task A_send_killed_in_the_middle_of_its_transaction_leaves_nothing_behind_and_is_retried_once()
+    {
+        var (store, database) = await OpenNodeAsync();
+        var q = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+
+        // Another session holds an uncommitted deduplication entry, so the send stops inside its transaction after it
+        // inserted its messages and took the queue's row lock.
+        await using var blocker = await database.DataSource.OpenConnectionAsync();
+        await using var tx = await blocker.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand(
+            "INSERT INTO sqs_dedup(queue_id, scope, dedup_id, message_id, seq, expires_ms) VALUES ($1, '', 'd1', 'x', 99, $2)", blocker, tx))
+        {
+            hold.Parameters.Add(new NpgsqlParameter<long> { TypedValue = q });
+            hold.Parameters.Add(new NpgsqlParameter<long> { TypedValue = T0 + 300_000 });
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var send = store.SendAsync(q, true, [Message("a", "g", "d0"), Message("b", "g", "d1")]);
+        var pid = await WaitingSendAsync(database, except: 0);
+        Assert.True(await TerminateAsync(database, pid));
+
+        // The retry waits on the same entry; once the other session gives up, it lands, exactly once.
+        var retried = await WaitingSendAsync(database, except: pid);
+        Assert.NotEqual(pid, retried);
+        await tx.RollbackAsync();
+        var outcomes = await send.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([(1L, false), (2L, false)], outcomes.Select(o => (o.SequenceNumber, o.Duplicate)));
+        Assert.Equal(2, (await store.CountAsync(q, T0, 0)).Visible);
+        Assert.Equal(3, Assert.Single(await store.SendAsync(q, true, [Message("c", "g", "d2")])).SequenceNumber);
+    }
+
+    /// <summary>The session of a send waiting on a lock (other than <paramref name="except"/>, one already ended).</summary>
+    private static async Task<int> WaitingSendAsync(PostgresDatabase database, int except)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            await using var find = database.DataSource.CreateCommand(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH q AS (SELECT next_seq FROM sqs_queues%' AND pid <> $1");
+            find.Parameters.Add(new NpgsqlParameter<int> { TypedValue = except });
+            if (await find.ExecuteScalarAsync() is int pid)
+            {
+                return pid;
+            }
+
+            await Task.Delay(20);
+        }
+
+        await using var all = database.DataSource.CreateCommand("SELECT string_agg(coalesce(wait_event_type, '-') || ' ' || state || ' ' || left(query, 60), ' | ') FROM pg_stat_activity WHERE datname = current_database()");
+        throw new TimeoutException("The send never waited on the held entry: " + await all.ExecuteScalarAsync());
+    }
+
+    private static async Task<bool> TerminateAsync(PostgresDatabase database, int pid)
+    {
+        await using var kill = database.DataSource.CreateCommand("SELECT pg_terminate_backend($1)");
+        kill.Parameters.Add(new NpgsqlParameter<int> { TypedValue = pid });
+        return await kill.ExecuteScalarAsync() is true;
+    }
+
+    [PostgresFact]
+    public async Task Sessions_killed_under_load_lose_no_acknowledged_send_and_split_no_batch()
+    {
+        var (store, database) = await OpenNodeAsync();
+        var q = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        var acknowledged = new ConcurrentBag<string>();
+        var attempted = new ConcurrentBag<string[]>();
+        var failures = 0;
+        using var stop = new CancellationTokenSource();
+
+        // The killer ends every other session of the database, again and again, while three writers send.
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_test!.ConnectionString) { Pooling = false }.ConnectionString);
+        await admin.OpenAsync();
+        var killer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await using var kill = new NpgsqlCommand(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() " +
+                    "AND backend_type = 'client backend'", admin);
+                await kill.ExecuteScalarAsync();
+                await Task.Delay(15);
+            }
+        });
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var batch = Enumerable.Range(0, 10).Select(n => Message($"{w}-{i}-{n}")).ToList();
+                attempted.Add([.. batch.Select(m => m.MessageId)]);
+                try
+                {
+                    await store.SendAsync(q, false, batch);
+                    foreach (var m in batch)
+                    {
+                        acknowledged.Add(m.MessageId);
+                    }
+                }
+                catch (NpgsqlException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        })).ToList();
+        await Task.WhenAll(writers);
+        await stop.CancelAsync();
+        await killer;
+
+        var stored = (await store.PeekAsync(q, 10_000)).Messages.Select(m => m.Message.MessageId).ToList();
+        var counts = stored.GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.All(acknowledged, id => Assert.True(counts.ContainsKey(id), $"acknowledged message {id} is missing"));
+
+        // A batch is all or nothing (a send retried after its commit was cut off may be stored twice, whole).
+        Assert.All(attempted, batch => Assert.Single(batch.Select(id => counts.GetValueOrDefault(id)).Distinct()));
+        output.WriteLine($"{acknowledged.Count / 10} of {attempted.Count} batches acknowledged, {failures} failed, {stored.Count} messages stored");
+
+        // And the store goes on working.
+        await store.SendAsync(q, false, [Message("after")]);
+        Assert.Equal(stored.Count + 1, (await store.CountAsync(q, T0, 0)).Visible);
+    }
+
+    [PostgresFact]
+    public async Task After_the_listener_reconnects_every_queue_is_announced_again()
+    {
+        var (a, _) = await OpenNodeAsync();
+        var (b, databaseB) = await OpenNodeAsync();
+        var changes = new ConcurrentQueue<QueueChange>();
+        b.ChangedElsewhere += changes.Enqueue;
+        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        databaseB.Notifications.Reconnected += () => reconnected.TrySetResult();
+
+        var kept = await a.CreateQueueAsync(NewQueue("kept"));
+        var dropped = await a.CreateQueueAsync(NewQueue("dropped"));
+        await b.LoadQueuesAsync();
+        await Stores.QueueStoreContract.WaitForChange(changes, c => c.QueueId == dropped.Id && c.Queue is not null);
+        changes.Clear();
+
+        await using (var kill = databaseB.DataSource.CreateCommand(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"))
+        {
+            await kill.ExecuteNonQueryAsync();
+        }
+
+        await a.DeleteQueueAsync(dropped.Id);
+        await reconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Only the reload after the reconnect announces an unchanged queue, with its messages to look at.
+        var again = await Stores.QueueStoreContract.WaitForChange(changes, c => c.QueueId == kept.Id);
+        Assert.Equal(("kept", true), (again.Queue?.Name, again.MessagesArrived));
+        await Stores.QueueStoreContract.WaitForChange(changes, c => c.QueueId == dropped.Id && c.Deleted);
+    }
+}
