@@ -1,7 +1,7 @@
 using Gatehouse.Protocol;
 using Gatehouse.Services.Sqs;
-using Gatehouse.Services.Tests.Stores;
 using Gatehouse.Storage.Sqlite;
+using Gatehouse.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gatehouse.Services.Tests;

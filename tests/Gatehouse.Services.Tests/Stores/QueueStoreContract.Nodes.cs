@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Gatehouse.Services.Sqs;
+using Gatehouse.Tests.Shared;
 
 namespace Gatehouse.Services.Tests.Stores;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Gatehouse.Services.Sqs;
+using Gatehouse.Tests.Shared;
 
 namespace Gatehouse.Services.Tests.Stores;
 
