@@ -137,6 +137,46 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Sends_receives_deletes_and_visibility_changes_mixed_in_batches_each_get_their_own_results()
+    {
+        var store = await OpenNodeAsync();
+        store.MaxConcurrentFlushes = 1;
+        var standard = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        var fifo = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+        foreach (var (queue, isFifo) in new[] { (standard, false), (fifo, true) })
+        {
+            await store.SendAsync(queue, isFifo, [.. Enumerable.Range(0, 10).Select(i => Message("old" + i, isFifo ? "g" + i : null, isFifo ? "old" + i : null))]);
+        }
+
+        var combinedBefore = store.CombinedOperations;
+        for (var round = 0; round < 5; round++)
+        {
+            // Statements with rows (a FIFO send, receives, deletes) and without (a standard send's INSERT) in one batch.
+            var r = round;
+            var sends = Enumerable.Range(0, 8).Select(i => i % 2 == 0
+                ? store.SendAsync(standard, false, [Message($"s{r}-{i}")])
+                : store.SendAsync(fifo, true, [Message($"s{r}-{i}", "h" + i, $"s{r}-{i}")])).ToList();
+            var receives = new[] { store.ReceiveAsync(Receive(standard, false, 2)), store.ReceiveAsync(Receive(fifo, true, 2)) };
+            var changes = new[]
+            {
+                store.ChangeVisibilityAsync(standard, [new VisibilityChange(new ReceiptHandle(standard, long.MaxValue, 1), T0, 0)], T0, false),
+            };
+            Assert.All(await Task.WhenAll(sends), o => Assert.False(Assert.Single(o).Duplicate));
+            var got = await Task.WhenAll(receives);
+            Assert.All(got, g => Assert.NotEmpty(g.Messages));
+            Assert.Equal(HandleOutcome.MessageGone, Assert.Single(await changes[0]));
+            var deleteStandard = store.DeleteAsync(standard, [.. got[0].Messages.Select(m => new ReceiptHandle(standard, m.RowId, m.Nonce))], T0, false);
+            var deleteFifo = store.DeleteAsync(fifo, [.. got[1].Messages.Select(m => new ReceiptHandle(fifo, m.RowId, m.Nonce))], T0, true);
+            var send = store.SendAsync(standard, false, [Message($"t{r}")]);
+            Assert.All(await deleteStandard, d => Assert.Equal(HandleOutcome.Ok, d));
+            Assert.All(await deleteFifo, d => Assert.Equal(HandleOutcome.Ok, d));
+            Assert.False(Assert.Single(await send).Duplicate);
+        }
+
+        Assert.True(store.CombinedOperations > combinedBefore, "no operations shared a transaction");
+    }
+
+    [PostgresFact]
     public async Task A_failing_operation_in_a_combined_batch_fails_only_its_own_caller()
     {
         var store = await OpenNodeAsync();
