@@ -68,6 +68,8 @@ internal sealed class PostgresCluster : IAsyncDisposable
     /// <summary>Database round trips made by the queue store so far (bench/README.md reports them per message).</summary>
     public long QueueRoundTrips => Queues is PostgresQueueStore postgres ? postgres.RoundTrips : 0;
 
+    /// <summary>Closes the database (the identity, KMS and EC2 services have closed their stores already; closing them
+    /// again is harmless).</summary>
     public async ValueTask DisposeAsync()
     {
         Identity?.Dispose();

@@ -33,6 +33,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <c>Max Auto Prepare</c> (Npgsql's automatic preparation).</summary>
     public const int DefaultMaxAutoPrepare = 64;
 
+    /// <summary>Seconds of inactivity after which a connection sends a keepalive query, when the connection string
+    /// does not say.</summary>
+    public const int DefaultKeepAliveSeconds = 10;
+
     /// <summary>Opens the pool (no connection is made until the first command).</summary>
     public static PostgresDatabase Open(string connectionString, Action<NpgsqlDataSourceBuilder>? configure = null)
     {
@@ -44,6 +48,14 @@ public sealed class PostgresDatabase : IAsyncDisposable
         if (!normalized.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        // The listening connection is idle for long stretches: a keepalive query every 10 s (unless the connection
+        // string sets one) finds a connection that died silently, so the node reconnects and reloads what it caches
+        // (docs/postgres.md, "Caches and how stale they can be").
+        if (!normalized.Contains("Keepalive", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.KeepAlive = DefaultKeepAliveSeconds;
         }
 
         configure?.Invoke(builder);

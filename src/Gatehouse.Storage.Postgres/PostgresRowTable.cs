@@ -220,7 +220,7 @@ public sealed class PostgresRowTable : IDisposable
         foreach (var (id, json, _) in changed)
         {
             RowsFollowed++;
-            _changed?.Invoke(id.Item1, id.Item2, json);
+            Raise(id.Item1, id.Item2, json);
             bool again;
             lock (_gate)
             {
@@ -242,11 +242,37 @@ public sealed class PostgresRowTable : IDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = id.Kind });
         command.Parameters.Add(new NpgsqlParameter { Value = id.Key });
         var json = await command.ExecuteScalarAsync(_stop.Token) as string;
-        _changed?.Invoke(id.Kind, id.Key, json);
+        Raise(id.Kind, id.Key, json);
     }
 
+    /// <summary>Hands one change to the service; a row the service cannot take in (a bug, or a row written by a newer
+    /// build) must not stop this node from following every later change.</summary>
+    private void Raise(string kind, string key, string? json)
+    {
+        try
+        {
+            _changed?.Invoke(kind, key, json);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or ArgumentException or NotSupportedException
+            or KeyNotFoundException or NullReferenceException or FormatException)
+        {
+            RowsRejected++;
+        }
+    }
+
+    /// <summary>Changes the service could not take in (see <see cref="Raise"/>).</summary>
+    public long RowsRejected { get; private set; }
+
+    private int _disposed;
+
+    /// <summary>Stops following; idempotent (the service and the node's store set may both dispose it).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _database.Notifications.Reconnected -= RefreshAll;
         _refresh?.Dispose();
         _stop.Cancel();

@@ -40,6 +40,7 @@ public sealed class CommandLineTests : IDisposable
     [InlineData(new[] { "--any-access-key" }, "--any-access-key accepts unsigned guesses as root")]
     [InlineData(new[] { "--store", "mysql://db/gatehouse" }, "--store must be sqlite, a postgres://user:password@host:port/database URL or an Npgsql connection string")]
     [InlineData(new[] { "--store", "postgres://u:p@db:5432/gatehouse" }, "--in-memory and --store postgres://… exclude each other")]
+    [InlineData(new[] { "--store", "postgres://" }, "--store: The PostgreSQL URL cannot be read; expected postgres://user:password@host:port/database.")]
     public async Task A_mistake_on_the_command_line_is_one_line_on_stderr_and_exit_code_2(string[] args, string message)
     {
         var (code, stdout, stderr) = await ServerProcess.RunAsync([.. args, "--in-memory"]);

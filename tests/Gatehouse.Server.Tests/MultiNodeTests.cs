@@ -185,6 +185,27 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     }
 
     [PostgresFact]
+    public async Task A_node_on_postgres_names_its_store_without_the_password_and_stops_cleanly()
+    {
+        var node = await NodeAsync();
+        var status = await Http.SendAsync(SignedRequests.Get(node.Endpoint, "/_gatehouse/status", "test", "test"));
+        var text = await status.Content.ReadAsStringAsync();
+        Assert.Contains($"postgres://{new Uri(_db!.Url).Host}:{new Uri(_db.Url).Port}/{_db.Name}", text, StringComparison.Ordinal);
+        Assert.Contains("storeRoundTrips", text, StringComparison.Ordinal);
+        var password = new Npgsql.NpgsqlConnectionStringBuilder(_db.ConnectionString).Password!;
+        Assert.DoesNotContain(":" + password + "@", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password=", text, StringComparison.OrdinalIgnoreCase);
+
+        await node.TerminateAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, node.ExitCode);
+        Assert.Contains("Stopped; store postgres://", node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("error occurred", node.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(":" + password + "@", node.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Password=", node.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [PostgresFact]
     public async Task A_long_poll_on_one_node_wakes_within_100_ms_of_a_send_through_the_other()
     {
         var one = await NodeAsync();
