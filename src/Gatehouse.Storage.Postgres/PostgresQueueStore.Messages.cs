@@ -269,7 +269,7 @@ public sealed partial class PostgresQueueStore
                         picked.Add((r.GetInt64(4), ReadMessage(r, 5)));
                     }
                 }
-            }, () => true, ct));
+            }, () => true, ct), combine: CombineReceives);
 
             movedTotal += moved;
             if (moved > 0 && c.DeadLetterQueueId is { } dlq)
