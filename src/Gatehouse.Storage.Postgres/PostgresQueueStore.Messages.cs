@@ -58,65 +58,72 @@ public sealed partial class PostgresQueueStore
         }
 
         var notice = TakeNotice(queueId);
-        var sent = RunAsync<IReadOnlyList<SendOutcome>>(async c =>
+        var n = messages.Count;
+        var ids = new string?[n];
+        var bodies = new string?[n];
+        var attributes = new byte[]?[n];
+        var traces = new string?[n];
+        var senders = new string?[n];
+        var sentMs = new long[n];
+        var visibleMs = new long[n];
+        var general = isFifo;
+        for (var i = 0; i < n; i++)
         {
-            var n = messages.Count;
-            var ids = new string?[n];
-            var bodies = new string?[n];
-            var attributes = new byte[]?[n];
-            var traces = new string?[n];
-            var senders = new string?[n];
-            var sentMs = new long[n];
-            var visibleMs = new long[n];
-            for (var i = 0; i < n; i++)
-            {
-                var m = messages[i];
-                ids[i] = m.MessageId;
-                bodies[i] = m.Body;
-                attributes[i] = AttributeCodec.Encode(m.Attributes);
-                traces[i] = m.AwsTraceHeader;
-                senders[i] = m.SenderId;
-                sentMs[i] = m.SentMs;
-                visibleMs[i] = m.VisibleAtMs;
-            }
-
-            var common = new[] { Int64(queueId), TextArray(ids), TextArray(bodies), ByteaArray(attributes), TextArray(traces), TextArray(senders), Int64Array(sentMs), Int64Array(visibleMs) };
+            var m = messages[i];
+            ids[i] = m.MessageId;
+            bodies[i] = m.Body;
+            attributes[i] = AttributeCodec.Encode(m.Attributes);
+            traces[i] = m.AwsTraceHeader;
+            senders[i] = m.SenderId;
+            sentMs[i] = m.SentMs;
+            visibleMs[i] = m.VisibleAtMs;
 
             // A standard queue's message may carry a MessageGroupId (fair queues); such a batch takes the general
             // statement, which stores it.
-            if (!isFifo && messages.All(m => m.DeduplicationId is null && m.MessageGroupId is null))
+            general |= m.DeduplicationId is not null || m.MessageGroupId is not null;
+        }
+
+        NpgsqlParameter[] Common() => [Int64(queueId), TextArray(ids), TextArray(bodies), ByteaArray(attributes), TextArray(traces), TextArray(senders), Int64Array(sentMs), Int64Array(visibleMs)];
+
+        Task<IReadOnlyList<SendOutcome>> sent;
+        if (!general)
+        {
+            sent = Submit(new Operation<IReadOnlyList<SendOutcome>>(queueId, RankSend, n, notice ? 1 : 0, batch =>
             {
-                await using var batch = Batch(c, Command(InsertStandardSql, common));
+                batch.BatchCommands.Add(Command(InsertStandardSql, Common()));
                 if (notice)
                 {
                     batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
                 }
-
-                await ExecuteAsync(batch, ct);
-                return [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];
-            }
-
-            var send = Command(SendSql, [.. common,
-                TextArray([.. messages.Select(m => m.MessageGroupId)]),
-                TextArray([.. messages.Select(m => m.DeduplicationId)]),
-                TextArray([.. messages.Select(m => m.DeduplicationId is null ? null : m.DeduplicationScopeKey ?? "")]),
-                Int64Array([.. messages.Select(m => m.DeduplicationExpiresMs)]),
-                Bool(isFifo)]);
-            await using var general = isFifo
-                ? Batch(c, Command("SELECT 1 FROM sqs_queues WHERE id = $1 FOR NO KEY UPDATE", Int64(queueId)), send)
-                : Batch(c, send);
-            if (notice)
-            {
-                general.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
-            }
-
+            }, null, () => [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))], ct));
+        }
+        else
+        {
+            var groupIds = messages.Select(m => m.MessageGroupId).ToArray();
+            var dedupIds = messages.Select(m => m.DeduplicationId).ToArray();
+            var scopes = messages.Select(m => m.DeduplicationId is null ? null : m.DeduplicationScopeKey ?? "").ToArray();
+            var expires = messages.Select(m => m.DeduplicationExpiresMs).ToArray();
             var outcomes = new List<SendOutcome>(n);
             var exists = true;
-            await using (var r = await ReadAsync(general, ct))
+            sent = Submit(new Operation<IReadOnlyList<SendOutcome>>(queueId, RankSend, n, (isFifo ? 2 : 1) + (notice ? 1 : 0), batch =>
             {
+                outcomes.Clear();
+                exists = true;
                 if (isFifo)
                 {
-                    await r.NextResultAsync(ct);
+                    batch.BatchCommands.Add(Command("SELECT 1 FROM sqs_queues WHERE id = $1 FOR NO KEY UPDATE", Int64(queueId)));
+                }
+
+                batch.BatchCommands.Add(Command(SendSql, [.. Common(), TextArray(groupIds), TextArray(dedupIds), TextArray(scopes), Int64Array(expires), Bool(isFifo)]));
+                if (notice)
+                {
+                    batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
+                }
+            }, async (r, set, ct) =>
+            {
+                if (set != (isFifo ? 1 : 0))
+                {
+                    return;
                 }
 
                 while (await r.ReadAsync(ct))
@@ -124,15 +131,9 @@ public sealed partial class PostgresQueueStore
                     outcomes.Add(new SendOutcome(r.GetString(0), r.GetInt64(1), r.GetBoolean(2)));
                     exists &= r.GetBoolean(3);
                 }
-            }
+            }, () => exists ? outcomes : throw new InvalidOperationException("The queue does not exist."), ct));
+        }
 
-            if (!exists)
-            {
-                throw new InvalidOperationException("The queue does not exist.");
-            }
-
-            return outcomes;
-        }, ct);
         return notice ? sent : AfterCommit(sent, queueId);
     }
 
@@ -234,24 +235,29 @@ public sealed partial class PostgresQueueStore
         var movedTotal = 0;
         for (var round = 1; ; round++)
         {
-            var (picked, moved, scanned, firstGroup, next) = await RunAsync(async connection =>
+            var picked = new List<(long Pos, StoredMessage Message)>(c.MaxMessages);
+            int moved = 0, scanned = 0;
+            string? firstGroup = null;
+            long? next = null;
+            await Submit(new Operation<bool>(c.QueueId, RankReceive, c.MaxMessages, c.IsFifo ? 2 : 1, batch =>
             {
-                var receive = Command(c.IsFifo ? ReceiveFifoSql : ReceiveStandardSql,
-                    Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
-                    Int32(c.MaxReceiveCount), Int32(c.MaxMessages), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn));
-                await using var batch = c.IsFifo
-                    ? Batch(connection, Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))), receive)
-                    : Batch(connection, receive);
-                await using var r = await ReadAsync(batch, ct);
+                picked.Clear();
+                (moved, scanned, firstGroup, next) = (0, 0, null, null);
                 if (c.IsFifo)
                 {
-                    await r.NextResultAsync(ct);
+                    batch.BatchCommands.Add(Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))));
                 }
 
-                var picked = new List<(long Pos, StoredMessage Message)>(c.MaxMessages);
-                int moved = 0, scanned = 0;
-                string? firstGroup = null;
-                long? next = null;
+                batch.BatchCommands.Add(Command(c.IsFifo ? ReceiveFifoSql : ReceiveStandardSql,
+                    Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
+                    Int32(c.MaxReceiveCount), Int32(c.MaxMessages), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)));
+            }, async (r, set, ct) =>
+            {
+                if (set != (c.IsFifo ? 1 : 0))
+                {
+                    return;
+                }
+
                 while (await r.ReadAsync(ct))
                 {
                     moved = r.GetInt32(0);
@@ -263,9 +269,7 @@ public sealed partial class PostgresQueueStore
                         picked.Add((r.GetInt64(4), ReadMessage(r, 5)));
                     }
                 }
-
-                return (picked, moved, scanned, firstGroup, next);
-            }, ct);
+            }, () => true, ct), combine: CombineReceives);
 
             movedTotal += moved;
             if (moved > 0 && c.DeadLetterQueueId is { } dlq)
@@ -345,34 +349,33 @@ public sealed partial class PostgresQueueStore
         ORDER BY h.idx
         """;
 
-    public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default) =>
-        RunAsync<IReadOnlyList<HandleOutcome>>(async c =>
+    public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default)
+    {
+        var outcomes = new HandleOutcome[handles.Count];
+        var rounds = Rounds([.. handles.Select(h => h.RowId)]);
+        var roundRows = rounds.Select(round => round.Select(i => handles[i].RowId).ToArray()).ToArray();
+        var roundNonces = rounds.Select(round => round.Select(i => handles[i].Nonce).ToArray()).ToArray();
+        return Submit(new Operation<IReadOnlyList<HandleOutcome>>(queueId, RankDelete, handles.Count, rounds.Count, batch =>
         {
-            var outcomes = new HandleOutcome[handles.Count];
-            var rounds = Rounds([.. handles.Select(h => h.RowId)]);
-            await using var batch = Batch(c, [.. rounds.Select(round => Command(DeleteSql,
-                Int64(queueId), Int64Array([.. round.Select(i => handles[i].RowId)]), Int32Array([.. round.Select(i => handles[i].Nonce)]),
-                Int64(nowMs), Bool(isFifo)))]);
-            await using var r = await ReadAsync(batch, ct);
-            foreach (var round in rounds)
+            for (var k = 0; k < rounds.Count; k++)
             {
-                foreach (var i in round)
-                {
-                    await r.ReadAsync(ct);
-                    outcomes[i] = r.GetBoolean(0) ? HandleOutcome.Ok
-                        : r.IsDBNull(1) ? HandleOutcome.MessageGone
-                        : r.GetInt32(1) != handles[i].Nonce ? HandleOutcome.Stale
-                        : isFifo && r.GetInt64(2) <= nowMs ? HandleOutcome.NotInFlight
-
-                        // It matched in the snapshot but another transaction deleted or moved it meanwhile.
-                        : HandleOutcome.MessageGone;
-                }
-
-                await r.NextResultAsync(ct);
+                batch.BatchCommands.Add(Command(DeleteSql, Int64(queueId), Int64Array(roundRows[k]), Int32Array(roundNonces[k]), Int64(nowMs), Bool(isFifo)));
             }
+        }, async (r, set, ct) =>
+        {
+            foreach (var i in rounds[set])
+            {
+                await r.ReadAsync(ct);
+                outcomes[i] = r.GetBoolean(0) ? HandleOutcome.Ok
+                    : r.IsDBNull(1) ? HandleOutcome.MessageGone
+                    : r.GetInt32(1) != handles[i].Nonce ? HandleOutcome.Stale
+                    : isFifo && r.GetInt64(2) <= nowMs ? HandleOutcome.NotInFlight
 
-            return outcomes;
-        }, ct);
+                    // It matched in the snapshot but another transaction deleted or moved it meanwhile.
+                    : HandleOutcome.MessageGone;
+            }
+        }, () => outcomes, ct));
+    }
 
     /// <summary>Locks the messages named, changes the visibility of those the rules allow (the same rules as
     /// <see cref="VisibilityOutcome"/>) and returns each one's state as locked.</summary>
@@ -391,37 +394,42 @@ public sealed partial class PostgresQueueStore
         SELECT cur.mn, cur.visible_ms, cur.last_receive_ms FROM c LEFT JOIN cur ON cur.idx = c.idx ORDER BY c.idx
         """;
 
-    public Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default) =>
-        RunAsync<IReadOnlyList<HandleOutcome>>(async c =>
-        {
-            var outcomes = new HandleOutcome[changes.Count];
-            var rounds = Rounds([.. changes.Select(h => h.Handle.RowId)]);
-            await using var batch = Batch(c, [.. rounds.Select(round => Command(ChangeVisibilitySql,
-                Int64(queueId), Int64Array([.. round.Select(i => changes[i].Handle.RowId)]), Int32Array([.. round.Select(i => changes[i].Handle.Nonce)]),
-                Int64Array([.. round.Select(i => changes[i].VisibleAtMs)]), Int64(nowMs), Bool(isFifo), Int64(SqsService.MaxVisibilityTimeout * 1000L)))]);
+    public Task<IReadOnlyList<HandleOutcome>> ChangeVisibilityAsync(long queueId, IReadOnlyList<VisibilityChange> changes, long nowMs, bool isFifo, CancellationToken ct = default)
+    {
+        var outcomes = new HandleOutcome[changes.Count];
+        var rounds = Rounds([.. changes.Select(h => h.Handle.RowId)]);
 
-            // Visible again now: long polls on other nodes should look.
-            if (changes.Any(ch => ch.VisibleAtMs <= nowMs))
+        // Visible again now: long polls on other nodes should look.
+        var notify = changes.Any(ch => ch.VisibleAtMs <= nowMs);
+        return Submit(new Operation<IReadOnlyList<HandleOutcome>>(queueId, RankChangeVisibility, changes.Count, rounds.Count + (notify ? 1 : 0), batch =>
+        {
+            foreach (var round in rounds)
+            {
+                batch.BatchCommands.Add(Command(ChangeVisibilitySql,
+                    Int64(queueId), Int64Array([.. round.Select(i => changes[i].Handle.RowId)]), Int32Array([.. round.Select(i => changes[i].Handle.Nonce)]),
+                    Int64Array([.. round.Select(i => changes[i].VisibleAtMs)]), Int64(nowMs), Bool(isFifo), Int64(SqsService.MaxVisibilityTimeout * 1000L)));
+            }
+
+            if (notify)
             {
                 batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
             }
-
-            await using var r = await ReadAsync(batch, ct);
-            foreach (var round in rounds)
+        }, async (r, set, ct) =>
+        {
+            if (set >= rounds.Count)
             {
-                foreach (var i in round)
-                {
-                    await r.ReadAsync(ct);
-                    outcomes[i] = r.IsDBNull(0)
-                        ? HandleOutcome.MessageGone
-                        : VisibilityOutcome(changes[i], r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), nowMs, isFifo);
-                }
-
-                await r.NextResultAsync(ct);
+                return;
             }
 
-            return outcomes;
-        }, ct);
+            foreach (var i in rounds[set])
+            {
+                await r.ReadAsync(ct);
+                outcomes[i] = r.IsDBNull(0)
+                    ? HandleOutcome.MessageGone
+                    : VisibilityOutcome(changes[i], r.GetInt32(0), r.GetInt64(1), r.GetInt64(2), nowMs, isFifo);
+            }
+        }, () => outcomes, ct));
+    }
 
     /// <summary>The SQLite store's rules: standard queues take an older handle too (a later one cannot exist), FIFO
     /// only the latest while in flight; a standard message whose timeout ran out changes but reports it.</summary>

@@ -9,8 +9,9 @@ namespace Gatehouse.Storage.Postgres;
 
 /// <summary>
 /// <see cref="IQueueStore"/> over a PostgreSQL database that several Gatehouse nodes share (docs/postgres.md,
-/// "Queue store"). Each operation is one transaction, sent as one statement or one pipelined batch wherever its
-/// messages can share it, and acknowledged only after the commit (INVARIANT durability; the server keeps
+/// "Queue store"). Each operation's statements are one statement or one pipelined batch wherever its messages can
+/// share it, run in one transaction (shared with the operations of other callers that arrive meanwhile: group
+/// commit, PostgresQueueStore.Combiner.cs), and acknowledged only after the commit (INVARIANT durability; the server keeps
 /// <c>synchronous_commit</c> on). Receives claim rows with <c>FOR UPDATE SKIP LOCKED</c>, so no message goes to two
 /// consumers at once; FIFO receives and sends of one queue take that queue's lock inside their transaction. Changes
 /// are announced with <c>pg_notify</c> in the changing transaction, and other nodes raise

@@ -1,0 +1,270 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Gatehouse.Services.Sqs;
+using Gatehouse.Storage.Postgres;
+using Gatehouse.Tests.Shared;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Gatehouse.Services.Tests.Postgres;
+
+/// <summary>The PostgreSQL queue store's group commit (docs/postgres.md, "Group commit"): concurrent operations
+/// share one transaction, lose and duplicate nothing, and a failing one fails only its own caller.</summary>
+public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const long T0 = 1_000_000;
+    private readonly List<IAsyncDisposable> _owned = [];
+    private PostgresTestDatabase? _test;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        if (_test is not null)
+        {
+            await _test.DisposeAsync();
+        }
+    }
+
+    private async Task<PostgresQueueStore> OpenNodeAsync()
+    {
+        _test ??= await PostgresTestServer.CreateDatabaseAsync();
+        var database = PostgresDatabase.Open(_test.ConnectionString);
+        _owned.Add(database);
+        var store = await PostgresQueueStore.OpenAsync(database);
+        _owned.Add(store);
+        return store;
+    }
+
+    private static QueueRecord NewQueue(string name) => new()
+    {
+        Id = 0,
+        AccountId = "000000000000",
+        Region = "us-east-1",
+        Name = name,
+        Attributes = ImmutableSortedDictionary<string, string>.Empty,
+        Tags = ImmutableSortedDictionary<string, string>.Empty,
+        CreatedTimestamp = 1,
+        LastModifiedTimestamp = 1,
+    };
+
+    private static NewMessage Message(string body, string? group = null, string? dedup = null) =>
+        new(Uuids.NewV4(), body, [], null, "AIDAEXAMPLE", T0, T0, group, dedup, dedup is null ? null : "", T0 + 300_000);
+
+    private static ReceiveCommand Receive(long queueId, bool fifo, int max = 10) => new(queueId, fifo, T0, max, 30_000, 0, null, null, 0);
+
+    [PostgresFact]
+    public async Task Concurrent_sends_receives_and_deletes_on_two_nodes_lose_nothing_and_duplicate_nothing()
+    {
+        var nodes = new[] { await OpenNodeAsync(), await OpenNodeAsync() };
+        foreach (var (name, fifo) in new[] { ("q", false), ("q.fifo", true) })
+        {
+            var queue = (await nodes[0].CreateQueueAsync(NewQueue(name))).Id;
+            const int Producers = 16, PerProducer = 20;
+            var sent = new ConcurrentDictionary<string, (int Producer, int Index, long Seq)>();
+            await Task.WhenAll(Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
+            {
+                for (var i = 0; i < PerProducer; i++)
+                {
+                    var m = Message($"p{p}-{i}", fifo ? "g" + p : null, fifo ? $"d{p}-{i}" : null);
+                    var outcome = Assert.Single(await nodes[(p + i) % 2].SendAsync(queue, fifo, [m]));
+                    Assert.False(outcome.Duplicate);
+                    Assert.True(sent.TryAdd(outcome.MessageId, (p, i, outcome.SequenceNumber)));
+                }
+            })));
+            Assert.Equal(Producers * PerProducer, sent.Count);
+            if (fifo)
+            {
+                // Sequence numbers are unique and follow each producer's order of sends.
+                Assert.Equal(sent.Count, sent.Values.Select(v => v.Seq).Distinct().Count());
+                foreach (var producer in sent.Values.GroupBy(v => v.Producer))
+                {
+                    var bySeq = producer.OrderBy(v => v.Seq).Select(v => v.Index).ToList();
+                    Assert.Equal(Enumerable.Range(0, PerProducer), bySeq);
+                }
+            }
+
+            var received = new ConcurrentDictionary<string, byte>();
+            var deadline = TimeProvider.System.GetTimestamp() + (TimeProvider.System.TimestampFrequency * 60);
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(c => Task.Run(async () =>
+            {
+                var node = nodes[c % 2];
+                while (received.Count < sent.Count && TimeProvider.System.GetTimestamp() < deadline)
+                {
+                    var got = (await node.ReceiveAsync(Receive(queue, fifo, 3))).Messages;
+                    foreach (var m in got)
+                    {
+                        Assert.True(received.TryAdd(m.MessageId, 0), $"{m.MessageId} received twice");
+                    }
+
+                    if (got.Count > 0)
+                    {
+                        var deleted = await nodes[(c + 1) % 2].DeleteAsync(queue, [.. got.Select(m => new ReceiptHandle(queue, m.RowId, m.Nonce))], T0, fifo);
+                        Assert.All(deleted, d => Assert.Equal(HandleOutcome.Ok, d));
+                    }
+                }
+            })));
+            Assert.Equal(sent.Keys.Order(), received.Keys.Order());
+            Assert.Empty((await nodes[0].ReceiveAsync(Receive(queue, fifo))).Messages);
+        }
+
+        Assert.True(nodes[0].CombinedOperations + nodes[1].CombinedOperations > 0, "no operations shared a transaction");
+        output.WriteLine($"combined operations: {nodes[0].CombinedOperations} and {nodes[1].CombinedOperations}");
+    }
+
+    [PostgresFact]
+    public async Task Receives_of_one_queue_combined_in_one_transaction_take_different_messages()
+    {
+        var store = await OpenNodeAsync();
+        store.MaxConcurrentFlushes = 1;
+        store.CombineReceives = true;
+        var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        for (var i = 0; i < 300; i += 10)
+        {
+            await store.SendAsync(queue, false, [.. Enumerable.Range(i, 10).Select(n => Message("m" + n))]);
+        }
+
+        var combinedBefore = store.CombinedOperations;
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => store.ReceiveAsync(Receive(queue, false))));
+        var ids = outcomes.SelectMany(o => o.Messages).Select(m => m.MessageId).ToList();
+        Assert.Equal(240, ids.Count);
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.True(store.CombinedOperations > combinedBefore, "the receives did not share a transaction");
+    }
+
+    [PostgresFact]
+    public async Task Sends_receives_deletes_and_visibility_changes_mixed_in_batches_each_get_their_own_results()
+    {
+        var store = await OpenNodeAsync();
+        store.MaxConcurrentFlushes = 1;
+        store.CombineReceives = true;
+        var standard = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        var fifo = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+        foreach (var (queue, isFifo) in new[] { (standard, false), (fifo, true) })
+        {
+            await store.SendAsync(queue, isFifo, [.. Enumerable.Range(0, 10).Select(i => Message("old" + i, isFifo ? "g" + i : null, isFifo ? "old" + i : null))]);
+        }
+
+        var combinedBefore = store.CombinedOperations;
+        for (var round = 0; round < 5; round++)
+        {
+            // Statements with rows (a FIFO send, receives, deletes) and without (a standard send's INSERT) in one batch.
+            var r = round;
+            var sends = Enumerable.Range(0, 8).Select(i => i % 2 == 0
+                ? store.SendAsync(standard, false, [Message($"s{r}-{i}")])
+                : store.SendAsync(fifo, true, [Message($"s{r}-{i}", "h" + i, $"s{r}-{i}")])).ToList();
+            var receives = new[] { store.ReceiveAsync(Receive(standard, false, 2)), store.ReceiveAsync(Receive(fifo, true, 2)) };
+            var changes = new[]
+            {
+                store.ChangeVisibilityAsync(standard, [new VisibilityChange(new ReceiptHandle(standard, long.MaxValue, 1), T0, 0)], T0, false),
+            };
+            Assert.All(await Task.WhenAll(sends), o => Assert.False(Assert.Single(o).Duplicate));
+            var got = await Task.WhenAll(receives);
+            Assert.All(got, g => Assert.NotEmpty(g.Messages));
+            Assert.Equal(HandleOutcome.MessageGone, Assert.Single(await changes[0]));
+            var deleteStandard = store.DeleteAsync(standard, [.. got[0].Messages.Select(m => new ReceiptHandle(standard, m.RowId, m.Nonce))], T0, false);
+            var deleteFifo = store.DeleteAsync(fifo, [.. got[1].Messages.Select(m => new ReceiptHandle(fifo, m.RowId, m.Nonce))], T0, true);
+            var send = store.SendAsync(standard, false, [Message($"t{r}")]);
+            Assert.All(await deleteStandard, d => Assert.Equal(HandleOutcome.Ok, d));
+            Assert.All(await deleteFifo, d => Assert.Equal(HandleOutcome.Ok, d));
+            Assert.False(Assert.Single(await send).Duplicate);
+        }
+
+        Assert.True(store.CombinedOperations > combinedBefore, "no operations shared a transaction");
+    }
+
+    [PostgresFact]
+    public async Task A_failing_operation_in_a_combined_batch_fails_only_its_own_caller()
+    {
+        var store = await OpenNodeAsync();
+        store.MaxConcurrentFlushes = 1;
+        var standard = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        var fifo = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+        var roundTripsBefore = store.RoundTrips;
+        for (var round = 0; round < 3; round++)
+        {
+            var good = Enumerable.Range(0, 30).Select(i => i % 2 == 0
+                ? store.SendAsync(standard, false, [Message($"r{round}-{i}")])
+                : store.SendAsync(fifo, true, [Message($"r{round}-{i}", "g", $"r{round}-{i}")])).ToList();
+
+            // PostgreSQL text cannot hold NUL: the statement fails, and the transaction it was in is rolled back.
+            var invalid = store.SendAsync(standard, false, [Message("bad\0body")]);
+
+            // A FIFO send to a queue that does not exist (deleted meanwhile) fails on its own.
+            var missing = store.SendAsync(fifo + 1000, true, [Message("gone", "g", $"gone{round}")]);
+            good.AddRange(Enumerable.Range(30, 30).Select(i => store.SendAsync(standard, false, [Message($"r{round}-{i}")])));
+
+            await Assert.ThrowsAsync<PostgresException>(() => invalid);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => missing);
+            Assert.All(await Task.WhenAll(good), o => Assert.False(Assert.Single(o).Duplicate));
+        }
+
+        // Every good send was committed once.
+        var bodies = new List<string>();
+        foreach (var (queue, isFifo) in new[] { (standard, false), (fifo, true) })
+        {
+            while (true)
+            {
+                var got = (await store.ReceiveAsync(Receive(queue, isFifo))).Messages;
+                if (got.Count == 0)
+                {
+                    break;
+                }
+
+                bodies.AddRange(got.Select(m => m.Body));
+                await store.DeleteAsync(queue, [.. got.Select(m => new ReceiptHandle(queue, m.RowId, m.Nonce))], T0, isFifo);
+            }
+        }
+
+        var expected = Enumerable.Range(0, 3).SelectMany(r => Enumerable.Range(0, 60).Select(i => $"r{r}-{i}")).Order();
+        Assert.Equal(expected, bodies.Order());
+        output.WriteLine($"{store.RoundTrips - roundTripsBefore} round trips");
+    }
+
+    [PostgresFact]
+    public async Task Concurrent_calls_need_fewer_round_trips_than_calls()
+    {
+        var store = await OpenNodeAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        const int Calls = 64, Waves = 5;
+        var before = store.RoundTrips;
+        for (var wave = 0; wave < Waves; wave++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, Calls).Select(i => store.SendAsync(queue, false, [Message($"w{wave}-{i}")])));
+        }
+
+        var perSend = (double)(store.RoundTrips - before) / (Calls * Waves);
+        before = store.RoundTrips;
+        var received = new ConcurrentBag<StoredMessage>();
+        await Task.WhenAll(Enumerable.Range(0, Calls * Waves / 10).Select(async _ =>
+        {
+            foreach (var m in (await store.ReceiveAsync(Receive(queue, false))).Messages)
+            {
+                received.Add(m);
+            }
+        }));
+        // Receives running at once may skip rows the others hold (SKIP LOCKED): what is left comes after.
+        while ((await store.ReceiveAsync(Receive(queue, false))).Messages is { Count: > 0 } more)
+        {
+            foreach (var m in more)
+            {
+                received.Add(m);
+            }
+        }
+
+        var list = received.ToList();
+        before = store.RoundTrips;
+        await Task.WhenAll(list.Select(m => store.DeleteAsync(queue, [new ReceiptHandle(queue, m.RowId, m.Nonce)], T0, false)));
+        var perDelete = (double)(store.RoundTrips - before) / list.Count;
+        output.WriteLine($"{perSend:F3} round trips per concurrent send, {perDelete:F3} per concurrent delete");
+
+        Assert.Equal(Calls * Waves, list.Select(m => m.MessageId).Distinct().Count());
+        Assert.InRange(perSend, 0, 0.5);
+        Assert.InRange(perDelete, 0, 0.5);
+    }
+}
