@@ -72,7 +72,7 @@ public sealed partial class PostgresQueueStore
             var m = messages[i];
             ids[i] = m.MessageId;
             bodies[i] = m.Body;
-            attributes[i] = AttributeCodec.Encode(m.Attributes);
+            attributes[i] = MessageAttributeCodec.Encode(m.Attributes);
             traces[i] = m.AwsTraceHeader;
             senders[i] = m.SenderId;
             sentMs[i] = m.SentMs;
@@ -301,7 +301,7 @@ public sealed partial class PostgresQueueStore
         r.GetInt32(at + 1),
         r.GetString(at + 2),
         r.GetString(at + 3),
-        AttributeCodec.Decode(r.IsDBNull(at + 4) ? null : r.GetFieldValue<byte[]>(at + 4)),
+        MessageAttributeCodec.Decode(r.IsDBNull(at + 4) ? null : r.GetFieldValue<byte[]>(at + 4)),
         StringOrNull(r, at + 5),
         r.GetString(at + 6),
         r.GetInt64(at + 7),
@@ -489,36 +489,10 @@ public sealed partial class PostgresQueueStore
     /// <summary>The counts GetQueueAttributes reports, in one pass over the queue's (visible time, receive count)
     /// index. Callers that ask while a count of the same queue is running, for a moment at most a second apart,
     /// share it.</summary>
-    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default)
-    {
-        lock (_counting)
-        {
-            if (_counting.TryGetValue(queueId, out var running) && Math.Abs(running.NowMs - nowMs) <= 1000)
-            {
-                return running.Count;
-            }
+    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default) =>
+        _counting.GetAsync(queueId, nowMs, () => CountOnceAsync(queueId, nowMs));
 
-            var count = CountOnceAsync(queueId, nowMs);
-            if (!count.IsCompleted)
-            {
-                _counting[queueId] = (count, nowMs);
-                _ = count.ContinueWith(_ =>
-                {
-                    lock (_counting)
-                    {
-                        if (_counting.TryGetValue(queueId, out var current) && current.Count == count)
-                        {
-                            _counting.Remove(queueId);
-                        }
-                    }
-                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-
-            return count;
-        }
-    }
-
-    private readonly Dictionary<long, (Task<QueueCounts> Count, long NowMs)> _counting = [];
+    private readonly SharedCounts _counting = new();
 
     private Task<QueueCounts> CountOnceAsync(long queueId, long nowMs) => RunAsync(async c =>
     {

@@ -31,28 +31,7 @@ internal sealed class JsonRowFile : IDisposable
     /// store has always used, so existing files open unchanged.</summary>
     public static JsonRowFile Open(string path, string metaTable, string rowsTable, string keyColumn)
     {
-        SQLitePCL.Batteries_V2.Init();
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=FULL;
-                PRAGMA busy_timeout=5000;
-                """;
-            cmd.ExecuteNonQuery();
-        }
+        var connection = SqliteMigrations.OpenFile(path, "FULL");
 
         SqliteMigrations.Apply(connection, metaTable,
         [

@@ -11,6 +11,34 @@ namespace Gatehouse.Storage.Sqlite;
 /// </summary>
 internal static class SqliteMigrations
 {
+    /// <summary>Opens (creating it and its directory when missing) one of the small SQLite files beside the queue
+    /// database, in WAL mode with the given <c>synchronous</c> level (FULL where each change must survive a power
+    /// loss, NORMAL where a process crash is what matters).</summary>
+    public static SqliteConnection OpenFile(string path, string synchronous)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"""
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous={synchronous};
+            PRAGMA busy_timeout=5000;
+            """;
+        cmd.ExecuteNonQuery();
+        return connection;
+    }
+
     public static void Apply(SqliteConnection connection, string metaTable, IReadOnlyList<string> steps)
     {
         using (var create = connection.CreateCommand())

@@ -45,7 +45,7 @@ public sealed partial class SqliteQueueStore
                 w.Execute(
                     "INSERT INTO messages(queue_id, message_id, body, attributes, trace, sender, sent_ms, visible_ms, group_id, dedup_id, seq) " +
                     "VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10)",
-                    queueId, m.MessageId, m.Body, AttributeCodec.Encode(m.Attributes), m.AwsTraceHeader, m.SenderId, m.SentMs, m.VisibleAtMs,
+                    queueId, m.MessageId, m.Body, MessageAttributeCodec.Encode(m.Attributes), m.AwsTraceHeader, m.SenderId, m.SentMs, m.VisibleAtMs,
                     m.MessageGroupId, m.DeduplicationId, mySeq);
                 if (m.DeduplicationId is not null)
                 {
@@ -85,7 +85,7 @@ public sealed partial class SqliteQueueStore
                 values[at] = queueId;
                 values[at + 1] = m.MessageId;
                 values[at + 2] = m.Body;
-                values[at + 3] = AttributeCodec.Encode(m.Attributes);
+                values[at + 3] = MessageAttributeCodec.Encode(m.Attributes);
                 values[at + 4] = m.AwsTraceHeader;
                 values[at + 5] = m.SenderId;
                 values[at + 6] = m.SentMs;
@@ -101,7 +101,7 @@ public sealed partial class SqliteQueueStore
         nonce,
         r.GetString(2),
         r.GetString(3),
-        AttributeCodec.Decode(r.GetBlobOrNull(4)),
+        MessageAttributeCodec.Decode(r.GetBlobOrNull(4)),
         r.GetStringOrNull(5),
         r.GetString(6),
         r.GetInt64(7),
@@ -354,36 +354,10 @@ public sealed partial class SqliteQueueStore
     /// GetQueueAttributes API reference).</summary>
     /// <remarks>Callers that ask while a count of the same queue is running, for a moment at most a second
     /// apart, share it (four clients polling one big queue cost one scan, not four).</remarks>
-    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default)
-    {
-        lock (_counting)
-        {
-            if (_counting.TryGetValue(queueId, out var running) && Math.Abs(running.NowMs - nowMs) <= 1000)
-            {
-                return running.Count;
-            }
+    public Task<QueueCounts> CountAsync(long queueId, long nowMs, long oldestAliveSentMs, CancellationToken ct = default) =>
+        _counting.GetAsync(queueId, nowMs, () => CountInSlicesAsync(queueId, nowMs));
 
-            var count = CountInSlicesAsync(queueId, nowMs);
-            if (!count.IsCompleted)
-            {
-                _counting[queueId] = (count, nowMs);
-                _ = count.ContinueWith(_ =>
-                {
-                    lock (_counting)
-                    {
-                        if (_counting.TryGetValue(queueId, out var current) && current.Count == count)
-                        {
-                            _counting.Remove(queueId);
-                        }
-                    }
-                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-
-            return count;
-        }
-    }
-
-    private readonly Dictionary<long, (Task<QueueCounts> Count, long NowMs)> _counting = [];
+    private readonly SharedCounts _counting = new();
 
     private async Task<QueueCounts> CountInSlicesAsync(long queueId, long nowMs)
     {

@@ -24,28 +24,7 @@ public sealed class SqliteDecisionStore : IDecisionStore
 
     public static SqliteDecisionStore Open(string path)
     {
-        SQLitePCL.Batteries_V2.Init();
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-        }
-
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=NORMAL;
-                PRAGMA busy_timeout=5000;
-                """;
-            cmd.ExecuteNonQuery();
-        }
+        var connection = SqliteMigrations.OpenFile(path, "NORMAL");
 
         SqliteMigrations.Apply(connection, "decision_meta",
         [

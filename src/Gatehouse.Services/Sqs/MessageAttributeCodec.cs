@@ -1,10 +1,10 @@
 using System.Text;
-using Gatehouse.Services.Sqs;
 
-namespace Gatehouse.Storage.Sqlite;
+namespace Gatehouse.Services.Sqs;
 
-/// <summary>A compact binary form of message attributes for the <c>attributes</c> column.</summary>
-internal static class AttributeCodec
+/// <summary>A compact binary form of message attributes for a store's <c>attributes</c> column. Every store writes
+/// this one form, so a message reads back identically from SQLite and PostgreSQL.</summary>
+public static class MessageAttributeCodec
 {
     public static byte[]? Encode(IReadOnlyList<KeyValuePair<string, MessageAttributeValue>> attributes)
     {
