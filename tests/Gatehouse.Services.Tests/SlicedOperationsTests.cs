@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Sqlite;
 
@@ -14,17 +13,7 @@ public sealed class SlicedOperationsTests : IAsyncLifetime
     private long _big;
     private long _other;
 
-    private static QueueRecord NewQueue(string name) => new()
-    {
-        Id = 0,
-        AccountId = "000000000000",
-        Region = "us-east-1",
-        Name = name,
-        Attributes = ImmutableSortedDictionary<string, string>.Empty,
-        Tags = ImmutableSortedDictionary<string, string>.Empty,
-        CreatedTimestamp = 1,
-        LastModifiedTimestamp = 1,
-    };
+    private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 
     private static NewMessage Message(long sentMs, long visibleMs) =>
         new(Uuids.NewV4(), "m", [], null, "AIDAEXAMPLE", sentMs, visibleMs, null, null, null, 0);

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Sqlite;
 
@@ -11,17 +10,7 @@ public sealed class SqliteStoreFileTests : IDisposable
 
     private string DbPath => Path.Combine(_dir, "gatehouse.db");
 
-    private static QueueRecord NewQueue(string name) => new()
-    {
-        Id = 0,
-        AccountId = "000000000000",
-        Region = "us-east-1",
-        Name = name,
-        Attributes = ImmutableSortedDictionary<string, string>.Empty,
-        Tags = ImmutableSortedDictionary<string, string>.Empty,
-        CreatedTimestamp = 1,
-        LastModifiedTimestamp = 1,
-    };
+    private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 
     private static NewMessage Message(string body, long now) =>
         new(Uuids.NewV4(), body, [], null, "AIDAEXAMPLE", now, now, null, null, null, 0);

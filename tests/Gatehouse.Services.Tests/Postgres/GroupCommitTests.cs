@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Postgres;
 using Gatehouse.Tests.Shared;
@@ -41,17 +40,7 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
         return store;
     }
 
-    private static QueueRecord NewQueue(string name) => new()
-    {
-        Id = 0,
-        AccountId = "000000000000",
-        Region = "us-east-1",
-        Name = name,
-        Attributes = ImmutableSortedDictionary<string, string>.Empty,
-        Tags = ImmutableSortedDictionary<string, string>.Empty,
-        CreatedTimestamp = 1,
-        LastModifiedTimestamp = 1,
-    };
+    private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 
     private static NewMessage Message(string body, string? group = null, string? dedup = null) =>
         new(Uuids.NewV4(), body, [], null, "AIDAEXAMPLE", T0, T0, group, dedup, dedup is null ? null : "", T0 + 300_000);

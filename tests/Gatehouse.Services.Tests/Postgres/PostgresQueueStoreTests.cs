@@ -42,17 +42,7 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
         return (store, database);
     }
 
-    private static QueueRecord NewQueue(string name) => new()
-    {
-        Id = 0,
-        AccountId = "000000000000",
-        Region = "us-east-1",
-        Name = name,
-        Attributes = ImmutableSortedDictionary<string, string>.Empty,
-        Tags = ImmutableSortedDictionary<string, string>.Empty,
-        CreatedTimestamp = 1,
-        LastModifiedTimestamp = 1,
-    };
+    private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 
     private static NewMessage Message(string body, string? group = null, string? dedup = null) =>
         new(Uuids.NewV4(), body, [], null, "AIDAEXAMPLE", T0, T0, group, dedup, dedup is null ? null : "", T0 + 300_000);

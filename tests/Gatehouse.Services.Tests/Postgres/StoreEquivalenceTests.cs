@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Postgres;
@@ -15,17 +14,7 @@ public sealed class StoreEquivalenceTests
 {
     private const long T0 = 1_000_000;
 
-    private static QueueRecord NewQueue(string name) => new()
-    {
-        Id = 0,
-        AccountId = "000000000000",
-        Region = "us-east-1",
-        Name = name,
-        Attributes = ImmutableSortedDictionary<string, string>.Empty,
-        Tags = ImmutableSortedDictionary<string, string>.Empty,
-        CreatedTimestamp = 1,
-        LastModifiedTimestamp = 1,
-    };
+    private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 
     [PostgresTheory]
     [InlineData(1)]
