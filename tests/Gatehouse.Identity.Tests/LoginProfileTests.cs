@@ -44,6 +44,11 @@ public sealed class LoginProfileTests(IdentityServer server) : IClassFixture<Ide
             out["weakNew"] = error(lambda: u.change_password(OldPassword="Corr3ct-Horse", NewPassword="weak"))
             u.change_password(OldPassword="Corr3ct-Horse", NewPassword="Longer-Passw0rd!")
             out["reuse"] = error(lambda: u.change_password(OldPassword="Longer-Passw0rd!", NewPassword="Corr3ct-Horse"))
+            # The setting's grant is one more allow: an explicit deny still wins.
+            iam.put_user_policy(UserName="lp-user", PolicyName="no-change", PolicyDocument=json.dumps({"Version": "2012-10-17",
+                "Statement": [{"Effect": "Deny", "Action": "iam:ChangePassword", "Resource": "*"}]}))
+            out["explicitDeny"] = error(lambda: u.change_password(OldPassword="Longer-Passw0rd!", NewPassword="Another-Passw0rd!"))
+            iam.delete_user_policy(UserName="lp-user", PolicyName="no-change")
             out["rootChange"] = error(lambda: iam.change_password(OldPassword="x", NewPassword="Longer-Passw0rd!"))
             iam.delete_account_password_policy()
             out["deletedPolicy"] = error(lambda: iam.delete_account_password_policy())
@@ -72,6 +77,8 @@ public sealed class LoginProfileTests(IdentityServer server) : IClassFixture<Ide
         Assert.False(r.GetProperty("updated").GetBoolean());
         Error(r.GetProperty("deleteUser"), "DeleteConflict", 409, "Cannot delete entity, must delete login profile first.");
         Error(r.GetProperty("noUser"), "NoSuchEntity", 404, "The user with name nobody-here cannot be found.");
+        Error(r.GetProperty("explicitDeny"), "AccessDenied", 403);
+        Assert.Contains("with an explicit deny in an identity-based policy", r.GetProperty("explicitDeny").GetProperty("Message").GetString(), StringComparison.Ordinal);
         Error(r.GetProperty("noPolicy"), "NoSuchEntity", 404, "The Password Policy with domain name 000000000000 cannot be found.");
         Assert.Equal("[12, true, false, false, 2]", r.GetProperty("policy").GetRawText());
         Error(r.GetProperty("tooShort"), "PasswordPolicyViolation", 400, "Password should have a minimum length of 12");

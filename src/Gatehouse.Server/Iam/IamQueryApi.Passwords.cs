@@ -42,9 +42,14 @@ internal sealed partial class IamQueryApi
             Name = "ChangePassword",
             IamActions = ["iam:ChangePassword"],
             Decode = r => r,
-            Authorize = (c, _) => c.Caller.Kind == Services.Identity.PrincipalKind.User && _registry.UsersMayChangePassword(c.Caller.AccountId)
-                ? []
-                : [c.Query("iam:ChangePassword", c.Caller.Arn, c.Caller.AccountId)],
+            // The setting's grant joins the caller's identity policies in the one authorizer, so an explicit deny, a
+            // permissions boundary or an SCP still applies and the decision is logged.
+            Authorize = (c, _) => [c.Query("iam:ChangePassword", c.Caller.Arn, c.Caller.AccountId) with
+            {
+                ImpliedIdentityPolicy = c.Caller.Kind == Services.Identity.PrincipalKind.User && _registry.UsersMayChangePassword(c.Caller.AccountId)
+                    ? new Services.Identity.NamedPolicy("IAM password policy: AllowUsersToChangePassword", ChangeOwnPassword(c.Caller.Arn))
+                    : null,
+            }],
             Handle = (c, request) =>
             {
                 var r = (IRequestReader)request;
@@ -100,4 +105,7 @@ internal sealed partial class IamQueryApi
         p.String("CreateDate", IamWire.Date(profile.CreateDate));
         p.Bool("PasswordResetRequired", profile.PasswordResetRequired);
     }
+
+    private static string ChangeOwnPassword(string userArn) =>
+        $$"""{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ChangePassword","Resource":"{{userArn}}"}]}""";
 }

@@ -175,7 +175,8 @@ public sealed class Authorizer(IIdentityPolicySource policies, AuthorizerOptions
         var notes = new List<string>();
         var set = new PolicySet
         {
-            IdentityPolicies = [.. gathered.IdentityPolicies.Select(p => Compile(PolicyKind.Identity, p, notes))],
+            IdentityPolicies = [.. gathered.IdentityPolicies.Concat(query.ImpliedIdentityPolicy is { } implied ? [implied] : [])
+                .Select(p => Compile(PolicyKind.Identity, p, notes))],
             PermissionsBoundary = gathered.PermissionsBoundary is { } b ? Compile(PolicyKind.PermissionsBoundary, b, notes) : null,
             SessionPolicies = [.. gathered.SessionPolicies.Select(p => Compile(PolicyKind.Session, p, notes))],
             ResourcePolicy = query.ResourcePolicy is { Length: > 0 } rp ? Compile(resourceKind, new NamedPolicy(query.ResourceArn, rp), notes) : null,

@@ -27,6 +27,9 @@ public sealed record AuthorizationDecision(Gatehouse.Policy.AuthorizationResult 
 /// <param name="ManagesResourcePolicyOnly">The request only reads or removes the resource's policy: the owning
 /// account's root user passes a deny-all queue policy for it (SQS Developer Guide: a deny-all queue policy is removed by the account's root user).</param>
 /// <param name="Context">Request-specific condition keys (<c>aws:RequestTag/x</c>, <c>aws:TagKeys</c>, …).</param>
+/// <param name="ImpliedIdentityPolicy">A grant the service makes itself, evaluated as one more identity policy of the
+/// caller (IAM's "allow users to change their own password" setting): boundaries, SCPs and explicit denies still apply,
+/// and the decision is recorded like any other.</param>
 public sealed record AuthorizationQuery(
     string Service,
     Principal Caller,
@@ -37,7 +40,8 @@ public sealed record AuthorizationQuery(
     IReadOnlyDictionary<string, IReadOnlyList<string>>? Context = null,
     IReadOnlyDictionary<string, string>? ResourceTags = null,
     RequestFacts? Request = null,
-    bool ManagesResourcePolicyOnly = false);
+    bool ManagesResourcePolicyOnly = false,
+    NamedPolicy? ImpliedIdentityPolicy = null);
 
 /// <summary>Facts about the HTTP request that global condition keys are made of.</summary>
 /// <param name="SourceIp"><c>aws:SourceIp</c>: the client address (after trusted proxies).</param>
