@@ -109,6 +109,12 @@ public sealed class ConsoleRoutingTests(ConsoleServer server)
         Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
 
+        // A console body is bounded before anything reads it (the sign-in form is anonymous).
+        using var huge = new ByteArrayContent(new byte[(4 * 1024 * 1024) + 1]);
+        huge.Headers.ContentType = new("application/x-www-form-urlencoded");
+        var tooBig = await http.PostAsync(server.Console + "SignIn", huge);
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, tooBig.StatusCode);
+
         // And the API at the root still answers as SQS does.
         using var sqs = server.RootSqs();
         Assert.NotNull((await sqs.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest())).HttpStatusCode.ToString());

@@ -16,6 +16,9 @@ internal static class ConsoleSetup
 {
     public const string Prefix = "/console";
 
+    /// <summary>Largest console request body: a form with a 1 MiB message body (SQS's largest) URL-encoded.</summary>
+    public const long MaxFormBytes = 4 * 1024 * 1024;
+
     /// <summary>Content security policy: no scripts at all, styles and forms only from the console itself.</summary>
     private const string ContentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -69,6 +72,20 @@ internal static class ConsoleSetup
         {
             console.Use(async (http, next) =>
             {
+                // The server lifts Kestrel's body limit because the API bounds its own reads; the console's forms are
+                // bounded here, before anything (sign-in included) reads them: a message of 1 MiB, base64-free, fits.
+                if (http.Request.ContentLength > MaxFormBytes)
+                {
+                    http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                    return;
+                }
+
+                // A body without a length (chunked) is cut off by Kestrel at the same size while it is read.
+                if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = MaxFormBytes;
+                }
+
                 var headers = http.Response.Headers;
                 headers.ContentSecurityPolicy = ContentSecurityPolicy;
                 headers.XFrameOptions = "DENY";
