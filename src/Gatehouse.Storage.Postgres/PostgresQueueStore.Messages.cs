@@ -151,8 +151,9 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>The statements shared by both receives: of the rows to do (<c>todo</c>: kind 0 receive, 1 expired,
     /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. The final row carries the
-    /// count moved and the next time an invisible message becomes visible (from the statement's snapshot, taken
-    /// before these changes; it is used only when nothing was received).</summary>
+    /// count moved and, when nothing was received, the next time an invisible message becomes visible (from the
+    /// statement's snapshot, taken before these changes). That look-up is skipped otherwise: it walks the index from
+    /// the present on, past the entries of messages received and deleted since the table was last vacuumed.</summary>
     private const string ReceiveTail = $"""
         expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.id = t.id AND t.kind = 1),
         moved AS (
@@ -164,7 +165,7 @@ public sealed partial class PostgresQueueStore
             FROM todo t WHERE m.id = t.id AND t.kind = 0
             RETURNING t.pos, {GotColumns})
         SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
-            (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2), g.*
+            CASE WHEN EXISTS (SELECT 1 FROM got) THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END, g.*
         FROM (SELECT 1) one LEFT JOIN got g ON true
         """;
 
@@ -226,20 +227,33 @@ public sealed partial class PostgresQueueStore
     /// expired or dead-lettered rows use this room up).</summary>
     private const int FifoScanRows = 1000;
 
-    private const int MaxFifoRounds = 10;
+    /// <summary>Rows a standard receive locks beyond the messages it asks for: room for a few expired or
+    /// dead-lettered rows at the front. Every row locked is skipped by the receives running beside it, so the room is
+    /// small; a scan that used it all up without receiving enough goes on in another round, until the receive handled
+    /// <see cref="StandardScanRows"/> more rows than it asks for, as the SQLite store's one read does.</summary>
+    private const int StandardScanRoom = 2;
+
+    /// <summary>Rows a standard receive handles at most beyond the messages it asks for, over all its rounds.</summary>
+    private const int StandardScanRows = 32;
+
+    /// <summary>Transactions one receive runs at most when its scans end on their row limit.</summary>
+    private const int MaxScanRounds = 10;
 
     public async Task<ReceiveOutcome> ReceiveAsync(ReceiveCommand command, CancellationToken ct = default)
     {
         var c = command;
-        var scan = c.IsFifo ? FifoScanRows : c.MaxMessages + 32;
         var movedTotal = 0;
+        var received = new List<StoredMessage>(c.MaxMessages);
+        var budget = c.MaxMessages + StandardScanRows;
         for (var round = 1; ; round++)
         {
-            var picked = new List<(long Pos, StoredMessage Message)>(c.MaxMessages);
+            var wanted = c.MaxMessages - received.Count;
+            var scan = c.IsFifo ? FifoScanRows : Math.Min(wanted + StandardScanRoom, budget);
+            var picked = new List<(long Pos, StoredMessage Message)>(wanted);
             int moved = 0, scanned = 0;
             string? firstGroup = null;
             long? next = null;
-            await Submit(new Operation<bool>(c.QueueId, RankReceive, c.MaxMessages, c.IsFifo ? 2 : 1, batch =>
+            await Submit(new Operation<bool>(c.QueueId, RankReceive, wanted, c.IsFifo ? 2 : 1, batch =>
             {
                 picked.Clear();
                 (moved, scanned, firstGroup, next) = (0, 0, null, null);
@@ -250,7 +264,7 @@ public sealed partial class PostgresQueueStore
 
                 batch.BatchCommands.Add(Command(c.IsFifo ? ReceiveFifoSql : ReceiveStandardSql,
                     Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
-                    Int32(c.MaxReceiveCount), Int32(c.MaxMessages), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)));
+                    Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)));
             }, async (r, set, ct) =>
             {
                 if (set != (c.IsFifo ? 1 : 0))
@@ -278,18 +292,30 @@ public sealed partial class PostgresQueueStore
                 await TryNotifyAsync(MessagesArrived, dlq);
             }
 
-            // FIFO: a scan that ended on its row limit with nothing received (all expired or dead-lettered) goes on
-            // in a new transaction, as the SQLite store reads on page after page; each round removes at least the
-            // first row it read, and the rounds are bounded (the next receive goes on from there).
-            if (c.IsFifo && picked.Count == 0 && scanned == scan && round < MaxFifoRounds)
+            if (c.IsFifo)
+            {
+                // A FIFO scan that ended on its row limit with nothing received (all expired or dead-lettered) goes
+                // on in a new transaction, as the SQLite store reads on page after page; each round removes at least
+                // the first row it read, and the rounds are bounded (the next receive goes on from there).
+                if (picked.Count == 0 && scanned == scan && round < MaxScanRounds)
+                {
+                    continue;
+                }
+
+                IReadOnlyList<StoredMessage> fifo = [.. picked.OrderBy(p => p.Message.MessageGroupId == firstGroup ? 0 : 1).ThenBy(p => p.Pos).Select(p => p.Message)];
+                return new ReceiveOutcome(fifo, fifo.Count == 0 ? next : null, movedTotal);
+            }
+
+            // A standard scan that used its room up on expired or dead-lettered rows before it had enough goes on
+            // likewise, keeping what it received.
+            received.AddRange(picked.OrderBy(p => p.Pos).Select(p => p.Message));
+            budget -= scanned;
+            if (received.Count < c.MaxMessages && scanned == scan && budget > 0 && round < MaxScanRounds)
             {
                 continue;
             }
 
-            IReadOnlyList<StoredMessage> messages = c.IsFifo
-                ? [.. picked.OrderBy(p => p.Message.MessageGroupId == firstGroup ? 0 : 1).ThenBy(p => p.Pos).Select(p => p.Message)]
-                : [.. picked.OrderBy(p => p.Pos).Select(p => p.Message)];
-            return new ReceiveOutcome(messages, messages.Count == 0 ? next : null, movedTotal);
+            return new ReceiveOutcome(received, received.Count == 0 ? next : null, movedTotal);
         }
     }
 

@@ -56,6 +56,7 @@ public sealed partial class PostgresQueueStore : IQueueStore
         await database.MigrateAsync("queues", Migrations, ct);
         var store = new PostgresQueueStore(database);
         store._noticeLoop = Task.Run(store.HandleNoticesAsync, CancellationToken.None);
+        store.StartVacuuming();
         database.Notifications.Reconnected += store.OnReconnected;
         await database.Notifications.SubscribeAsync(Channel, payload => store._notices.Writer.TryWrite(payload), ct);
         return store;
@@ -348,5 +349,6 @@ public sealed partial class PostgresQueueStore : IQueueStore
         _database.Notifications.Reconnected -= OnReconnected;
         _notices.Writer.TryComplete();
         await _noticeLoop;
+        await StopVacuumingAsync();
     }
 }

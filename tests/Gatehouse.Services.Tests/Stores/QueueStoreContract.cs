@@ -198,6 +198,25 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
         Assert.Equal(["new"], left.Messages.Select(m => m.Message.Body));
     }
 
+    [ContractFact]
+    public async Task Standard_receive_handles_up_to_32_rows_beyond_its_maximum_skipping_expired_ones()
+    {
+        var store = await OpenStoreAsync();
+        var q = await Create(store, "q");
+        await store.SendAsync(q, false, [.. Enumerable.Range(0, 40).Select(n => Message("old" + n, sentMs: 10 + n))]);
+        await store.SendAsync(q, false, [.. Enumerable.Range(0, 12).Select(n => Message("alive" + n, sentMs: 5000 + n))]);
+
+        // 42 rows: the 40 expired are deleted on the way, the last two received.
+        var first = await store.ReceiveAsync(Receive(q, 6000, max: 10, oldestAliveSentMs: 1000));
+        Assert.Equal(["alive0", "alive1"], first.Messages.Select(m => m.Body));
+        var second = await store.ReceiveAsync(Receive(q, 6000, max: 10, oldestAliveSentMs: 1000));
+        Assert.Equal([.. Enumerable.Range(2, 10).Select(n => "alive" + n)], second.Messages.Select(m => m.Body));
+
+        var left = await store.PeekAsync(q, 100);
+        Assert.Equal(12, left.Messages.Count);
+        Assert.All(left.Messages, m => Assert.StartsWith("alive", m.Message.Body, StringComparison.Ordinal));
+    }
+
     // ---- Delete and visibility ------------------------------------------------------------------------------------
 
     [ContractFact]
