@@ -32,6 +32,7 @@ public sealed partial class PostgresQueueStore
     private int _flushing;
     private long _combinedOperations;
     private long _commits;
+    private long _mergedSends;
 
     /// <summary>Flushes (connections) that may run at once; 0 turns combining off (each operation alone). One is the
     /// default: while a flush runs the next calls gather, so more share each commit — measured on a quiet machine,
@@ -47,6 +48,9 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>Operations that shared a transaction with others so far (for tests and the benchmark).</summary>
     public long CombinedOperations => Interlocked.Read(ref _combinedOperations);
+
+    /// <summary>Sends that shared another send's statement so far (for tests and the benchmark).</summary>
+    public long MergedSends => Interlocked.Read(ref _mergedSends);
 
     /// <summary>Transactions the combiner committed or tried so far (a combined batch counts once).</summary>
     public long Flushes => Interlocked.Read(ref _commits);
@@ -79,7 +83,7 @@ public sealed partial class PostgresQueueStore
         public abstract void Cancel();
     }
 
-    private sealed class Operation<T>(
+    private class Operation<T>(
         long queueId, int rank, int weight, int resultSets, Action<NpgsqlBatch> add,
         Func<NpgsqlDataReader, int, CancellationToken, Task>? read, Func<T> result, CancellationToken ct)
         : Operation(queueId, rank, weight, ct)
@@ -87,6 +91,9 @@ public sealed partial class PostgresQueueStore
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public Task<T> Task => _done.Task;
+
+        /// <summary>Hands the caller <paramref name="value"/>.</summary>
+        protected void Complete(T value) => _done.TrySetResult(value);
 
         public override int ResultSets => resultSets;
 
@@ -198,19 +205,20 @@ public sealed partial class PostgresQueueStore
         // two batches that hold one queue each and wait for the other's), and within a queue sends before
         // receives before deletes.
         var ordered = taken.OrderBy(o => o.QueueId).ThenBy(o => o.Rank).ToList();
+        var statements = Merge(ordered);
         Interlocked.Increment(ref _commits);
         try
         {
             await using (var connection = await _database.DataSource.OpenConnectionAsync())
             await using (var batch = new NpgsqlBatch(connection))
             {
-                foreach (var operation in ordered)
+                foreach (var operation in statements)
                 {
                     operation.AddCommands(batch);
                 }
 
                 await using var reader = await ReadAsync(batch, default);
-                foreach (var operation in ordered)
+                foreach (var operation in statements)
                 {
                     await ReadResultsAsync(reader, operation, default);
                 }
@@ -240,10 +248,37 @@ public sealed partial class PostgresQueueStore
         }
 
         Interlocked.Add(ref _combinedOperations, ordered.Count);
-        foreach (var operation in ordered)
+        foreach (var operation in statements)
         {
             operation.Finish();
         }
+    }
+
+    /// <summary>Sends to one queue that follow each other in the flush's order share one statement: the
+    /// statement's fixed cost (and on FIFO queues the queue row's lock) is paid once for all of them. When the batch
+    /// fails, the members run alone, each with its own statement.</summary>
+    private List<Operation> Merge(List<Operation> ordered)
+    {
+        var result = new List<Operation>(ordered.Count);
+        for (var i = 0; i < ordered.Count;)
+        {
+            if (ordered[i] is not SendOperation send)
+            {
+                result.Add(ordered[i++]);
+                continue;
+            }
+
+            var run = new List<SendOperation> { send };
+            for (i++; i < ordered.Count && ordered[i] is SendOperation next && send.CanMerge(next); i++)
+            {
+                run.Add(next);
+            }
+
+            result.Add(run.Count == 1 ? send : SendOperation.Merge(this, run));
+            Interlocked.Add(ref _mergedSends, run.Count - 1);
+        }
+
+        return result;
     }
 
     private async Task RunAloneAsync(Operation operation)

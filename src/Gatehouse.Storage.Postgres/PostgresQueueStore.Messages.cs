@@ -58,83 +58,150 @@ public sealed partial class PostgresQueueStore
         }
 
         var notice = TakeNotice(queueId);
-        var n = messages.Count;
-        var ids = new string?[n];
-        var bodies = new string?[n];
-        var attributes = new byte[]?[n];
-        var traces = new string?[n];
-        var senders = new string?[n];
-        var sentMs = new long[n];
-        var visibleMs = new long[n];
-        var general = isFifo;
-        for (var i = 0; i < n; i++)
-        {
-            var m = messages[i];
-            ids[i] = m.MessageId;
-            bodies[i] = m.Body;
-            attributes[i] = MessageAttributeCodec.Encode(m.Attributes);
-            traces[i] = m.AwsTraceHeader;
-            senders[i] = m.SenderId;
-            sentMs[i] = m.SentMs;
-            visibleMs[i] = m.VisibleAtMs;
 
-            // A standard queue's message may carry a MessageGroupId (fair queues); such a batch takes the general
-            // statement, which stores it.
-            general |= m.DeduplicationId is not null || m.MessageGroupId is not null;
-        }
-
-        NpgsqlParameter[] Common() => [Int64(queueId), TextArray(ids), TextArray(bodies), ByteaArray(attributes), TextArray(traces), TextArray(senders), Int64Array(sentMs), Int64Array(visibleMs)];
-
-        Task<IReadOnlyList<SendOutcome>> sent;
-        if (!general)
-        {
-            sent = Submit(new Operation<IReadOnlyList<SendOutcome>>(queueId, RankSend, n, notice ? 1 : 0, batch =>
-            {
-                batch.BatchCommands.Add(Command(InsertStandardSql, Common()));
-                if (notice)
-                {
-                    batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
-                }
-            }, null, () => [.. messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))], ct));
-        }
-        else
-        {
-            var groupIds = messages.Select(m => m.MessageGroupId).ToArray();
-            var dedupIds = messages.Select(m => m.DeduplicationId).ToArray();
-            var scopes = messages.Select(m => m.DeduplicationId is null ? null : m.DeduplicationScopeKey ?? "").ToArray();
-            var expires = messages.Select(m => m.DeduplicationExpiresMs).ToArray();
-            var outcomes = new List<SendOutcome>(n);
-            var exists = true;
-            sent = Submit(new Operation<IReadOnlyList<SendOutcome>>(queueId, RankSend, n, (isFifo ? 2 : 1) + (notice ? 1 : 0), batch =>
-            {
-                outcomes.Clear();
-                exists = true;
-                if (isFifo)
-                {
-                    batch.BatchCommands.Add(Command("SELECT 1 FROM sqs_queues WHERE id = $1 FOR NO KEY UPDATE", Int64(queueId)));
-                }
-
-                batch.BatchCommands.Add(Command(SendSql, [.. Common(), TextArray(groupIds), TextArray(dedupIds), TextArray(scopes), Int64Array(expires), Bool(isFifo)]));
-                if (notice)
-                {
-                    batch.BatchCommands.Add(NotifyCommand(MessagesArrived, queueId));
-                }
-            }, async (r, set, ct) =>
-            {
-                if (set != (isFifo ? 1 : 0))
-                {
-                    return;
-                }
-
-                while (await r.ReadAsync(ct))
-                {
-                    outcomes.Add(new SendOutcome(r.GetString(0), r.GetInt64(1), r.GetBoolean(2)));
-                    exists &= r.GetBoolean(3);
-                }
-            }, () => exists ? outcomes : throw new InvalidOperationException("The queue does not exist."), ct));
-        }
-
+        // A standard queue's message may carry a MessageGroupId (fair queues); such a batch takes the general
+        // statement, which stores it.
+        var general = isFifo || messages.Any(m => m.DeduplicationId is not null || m.MessageGroupId is not null);
+        var operation = new SendOperation(this, queueId, isFifo, general, messages, notice, ct);
+        var sent = Submit(operation);
         return notice ? sent : AfterCommit(sent, queueId);
+    }
+
+    /// <summary>One caller's send, or the sends of several callers to one queue that a flush merged into one
+    /// statement (<see cref="Merge"/>): their messages in arrival order, as if each caller's batch were sent right
+    /// after the one before (a FIFO deduplication id repeated by a later caller finds the earlier caller's message;
+    /// sequence numbers run on in that order).</summary>
+    private sealed class SendOperation(PostgresQueueStore store, long queueId, bool isFifo, bool general, IReadOnlyList<NewMessage> messages, bool notice, CancellationToken ct)
+        : Operation<IReadOnlyList<SendOutcome>>(queueId, RankSend, messages.Count, 0, _ => { }, null, () => [], ct)
+    {
+        private readonly List<SendOutcome> _outcomes = new(messages.Count);
+        private bool _exists = true;
+        private List<SendOperation>? _members;
+
+        public bool IsFifo { get; } = isFifo;
+
+        public bool General { get; } = general;
+
+        public IReadOnlyList<NewMessage> Messages { get; } = messages;
+
+        public bool Notice { get; } = notice;
+
+        public override int ResultSets => (General ? (IsFifo ? 2 : 1) : 0) + (Notice ? 1 : 0);
+
+        /// <summary>Whether <paramref name="other"/> (later in the flush) can share this one's statement.</summary>
+        public bool CanMerge(SendOperation other) => other.QueueId == QueueId && other.IsFifo == IsFifo && other.General == General;
+
+        public static SendOperation Merge(PostgresQueueStore store, List<SendOperation> members)
+        {
+            var first = members[0];
+            var merged = new SendOperation(store, first.QueueId, first.IsFifo, first.General, [.. members.SelectMany(m => m.Messages)],
+                members.Any(m => m.Notice), CancellationToken.None)
+            {
+                _members = members,
+            };
+            return merged;
+        }
+
+        public override void AddCommands(NpgsqlBatch batch)
+        {
+            _outcomes.Clear();
+            _exists = true;
+            var n = Messages.Count;
+            var ids = new string?[n];
+            var bodies = new string?[n];
+            var attributes = new byte[]?[n];
+            var traces = new string?[n];
+            var senders = new string?[n];
+            var sentMs = new long[n];
+            var visibleMs = new long[n];
+            for (var i = 0; i < n; i++)
+            {
+                var m = Messages[i];
+                ids[i] = m.MessageId;
+                bodies[i] = m.Body;
+                attributes[i] = MessageAttributeCodec.Encode(m.Attributes);
+                traces[i] = m.AwsTraceHeader;
+                senders[i] = m.SenderId;
+                sentMs[i] = m.SentMs;
+                visibleMs[i] = m.VisibleAtMs;
+            }
+
+            NpgsqlParameter[] common = [Int64(QueueId), TextArray(ids), TextArray(bodies), ByteaArray(attributes), TextArray(traces), TextArray(senders), Int64Array(sentMs), Int64Array(visibleMs)];
+            if (!General)
+            {
+                batch.BatchCommands.Add(Command(InsertStandardSql, common));
+            }
+            else
+            {
+                if (IsFifo)
+                {
+                    batch.BatchCommands.Add(Command("SELECT 1 FROM sqs_queues WHERE id = $1 FOR NO KEY UPDATE", Int64(QueueId)));
+                }
+
+                var groupIds = new string?[n];
+                var dedupIds = new string?[n];
+                var scopes = new string?[n];
+                var expires = new long[n];
+                for (var i = 0; i < n; i++)
+                {
+                    var m = Messages[i];
+                    groupIds[i] = m.MessageGroupId;
+                    dedupIds[i] = m.DeduplicationId;
+                    scopes[i] = m.DeduplicationId is null ? null : m.DeduplicationScopeKey ?? "";
+                    expires[i] = m.DeduplicationExpiresMs;
+                }
+
+                batch.BatchCommands.Add(Command(SendSql, [.. common, TextArray(groupIds), TextArray(dedupIds), TextArray(scopes), Int64Array(expires), Bool(IsFifo)]));
+            }
+
+            if (Notice)
+            {
+                batch.BatchCommands.Add(store.NotifyCommand(MessagesArrived, QueueId));
+            }
+        }
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, int set, CancellationToken ct)
+        {
+            if (!General || set != (IsFifo ? 1 : 0))
+            {
+                return;
+            }
+
+            while (await reader.ReadAsync(ct))
+            {
+                _outcomes.Add(new SendOutcome(reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2)));
+                _exists &= reader.GetBoolean(3);
+            }
+        }
+
+        public override void Finish()
+        {
+            if (!_exists)
+            {
+                Fail(new InvalidOperationException("The queue does not exist."));
+                return;
+            }
+
+            IReadOnlyList<SendOutcome> outcomes = General ? _outcomes : [.. Messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];
+            if (_members is null)
+            {
+                Complete(outcomes);
+                return;
+            }
+
+            var at = 0;
+            foreach (var member in _members)
+            {
+                member.Complete([.. outcomes.Skip(at).Take(member.Messages.Count)]);
+                at += member.Messages.Count;
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            base.Fail(e);
+            _members?.ForEach(m => m.Fail(e));
+        }
     }
 
     private async Task<T> AfterCommit<T>(Task<T> sent, long queueId)

@@ -216,6 +216,48 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Fifo_sends_of_several_callers_share_one_statement_and_deduplicate_across_callers()
+    {
+        var store = await OpenNodeAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+        var outcomes = new List<(string Dedup, SendOutcome Outcome)>();
+        for (var wave = 0; wave < 5; wave++)
+        {
+            // 40 callers at once, two of each deduplication id: whichever comes second is the duplicate.
+            var calls = Enumerable.Range(0, 40).Select(i =>
+            {
+                var dedup = $"w{wave}-d{i % 20}";
+                return (dedup, store.SendAsync(queue, true, [Message($"w{wave}-{i}", "g" + (i % 3), dedup)]));
+            }).ToList();
+            foreach (var (dedup, call) in calls)
+            {
+                outcomes.Add((dedup, Assert.Single(await call)));
+            }
+        }
+
+        Assert.True(store.MergedSends > 0, "concurrent sends to one queue shared statements");
+        foreach (var same in outcomes.GroupBy(o => o.Dedup))
+        {
+            Assert.Equal(2, same.Count());
+            Assert.Single(same, o => !o.Outcome.Duplicate);
+            Assert.Single(same.Select(o => (o.Outcome.MessageId, o.Outcome.SequenceNumber)).Distinct());
+        }
+
+        var originals = outcomes.Where(o => !o.Outcome.Duplicate).Select(o => o.Outcome.SequenceNumber).ToList();
+        Assert.Equal(100, originals.Distinct().Count());
+
+        // Exactly the originals are stored.
+        var stored = 0;
+        while ((await store.ReceiveAsync(Receive(queue, true))).Messages is { Count: > 0 } got)
+        {
+            stored += got.Count;
+            await store.DeleteAsync(queue, [.. got.Select(m => new ReceiptHandle(queue, m.RowId, m.Nonce))], T0, true);
+        }
+
+        Assert.Equal(100, stored);
+    }
+
+    [PostgresFact]
     public async Task Concurrent_calls_need_fewer_round_trips_than_calls()
     {
         var store = await OpenNodeAsync();
