@@ -32,7 +32,7 @@ public sealed partial class PostgresQueueStore
     private int _flushing;
     private long _combinedOperations;
     private long _commits;
-    private long _mergedSends;
+    private long _merged;
 
     /// <summary>Flushes (connections) that may run at once; 0 turns combining off (each operation alone). One is the
     /// default: while a flush runs the next calls gather, so more share each commit — measured on a quiet machine,
@@ -49,8 +49,8 @@ public sealed partial class PostgresQueueStore
     /// <summary>Operations that shared a transaction with others so far (for tests and the benchmark).</summary>
     public long CombinedOperations => Interlocked.Read(ref _combinedOperations);
 
-    /// <summary>Sends that shared another send's statement so far (for tests and the benchmark).</summary>
-    public long MergedSends => Interlocked.Read(ref _mergedSends);
+    /// <summary>Sends and deletes that shared another one's statements so far (for tests and the benchmark).</summary>
+    public long MergedOperations => Interlocked.Read(ref _merged);
 
     /// <summary>Transactions the combiner committed or tried so far (a combined batch counts once).</summary>
     public long Flushes => Interlocked.Read(ref _commits);
@@ -254,28 +254,47 @@ public sealed partial class PostgresQueueStore
         }
     }
 
-    /// <summary>Sends to one queue that follow each other in the flush's order share one statement: the
-    /// statement's fixed cost (and on FIFO queues the queue row's lock) is paid once for all of them. When the batch
-    /// fails, the members run alone, each with its own statement.</summary>
+    /// <summary>Sends to one queue that follow each other in the flush's order share one statement, and so do
+    /// deletes: the statement's fixed cost (and on FIFO queues the queue row's lock) is paid once for all of them.
+    /// When the batch fails, the members run alone, each with its own statements.</summary>
     private List<Operation> Merge(List<Operation> ordered)
     {
         var result = new List<Operation>(ordered.Count);
         for (var i = 0; i < ordered.Count;)
         {
-            if (ordered[i] is not SendOperation send)
+            var start = i;
+            switch (ordered[i])
             {
-                result.Add(ordered[i++]);
-                continue;
+                case SendOperation send:
+                    {
+                        var run = new List<SendOperation> { send };
+                        for (i++; i < ordered.Count && ordered[i] is SendOperation next && send.CanMerge(next); i++)
+                        {
+                            run.Add(next);
+                        }
+
+                        result.Add(run.Count == 1 ? send : SendOperation.Merge(this, run));
+                        break;
+                    }
+
+                case DeleteOperation delete:
+                    {
+                        var run = new List<DeleteOperation> { delete };
+                        for (i++; i < ordered.Count && ordered[i] is DeleteOperation next && delete.CanMerge(next); i++)
+                        {
+                            run.Add(next);
+                        }
+
+                        result.Add(run.Count == 1 ? delete : DeleteOperation.Merge(run));
+                        break;
+                    }
+
+                default:
+                    result.Add(ordered[i++]);
+                    break;
             }
 
-            var run = new List<SendOperation> { send };
-            for (i++; i < ordered.Count && ordered[i] is SendOperation next && send.CanMerge(next); i++)
-            {
-                run.Add(next);
-            }
-
-            result.Add(run.Count == 1 ? send : SendOperation.Merge(this, run));
-            Interlocked.Add(ref _mergedSends, run.Count - 1);
+            Interlocked.Add(ref _merged, i - start - 1);
         }
 
         return result;

@@ -428,46 +428,91 @@ public sealed partial class PostgresQueueStore
         return rounds;
     }
 
-    /// <summary>Deletes with the handles that may delete (FIFO: the latest, while in flight; standard: any the
-    /// message was received with) and reports, from the statement's snapshot, why the others did not.</summary>
+    /// <summary>Deletes with the handles that may delete (FIFO: the latest, while in flight at the caller's time;
+    /// standard: any the message was received with) and reports, from the statement's snapshot, why the others did
+    /// not.</summary>
     private const string DeleteSql = """
-        WITH h AS (SELECT * FROM unnest($2::bigint[], $3::int[]) WITH ORDINALITY AS h(row_id, nonce, idx)),
+        WITH h AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS h(row_id, nonce, now_ms, idx)),
         del AS (
             DELETE FROM sqs_messages m USING h
             WHERE m.id = h.row_id AND m.queue_id = $1
-                AND CASE WHEN $5 THEN m.nonce = h.nonce AND m.visible_ms > $4 ELSE m.nonce >= h.nonce END
+                AND CASE WHEN $5 THEN m.nonce = h.nonce AND m.visible_ms > h.now_ms ELSE m.nonce >= h.nonce END
             RETURNING h.idx)
         SELECT d.idx IS NOT NULL, m.nonce, m.visible_ms
         FROM h LEFT JOIN del d ON d.idx = h.idx LEFT JOIN sqs_messages m ON m.id = h.row_id AND m.queue_id = $1
         ORDER BY h.idx
         """;
 
-    public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default)
+    public Task<IReadOnlyList<HandleOutcome>> DeleteAsync(long queueId, IReadOnlyList<ReceiptHandle> handles, long nowMs, bool isFifo, CancellationToken ct = default) =>
+        Submit(new DeleteOperation(queueId, isFifo, [.. handles.Select(h => (h, nowMs))], ct));
+
+    /// <summary>One caller's delete, or the deletes of several callers on one queue that a flush merged into one
+    /// statement per round (<see cref="Merge"/>): a message named more than once, by one caller or by several, is
+    /// deleted by the first and found gone by the others, as if the calls ran one after the other.</summary>
+    private sealed class DeleteOperation(long queueId, bool isFifo, (ReceiptHandle Handle, long NowMs)[] handles, CancellationToken ct)
+        : Operation<IReadOnlyList<HandleOutcome>>(queueId, RankDelete, handles.Length, 0, _ => { }, null, () => [], ct)
     {
-        var outcomes = new HandleOutcome[handles.Count];
-        var rounds = Rounds([.. handles.Select(h => h.RowId)]);
-        var roundRows = rounds.Select(round => round.Select(i => handles[i].RowId).ToArray()).ToArray();
-        var roundNonces = rounds.Select(round => round.Select(i => handles[i].Nonce).ToArray()).ToArray();
-        return Submit(new Operation<IReadOnlyList<HandleOutcome>>(queueId, RankDelete, handles.Count, rounds.Count, batch =>
+        private readonly HandleOutcome[] _outcomes = new HandleOutcome[handles.Length];
+        private readonly List<List<int>> _rounds = Rounds([.. handles.Select(h => h.Handle.RowId)]);
+        private List<DeleteOperation>? _members;
+
+        public bool IsFifo { get; } = isFifo;
+
+        public (ReceiptHandle Handle, long NowMs)[] Handles { get; } = handles;
+
+        public override int ResultSets => _rounds.Count;
+
+        public bool CanMerge(DeleteOperation other) => other.QueueId == QueueId && other.IsFifo == IsFifo;
+
+        public static DeleteOperation Merge(List<DeleteOperation> members) =>
+            new(members[0].QueueId, members[0].IsFifo, [.. members.SelectMany(m => m.Handles)], CancellationToken.None) { _members = members };
+
+        public override void AddCommands(NpgsqlBatch batch)
         {
-            for (var k = 0; k < rounds.Count; k++)
+            foreach (var round in _rounds)
             {
-                batch.BatchCommands.Add(Command(DeleteSql, Int64(queueId), Int64Array(roundRows[k]), Int32Array(roundNonces[k]), Int64(nowMs), Bool(isFifo)));
+                batch.BatchCommands.Add(Command(DeleteSql, Int64(QueueId), Int64Array([.. round.Select(i => Handles[i].Handle.RowId)]),
+                    Int32Array([.. round.Select(i => Handles[i].Handle.Nonce)]), Int64Array([.. round.Select(i => Handles[i].NowMs)]), Bool(IsFifo)));
             }
-        }, async (r, set, ct) =>
+        }
+
+        public override async Task ReadAsync(NpgsqlDataReader r, int set, CancellationToken ct)
         {
-            foreach (var i in rounds[set])
+            foreach (var i in _rounds[set])
             {
                 await r.ReadAsync(ct);
-                outcomes[i] = r.GetBoolean(0) ? HandleOutcome.Ok
+                var (handle, nowMs) = Handles[i];
+                _outcomes[i] = r.GetBoolean(0) ? HandleOutcome.Ok
                     : r.IsDBNull(1) ? HandleOutcome.MessageGone
-                    : r.GetInt32(1) != handles[i].Nonce ? HandleOutcome.Stale
-                    : isFifo && r.GetInt64(2) <= nowMs ? HandleOutcome.NotInFlight
+                    : r.GetInt32(1) != handle.Nonce ? HandleOutcome.Stale
+                    : IsFifo && r.GetInt64(2) <= nowMs ? HandleOutcome.NotInFlight
 
                     // It matched in the snapshot but another transaction deleted or moved it meanwhile.
                     : HandleOutcome.MessageGone;
             }
-        }, () => outcomes, ct));
+        }
+
+        public override void Finish()
+        {
+            if (_members is null)
+            {
+                Complete(_outcomes);
+                return;
+            }
+
+            var at = 0;
+            foreach (var member in _members)
+            {
+                member.Complete(_outcomes[at..(at + member.Handles.Length)]);
+                at += member.Handles.Length;
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            base.Fail(e);
+            _members?.ForEach(m => m.Fail(e));
+        }
     }
 
     /// <summary>Locks the messages named, changes the visibility of those the rules allow (the same rules as

@@ -235,7 +235,7 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
             }
         }
 
-        Assert.True(store.MergedSends > 0, "concurrent sends to one queue shared statements");
+        Assert.True(store.MergedOperations > 0, "concurrent sends to one queue shared statements");
         foreach (var same in outcomes.GroupBy(o => o.Dedup))
         {
             Assert.Equal(2, same.Count());
@@ -255,6 +255,37 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(100, stored);
+    }
+
+    [PostgresFact]
+    public async Task Deletes_of_several_callers_share_statements_and_a_message_deleted_twice_is_deleted_once()
+    {
+        var store = await OpenNodeAsync();
+        foreach (var (name, fifo) in new[] { ("q", false), ("q.fifo", true) })
+        {
+            var queue = (await store.CreateQueueAsync(NewQueue(name))).Id;
+            await store.SendAsync(queue, fifo, [.. Enumerable.Range(0, 60).Select(i => Message($"m{i}", fifo ? "g" + i : null, fifo ? "d" + i : null))]);
+            var received = new List<StoredMessage>();
+            while (received.Count < 60)
+            {
+                received.AddRange((await store.ReceiveAsync(Receive(queue, fifo))).Messages);
+            }
+
+            var mergedBefore = store.MergedOperations;
+
+            // Every message deleted by two callers at once, each caller with one handle.
+            var calls = received.SelectMany(m => new[] { m, m })
+                .Select(m => (m.RowId, Task: store.DeleteAsync(queue, [new ReceiptHandle(queue, m.RowId, m.Nonce)], T0, fifo))).ToList();
+            await Task.WhenAll(calls.Select(c => c.Task));
+            foreach (var pair in calls.GroupBy(c => c.RowId))
+            {
+                var outcomes = pair.Select(c => Assert.Single(c.Task.Result)).Order().ToList();
+                Assert.Equal([HandleOutcome.Ok, HandleOutcome.MessageGone], outcomes);
+            }
+
+            Assert.True(store.MergedOperations > mergedBefore, "concurrent deletes of one queue shared statements");
+            Assert.Empty((await store.PeekAsync(queue, 100)).Messages);
+        }
     }
 
     [PostgresFact]
