@@ -7,7 +7,11 @@ namespace Gatehouse.Storage.Postgres;
 
 public sealed partial class PostgresQueueStore
 {
-    private const string QueueColumns = "id, account, region, name, attributes, tags, created, modified";
+    /// <summary>The columns <see cref="ReadQueue"/> reads, then the row's version (bumped by a trigger whenever the
+    /// attributes, tags or name change: <see cref="Migrations"/>, step 2).</summary>
+    private const string QueueColumns = "id, account, region, name, attributes, tags, created, modified, version";
+
+    private const int VersionColumn = 8;
 
     private static string Json(ImmutableSortedDictionary<string, string> map) => JsonSerializer.Serialize(map);
 
@@ -34,44 +38,99 @@ public sealed partial class PostgresQueueStore
         while (await r.ReadAsync(ct))
         {
             var q = ReadQueue(r);
-            _knownQueues[q.Id] = 0;
+            _knownQueues[q.Id] = r.GetInt64(VersionColumn);
             list.Add(q);
         }
 
         return list;
     }, ct);
 
-    private Task<QueueRecord?> LoadQueueAsync(long queueId) => RunAsync(async c =>
+    /// <summary>The queue's current row and version; null when it no longer exists (ids are never reused).</summary>
+    private Task<(QueueRecord Queue, long Version)?> LoadQueueAsync(long queueId) => RunAsync<(QueueRecord, long)?>(async c =>
     {
         await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE id = $1", Int64(queueId)));
         await using var r = await ReadAsync(batch, default);
-        return await r.ReadAsync() ? ReadQueue(r) : null;
+        return await r.ReadAsync() ? (ReadQueue(r), r.GetInt64(VersionColumn)) : null;
+    }, default);
+
+    /// <summary>Every queue's id and version: what the periodic catalogue check compares with what this node holds.</summary>
+    private Task<Dictionary<long, long>> LoadQueueVersionsAsync() => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command("SELECT id, version FROM sqs_queues"));
+        await using var r = await ReadAsync(batch, default);
+        var versions = new Dictionary<long, long>();
+        while (await r.ReadAsync())
+        {
+            versions[r.GetInt64(0)] = r.GetInt64(1);
+        }
+
+        return versions;
     }, default);
 
     /// <summary>Inserts the queue and announces it in the same statement. A name already taken (by a node whose
-    /// notice has not arrived yet) fails with the unique key's error, as the SQLite store's does.</summary>
-    public Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default) => RunAsync(async c =>
+    /// notice has not arrived yet) inserts nothing and throws <see cref="QueueNameTakenException"/> with the queue
+    /// stored under it, which the service answers as CreateQueue of an existing name (docs/postgres.md, "Creating one
+    /// queue on two nodes at once").</summary>
+    public async Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default)
     {
-        await using var batch = Batch(c, Command(
-            "WITH ins AS (INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) " +
-            "SELECT id, pg_notify($8, $9 || id) IS NULL FROM ins",
-            Text(queue.AccountId), Text(queue.Region), Text(queue.Name), Text(Json(queue.Attributes)), Text(Json(queue.Tags)),
-            Int64(queue.CreatedTimestamp), Int64(queue.LastModifiedTimestamp), Text(Channel), Text(Prefix(QueueChanged))));
-        await using var r = await ReadAsync(batch, ct);
-        await r.ReadAsync(ct);
-        var id = r.GetInt64(0);
-        _knownQueues[id] = 0;
-        return queue with { Id = id };
-    }, ct);
+        while (true)
+        {
+            var (created, existing) = await RunAsync<(QueueRecord?, QueueRecord?)>(async c =>
+            {
+                // ON CONFLICT DO NOTHING waits for an uncommitted insert of the same name and then does nothing
+                // (it committed) or inserts (it rolled back): the unique key is never reported as an error.
+                await using (var batch = Batch(c, Command(
+                    "WITH ins AS (INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, region, name) DO NOTHING RETURNING id, version) " +
+                    "SELECT id, version, pg_notify($8, $9 || id) IS NULL FROM ins",
+                    Text(queue.AccountId), Text(queue.Region), Text(queue.Name), Text(Json(queue.Attributes)), Text(Json(queue.Tags)),
+                    Int64(queue.CreatedTimestamp), Int64(queue.LastModifiedTimestamp), Text(Channel), Text(Prefix(QueueChanged)))))
+                {
+                    await using var r = await ReadAsync(batch, ct);
+                    if (await r.ReadAsync(ct))
+                    {
+                        var id = r.GetInt64(0);
+                        _knownQueues[id] = r.GetInt64(1);
+                        return (queue with { Id = id }, null);
+                    }
+                }
 
+                // The name is taken: a new statement (a new snapshot) sees the row that won.
+                await using var read = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE account = $1 AND region = $2 AND name = $3",
+                    Text(queue.AccountId), Text(queue.Region), Text(queue.Name)));
+                await using var row = await ReadAsync(read, ct);
+                return await row.ReadAsync(ct) ? (null, ReadQueue(row)) : (null, null);
+            }, ct);
+
+            if (created is not null)
+            {
+                return created;
+            }
+
+            if (existing is not null)
+            {
+                throw new QueueNameTakenException(existing);
+            }
+
+            // The queue that took the name was deleted in between: try the insert again.
+        }
+    }
+
+    /// <summary>Updates the queue's row and announces it; the version the trigger gave the row is what this node now
+    /// holds, so the periodic catalogue check does not take this node's own change for another's.</summary>
     public Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default) => RunAsync(async c =>
     {
         await using var batch = Batch(c,
-            Command("UPDATE sqs_queues SET attributes = $1, tags = $2, modified = $3 WHERE id = $4",
+            Command("UPDATE sqs_queues SET attributes = $1, tags = $2, modified = $3 WHERE id = $4 RETURNING version",
                 Text(Json(queue.Attributes)), Text(Json(queue.Tags)), Int64(queue.LastModifiedTimestamp), Int64(queue.Id)),
             NotifyCommand(QueueChanged, queue.Id));
-        return await ExecuteAsync(batch, ct);
+        await using var r = await ReadAsync(batch, ct);
+        if (await r.ReadAsync(ct))
+        {
+            _knownQueues[queue.Id] = r.GetInt64(0);
+        }
+
+        return 0;
     }, ct);
 
     /// <summary>Rows deleted per statement by the long deletions (purge, queue deletion, retention), so none of

@@ -13,7 +13,9 @@ public interface IQueueStore : IAsyncDisposable
 
     Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default);
 
-    /// <summary>Stores a new queue and returns it with its assigned <see cref="QueueRecord.Id"/>.</summary>
+    /// <summary>Stores a new queue and returns it with its assigned <see cref="QueueRecord.Id"/>. A store that several
+    /// nodes share throws <see cref="QueueNameTakenException"/> (with the stored queue) when another node stored a
+    /// queue of that name first, so that the service answers as for any CreateQueue of an existing name.</summary>
     Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default);
 
     Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default);
@@ -63,6 +65,14 @@ public interface IQueueStore : IAsyncDisposable
     /// (<c>gatehouse peek</c>, docs/operations.md), and the send time of the oldest message (null when empty).</summary>
     Task<(IReadOnlyList<PeekedMessage> Messages, long? OldestSentMs)> PeekAsync(long queueId, int max, CancellationToken ct = default) =>
         throw new NotSupportedException("This store cannot show messages without receiving them.");
+}
+
+/// <summary>CreateQueue lost a race for the name: another node stored <see cref="Existing"/> under it first (its
+/// change notice had not arrived yet).</summary>
+public sealed class QueueNameTakenException(QueueRecord existing)
+    : Exception($"A queue named {existing.Name} exists already (id {existing.Id}).")
+{
+    public QueueRecord Existing { get; } = existing;
 }
 
 /// <summary>What another node changed: a queue's new definition (<see cref="Queue"/>), its deletion, or messages that
