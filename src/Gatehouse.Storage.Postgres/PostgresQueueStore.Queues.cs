@@ -173,7 +173,7 @@ public sealed partial class PostgresQueueStore
                 "INSERT INTO sqs_move_tasks(id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason) " +
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET source_arn = EXCLUDED.source_arn, " +
                 "destination_arn = EXCLUDED.destination_arn, rate = EXCLUDED.rate, to_move = EXCLUDED.to_move, started_ms = EXCLUDED.started_ms, " +
-                "moved = EXCLUDED.moved, status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason",
+                "moved = EXCLUDED.moved, status = " + KeepCancellation + ", failure_reason = EXCLUDED.failure_reason",
                 Text(task.Id), Text(task.SourceArn), Text(task.DestinationArn), NullableInt32(task.Rate), Int64(task.ToMove), Int64(task.StartedMs),
                 Int64(task.Moved), Text(task.Status), Text(task.FailureReason)),
             Command(
@@ -183,19 +183,57 @@ public sealed partial class PostgresQueueStore
         return await ExecuteAsync(batch, ct);
     }, ct);
 
+    /// <summary>A progress save never undoes a cancellation that another node recorded meanwhile (<see cref="CancelMoveTaskAsync"/>):
+    /// RUNNING stays CANCELLING, COMPLETED becomes CANCELLED, and a CANCELLED task stays so.</summary>
+    private const string KeepCancellation =
+        "CASE WHEN sqs_move_tasks.status = 'CANCELLING' AND EXCLUDED.status = 'RUNNING' THEN 'CANCELLING' " +
+        "WHEN sqs_move_tasks.status = 'CANCELLING' AND EXCLUDED.status = 'COMPLETED' THEN 'CANCELLED' " +
+        "WHEN sqs_move_tasks.status = 'CANCELLED' AND EXCLUDED.status IN ('RUNNING', 'CANCELLING', 'COMPLETED') THEN 'CANCELLED' " +
+        "ELSE EXCLUDED.status END";
+
+    private const string MoveTaskColumns = "id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason";
+
+    private static MoveTaskRecord ReadMoveTask(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), StringOrNull(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4), r.GetInt64(5),
+        r.GetInt64(6), r.GetString(7), StringOrNull(r, 8));
+
+    /// <summary>Every node of the database sees (and can cancel) every node's move tasks (docs/postgres.md, "Move tasks
+    /// on any node").</summary>
+    public bool SharesMoveTasks => true;
+
     public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
     {
-        await using var batch = Batch(c, Command(
-            "SELECT id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason FROM sqs_move_tasks ORDER BY started_ms DESC, id"));
+        await using var batch = Batch(c, Command($"SELECT {MoveTaskColumns} FROM sqs_move_tasks ORDER BY started_ms DESC, id"));
         await using var r = await ReadAsync(batch, ct);
         var list = new List<MoveTaskRecord>();
         while (await r.ReadAsync(ct))
         {
-            list.Add(new MoveTaskRecord(
-                r.GetString(0), r.GetString(1), StringOrNull(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4), r.GetInt64(5),
-                r.GetInt64(6), r.GetString(7), StringOrNull(r, 8)));
+            list.Add(ReadMoveTask(r));
         }
 
         return list;
+    }, ct);
+
+    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(string sourceArn, CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            $"SELECT {MoveTaskColumns} FROM sqs_move_tasks WHERE source_arn = $1 ORDER BY started_ms DESC, id", Text(sourceArn)));
+        await using var r = await ReadAsync(batch, ct);
+        var list = new List<MoveTaskRecord>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(ReadMoveTask(r));
+        }
+
+        return list;
+    }, ct);
+
+    public Task<MoveTaskRecord?> CancelMoveTaskAsync(string sourceArn, string taskId, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            $"UPDATE sqs_move_tasks SET status = 'CANCELLING' WHERE id = $1 AND source_arn = $2 AND status = 'RUNNING' RETURNING {MoveTaskColumns}",
+            Text(taskId), Text(sourceArn)));
+        await using var r = await ReadAsync(batch, ct);
+        return await r.ReadAsync(ct) ? ReadMoveTask(r) : null;
     }, ct);
 }

@@ -72,7 +72,7 @@ public class SqsServiceTests : IAsyncLifetime
             await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
-                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                var listed = Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results);
                 Assert.Equal(handle, listed.TaskHandle);
                 Assert.Equal(5, listed.ApproximateNumberOfMessagesToMove);
 
@@ -87,7 +87,7 @@ public class SqsServiceTests : IAsyncLifetime
             await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
-                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                var listed = Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results);
                 Assert.Equal("COMPLETED", listed.Status);
                 Assert.Null(listed.TaskHandle);
             }
@@ -121,12 +121,12 @@ public class SqsServiceTests : IAsyncLifetime
             await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
-                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                var listed = Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results);
                 Assert.Equal("CANCELLED", listed.Status);
                 Assert.Null(listed.TaskHandle);
                 _time.Advance(TimeSpan.FromSeconds(10));
                 await Task.Delay(50);
-                Assert.Equal(1, Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results).ApproximateNumberOfMessagesMoved);
+                Assert.Equal(1, Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results).ApproximateNumberOfMessagesMoved);
             }
         }
         finally
@@ -195,7 +195,7 @@ public class SqsServiceTests : IAsyncLifetime
     {
         for (var i = 0; i < 400; i++)
         {
-            var entry = sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0];
+            var entry = (await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(sourceArn, 1))).Results[0];
             if (until(entry))
             {
                 return entry;
@@ -209,7 +209,7 @@ public class SqsServiceTests : IAsyncLifetime
             await Task.Delay(10);
         }
 
-        throw new TimeoutException("The move task did not get there: " + sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0]);
+        throw new TimeoutException("The move task did not get there: " + (await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(sourceArn, 1))).Results[0]);
     }
 
     [ContractFact]

@@ -54,6 +54,22 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>Every recorded move task, newest first.</summary>
     Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default);
 
+    /// <summary>Whether the move tasks recorded here are shared with other nodes (a database several nodes use): then
+    /// ListMessageMoveTasks reads them from the store, and CancelMessageMoveTask cancels through it, whichever node
+    /// started or runs the task. Saving a task's progress must then never undo a cancellation recorded meanwhile: a
+    /// RUNNING save leaves a CANCELLING task CANCELLING, and a COMPLETED save makes it CANCELLED.</summary>
+    bool SharesMoveTasks => false;
+
+    /// <summary>The recorded move tasks of one source queue, newest first.</summary>
+    async Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(string sourceArn, CancellationToken ct = default) =>
+        [.. (await LoadMoveTasksAsync(ct)).Where(t => t.SourceArn == sourceArn)];
+
+    /// <summary>Marks the task of that source queue CANCELLING if it is RUNNING, and returns its record as it then stands; null when no
+    /// running task has that id (unknown, or no longer running). Its runner, on whichever node, sees the status
+    /// between two steps and stops. Only stores that <see cref="SharesMoveTasks"/> implement it.</summary>
+    Task<MoveTaskRecord?> CancelMoveTaskAsync(string sourceArn, string taskId, CancellationToken ct = default) =>
+        throw new NotSupportedException("This store's move tasks are the one node's own.");
+
     /// <summary>
     /// Raised when another process changed a store that several Gatehouse nodes share: a queue created, changed
     /// (attributes, the queue policy that authorization reads, tags) or deleted, or messages that became receivable,
