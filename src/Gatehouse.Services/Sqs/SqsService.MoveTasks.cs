@@ -193,12 +193,22 @@ public sealed partial class SqsService
         var tasks = _moveTasks.GetOrAdd(source.Arn, _ => []);
         var now = NowMs;
         var counts = await _store.CountAsync(source.Id, now, now - (source.MessageRetentionPeriod * 1000L), ct);
-        // With shared move tasks, a task another node started counts too.
-        var activeElsewhere = _store.SharesMoveTasks && (await _store.LoadMoveTasksAsync(source.Arn, ct)).Any(t => t.Status is "RUNNING" or "CANCELLING");
+        // With shared move tasks, a task another node started counts too, and what the table says of a task this node
+        // knows but does not run (another node took it over, completed or cancelled it) replaces what this node saw.
+        IReadOnlyList<MoveTaskRecord> recorded = _store.SharesMoveTasks ? await _store.LoadMoveTasksAsync(source.Arn, ct) : [];
         MoveTask task;
         lock (tasks)
         {
-            if (activeElsewhere || tasks.Any(t => t.Status is "RUNNING" or "CANCELLING"))
+            foreach (var known in tasks.Where(t => !_runningHere.ContainsKey(t.Id)))
+            {
+                if (recorded.FirstOrDefault(t => t.Id == known.Id) is { } record)
+                {
+                    known.Status = record.Status;
+                    Interlocked.Exchange(ref known.Moved, record.Moved);
+                }
+            }
+
+            if (recorded.Any(t => t.Status is "RUNNING" or "CANCELLING") || tasks.Any(t => t.Status is "RUNNING" or "CANCELLING"))
             {
                 throw new AwsErrorException(SqsErrors.InvalidParameterValue(
                     "There is already a task running. Only one active task is allowed for a source queue arn at a given time."));

@@ -92,7 +92,21 @@ public sealed class ClusterMoveTaskTests
         Assert.Equal(next, both[0].TaskHandle);
         Assert.Equal("CANCELLED", both[1].Status);
         Assert.Single((await nodeA.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlq.Arn, null))).Results);
+
+        // Node A's takeover round (every 5 s) finds node B's task running, holds a copy, and leaves it to B (which holds
+        // its lease). Cancelled through node A and stopped by node B, it does not keep node A from starting the next.
+        await Task.Delay(SqsService.MoveTaskTakeoverInterval + TimeSpan.FromSeconds(1));
         await nodeA.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(next));
+        clock.Restart();
+        while ((await nodeA.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlq.Arn, 1))).Results[0].Status != "CANCELLED")
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "node B's task was not cancelled");
+            await Task.Delay(50);
+        }
+
+        var third = (await nodeA.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 1))).TaskHandle;
+        Assert.Equal(third, (await nodeB.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlq.Arn, 1))).Results[0].TaskHandle);
+        await nodeB.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(third));
     }
 
     private static async Task Eventually(Func<bool> condition)
