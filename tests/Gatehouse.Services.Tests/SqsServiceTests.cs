@@ -393,6 +393,43 @@ public class SqsServiceTests : IAsyncLifetime
     }
 
     [ContractFact]
+    public async Task Concurrent_creates_of_one_name_all_get_its_url_or_QueueAlreadyExists()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var name = "together-" + round;
+            var same = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+                _sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name, [new("DelaySeconds", "5")], null))));
+            Assert.Single(same.Select(r => r.QueueUrl).Distinct());
+
+            var mixed = Enumerable.Range(0, 8).Select(i =>
+                _sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name + "-mixed", [new("DelaySeconds", i % 2 == 0 ? "5" : "6")], null))).ToArray();
+            try
+            {
+                await Task.WhenAll(mixed);
+            }
+            catch (AwsErrorException)
+            {
+                // Looked at one by one below.
+            }
+
+            var winner = _sqs.Find(_caller.AccountId, _caller.Region, name + "-mixed")!.Attributes["DelaySeconds"];
+            for (var i = 0; i < mixed.Length; i++)
+            {
+                if ((i % 2 == 0 ? "5" : "6") == winner)
+                {
+                    Assert.True(mixed[i].IsCompletedSuccessfully, $"create {i} with the winner's attributes: {mixed[i].Exception?.InnerException}");
+                }
+                else
+                {
+                    var error = Assert.IsType<AwsErrorException>(mixed[i].Exception?.InnerException).Error;
+                    Assert.Equal("QueueAlreadyExists", error.QueryCode);
+                }
+            }
+        }
+    }
+
+    [ContractFact]
     public async Task Create_is_idempotent_but_refuses_a_different_attribute()
     {
         await Create("idem", ("DelaySeconds", "5"));
