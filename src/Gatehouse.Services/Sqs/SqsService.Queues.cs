@@ -60,8 +60,9 @@ public sealed partial class SqsService
         }
         catch (QueueNameTakenException taken)
         {
-            // Another node stored the name first (docs/postgres.md, "Creating one queue on two nodes at once"): the
-            // queue it stored is the existing queue, and the answer is CreateQueue's for an existing name.
+            // Another create (on another node, or a concurrent one here) stored the name first (docs/postgres.md,
+            // "Creating one queue on two nodes at once"): the queue it stored is the existing queue, and the answer is
+            // CreateQueue's for an existing name.
             lock (_queuesLock)
             {
                 _queues.TryAdd(key3, taken.Existing);
@@ -73,7 +74,7 @@ public sealed partial class SqsService
 
         lock (_queuesLock)
         {
-            // Two concurrent creates of one name: the first stored wins; the store's unique key rejects the second.
+            // A change notice of this queue may have been handled meanwhile; the first recorded stays.
             _queues.TryAdd(key3, record);
             record = _queues[key3];
         }
