@@ -88,6 +88,11 @@ public static class GatehouseApp
         sqs.SharedAttempts = cluster?.Attempts;
 
         sqs.NoCooldowns = options.NoCooldowns;
+        if (options.SweepInterval is { } sweepInterval)
+        {
+            sqs.SetSweepInterval(sweepInterval);
+        }
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(new SigningClock(time));

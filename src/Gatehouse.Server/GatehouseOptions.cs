@@ -109,6 +109,12 @@ public sealed record GatehouseOptions
     /// between two PurgeQueue calls (PurgeQueueInProgress). Never the default.</summary>
     public bool NoCooldowns { get; init; }
 
+    /// <summary>How often the expiry sweeper runs (its lease lasts twice this): <c>GATEHOUSE_SWEEP_INTERVAL</c>, in
+    /// seconds, from the environment only. A test and tuning knob, not a user option: the multi-node test shortens it
+    /// to see a sweeper lease taken over within seconds (docs/postgres.md, "Leases"). Null keeps
+    /// <see cref="Gatehouse.Services.Sqs.SqsService.SweepInterval"/>.</summary>
+    public TimeSpan? SweepInterval { get; init; }
+
     /// <summary>Test setting: allow <c>POST /_gatehouse/reset</c> (root of the management account only), which
     /// empties the running server.</summary>
     public bool AllowReset { get; init; }
@@ -232,6 +238,11 @@ public sealed record GatehouseOptions
             : double.TryParse(timeout.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 3600
                 ? TimeSpan.FromSeconds(seconds)
                 : throw new StartupException(ExitCodes.Usage, $"{timeout.Source} must be a number of seconds from 0 to 3600 (got '{timeout.Value}')");
+        var sweepText = env("GATEHOUSE_SWEEP_INTERVAL");
+        TimeSpan? sweep = sweepText is null or "" ? null
+            : double.TryParse(sweepText, NumberStyles.Float, CultureInfo.InvariantCulture, out var sweepSeconds) && sweepSeconds is >= 0.1 and <= 3600
+                ? TimeSpan.FromSeconds(sweepSeconds)
+                : throw new StartupException(ExitCodes.Usage, $"GATEHOUSE_SWEEP_INTERVAL must be a number of seconds from 0.1 to 3600 (got '{sweepText}')");
         var advertised = Get("--advertised-url", "GATEHOUSE_ADVERTISED_URL");
         if (advertised.Value is not null && (!Uri.TryCreate(advertised.Value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
         {
@@ -295,6 +306,7 @@ public sealed record GatehouseOptions
             RequestLog = Flag("--request-log", "GATEHOUSE_REQUEST_LOG"),
             ShutdownTimeout = shutdown,
             NoCooldowns = Flag("--no-cooldowns", "GATEHOUSE_NO_COOLDOWNS"),
+            SweepInterval = sweep,
             AllowReset = Flag("--allow-reset", "GATEHOUSE_ALLOW_RESET"),
             AnyAccessKey = Flag("--any-access-key", "GATEHOUSE_ANY_ACCESS_KEY"),
             ForceAnyAccessKey = Flag("--force-any-access-key", "GATEHOUSE_FORCE_ANY_ACCESS_KEY"),

@@ -7,7 +7,11 @@ namespace Gatehouse.Storage.Postgres;
 
 public sealed partial class PostgresQueueStore
 {
-    private const string QueueColumns = "id, account, region, name, attributes, tags, created, modified";
+    /// <summary>The columns <see cref="ReadQueue"/> reads, then the row's version (bumped by a trigger whenever the
+    /// attributes, tags or name change: <see cref="Migrations"/>, step 2).</summary>
+    private const string QueueColumns = "id, account, region, name, attributes, tags, created, modified, version";
+
+    private const int VersionColumn = 8;
 
     private static string Json(ImmutableSortedDictionary<string, string> map) => JsonSerializer.Serialize(map);
 
@@ -34,44 +38,99 @@ public sealed partial class PostgresQueueStore
         while (await r.ReadAsync(ct))
         {
             var q = ReadQueue(r);
-            _knownQueues[q.Id] = 0;
+            _knownQueues[q.Id] = r.GetInt64(VersionColumn);
             list.Add(q);
         }
 
         return list;
     }, ct);
 
-    private Task<QueueRecord?> LoadQueueAsync(long queueId) => RunAsync(async c =>
+    /// <summary>The queue's current row and version; null when it no longer exists (ids are never reused).</summary>
+    private Task<(QueueRecord Queue, long Version)?> LoadQueueAsync(long queueId) => RunAsync<(QueueRecord, long)?>(async c =>
     {
         await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE id = $1", Int64(queueId)));
         await using var r = await ReadAsync(batch, default);
-        return await r.ReadAsync() ? ReadQueue(r) : null;
+        return await r.ReadAsync() ? (ReadQueue(r), r.GetInt64(VersionColumn)) : null;
+    }, default);
+
+    /// <summary>Every queue's id and version: what the periodic catalogue check compares with what this node holds.</summary>
+    private Task<Dictionary<long, long>> LoadQueueVersionsAsync() => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command("SELECT id, version FROM sqs_queues"));
+        await using var r = await ReadAsync(batch, default);
+        var versions = new Dictionary<long, long>();
+        while (await r.ReadAsync())
+        {
+            versions[r.GetInt64(0)] = r.GetInt64(1);
+        }
+
+        return versions;
     }, default);
 
     /// <summary>Inserts the queue and announces it in the same statement. A name already taken (by a node whose
-    /// notice has not arrived yet) fails with the unique key's error, as the SQLite store's does.</summary>
-    public Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default) => RunAsync(async c =>
+    /// notice has not arrived yet) inserts nothing and throws <see cref="QueueNameTakenException"/> with the queue
+    /// stored under it, which the service answers as CreateQueue of an existing name (docs/postgres.md, "Creating one
+    /// queue on two nodes at once").</summary>
+    public async Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default)
     {
-        await using var batch = Batch(c, Command(
-            "WITH ins AS (INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id) " +
-            "SELECT id, pg_notify($8, $9 || id) IS NULL FROM ins",
-            Text(queue.AccountId), Text(queue.Region), Text(queue.Name), Text(Json(queue.Attributes)), Text(Json(queue.Tags)),
-            Int64(queue.CreatedTimestamp), Int64(queue.LastModifiedTimestamp), Text(Channel), Text(Prefix(QueueChanged))));
-        await using var r = await ReadAsync(batch, ct);
-        await r.ReadAsync(ct);
-        var id = r.GetInt64(0);
-        _knownQueues[id] = 0;
-        return queue with { Id = id };
-    }, ct);
+        while (true)
+        {
+            var (created, existing) = await RunAsync<(QueueRecord?, QueueRecord?)>(async c =>
+            {
+                // ON CONFLICT DO NOTHING waits for an uncommitted insert of the same name and then does nothing
+                // (it committed) or inserts (it rolled back): the unique key is never reported as an error.
+                await using (var batch = Batch(c, Command(
+                    "WITH ins AS (INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, region, name) DO NOTHING RETURNING id, version) " +
+                    "SELECT id, version, pg_notify($8, $9 || id) IS NULL FROM ins",
+                    Text(queue.AccountId), Text(queue.Region), Text(queue.Name), Text(Json(queue.Attributes)), Text(Json(queue.Tags)),
+                    Int64(queue.CreatedTimestamp), Int64(queue.LastModifiedTimestamp), Text(Channel), Text(Prefix(QueueChanged)))))
+                {
+                    await using var r = await ReadAsync(batch, ct);
+                    if (await r.ReadAsync(ct))
+                    {
+                        var id = r.GetInt64(0);
+                        _knownQueues[id] = r.GetInt64(1);
+                        return (queue with { Id = id }, null);
+                    }
+                }
 
+                // The name is taken: a new statement (a new snapshot) sees the row that won.
+                await using var read = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE account = $1 AND region = $2 AND name = $3",
+                    Text(queue.AccountId), Text(queue.Region), Text(queue.Name)));
+                await using var row = await ReadAsync(read, ct);
+                return await row.ReadAsync(ct) ? (null, ReadQueue(row)) : (null, null);
+            }, ct);
+
+            if (created is not null)
+            {
+                return created;
+            }
+
+            if (existing is not null)
+            {
+                throw new QueueNameTakenException(existing);
+            }
+
+            // The queue that took the name was deleted in between: try the insert again.
+        }
+    }
+
+    /// <summary>Updates the queue's row and announces it; the version the trigger gave the row is what this node now
+    /// holds, so the periodic catalogue check does not take this node's own change for another's.</summary>
     public Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default) => RunAsync(async c =>
     {
         await using var batch = Batch(c,
-            Command("UPDATE sqs_queues SET attributes = $1, tags = $2, modified = $3 WHERE id = $4",
+            Command("UPDATE sqs_queues SET attributes = $1, tags = $2, modified = $3 WHERE id = $4 RETURNING version",
                 Text(Json(queue.Attributes)), Text(Json(queue.Tags)), Int64(queue.LastModifiedTimestamp), Int64(queue.Id)),
             NotifyCommand(QueueChanged, queue.Id));
-        return await ExecuteAsync(batch, ct);
+        await using var r = await ReadAsync(batch, ct);
+        if (await r.ReadAsync(ct))
+        {
+            _knownQueues[queue.Id] = r.GetInt64(0);
+        }
+
+        return 0;
     }, ct);
 
     /// <summary>Rows deleted per statement by the long deletions (purge, queue deletion, retention), so none of
@@ -114,7 +173,7 @@ public sealed partial class PostgresQueueStore
                 "INSERT INTO sqs_move_tasks(id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason) " +
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET source_arn = EXCLUDED.source_arn, " +
                 "destination_arn = EXCLUDED.destination_arn, rate = EXCLUDED.rate, to_move = EXCLUDED.to_move, started_ms = EXCLUDED.started_ms, " +
-                "moved = EXCLUDED.moved, status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason",
+                "moved = EXCLUDED.moved, status = " + KeepCancellation + ", failure_reason = EXCLUDED.failure_reason",
                 Text(task.Id), Text(task.SourceArn), Text(task.DestinationArn), NullableInt32(task.Rate), Int64(task.ToMove), Int64(task.StartedMs),
                 Int64(task.Moved), Text(task.Status), Text(task.FailureReason)),
             Command(
@@ -124,19 +183,57 @@ public sealed partial class PostgresQueueStore
         return await ExecuteAsync(batch, ct);
     }, ct);
 
+    /// <summary>A progress save never undoes a cancellation that another node recorded meanwhile (<see cref="CancelMoveTaskAsync"/>):
+    /// RUNNING stays CANCELLING, COMPLETED becomes CANCELLED, and a CANCELLED task stays so.</summary>
+    private const string KeepCancellation =
+        "CASE WHEN sqs_move_tasks.status = 'CANCELLING' AND EXCLUDED.status = 'RUNNING' THEN 'CANCELLING' " +
+        "WHEN sqs_move_tasks.status = 'CANCELLING' AND EXCLUDED.status = 'COMPLETED' THEN 'CANCELLED' " +
+        "WHEN sqs_move_tasks.status = 'CANCELLED' AND EXCLUDED.status IN ('RUNNING', 'CANCELLING', 'COMPLETED') THEN 'CANCELLED' " +
+        "ELSE EXCLUDED.status END";
+
+    private const string MoveTaskColumns = "id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason";
+
+    private static MoveTaskRecord ReadMoveTask(NpgsqlDataReader r) => new(
+        r.GetString(0), r.GetString(1), StringOrNull(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4), r.GetInt64(5),
+        r.GetInt64(6), r.GetString(7), StringOrNull(r, 8));
+
+    /// <summary>Every node of the database sees (and can cancel) every node's move tasks (docs/postgres.md, "Move tasks
+    /// on any node").</summary>
+    public bool SharesMoveTasks => true;
+
     public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
     {
-        await using var batch = Batch(c, Command(
-            "SELECT id, source_arn, destination_arn, rate, to_move, started_ms, moved, status, failure_reason FROM sqs_move_tasks ORDER BY started_ms DESC, id"));
+        await using var batch = Batch(c, Command($"SELECT {MoveTaskColumns} FROM sqs_move_tasks ORDER BY started_ms DESC, id"));
         await using var r = await ReadAsync(batch, ct);
         var list = new List<MoveTaskRecord>();
         while (await r.ReadAsync(ct))
         {
-            list.Add(new MoveTaskRecord(
-                r.GetString(0), r.GetString(1), StringOrNull(r, 2), r.IsDBNull(3) ? null : r.GetInt32(3), r.GetInt64(4), r.GetInt64(5),
-                r.GetInt64(6), r.GetString(7), StringOrNull(r, 8)));
+            list.Add(ReadMoveTask(r));
         }
 
         return list;
+    }, ct);
+
+    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(string sourceArn, CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            $"SELECT {MoveTaskColumns} FROM sqs_move_tasks WHERE source_arn = $1 ORDER BY started_ms DESC, id", Text(sourceArn)));
+        await using var r = await ReadAsync(batch, ct);
+        var list = new List<MoveTaskRecord>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(ReadMoveTask(r));
+        }
+
+        return list;
+    }, ct);
+
+    public Task<MoveTaskRecord?> CancelMoveTaskAsync(string sourceArn, string taskId, CancellationToken ct = default) => RunAsync(async c =>
+    {
+        await using var batch = Batch(c, Command(
+            $"UPDATE sqs_move_tasks SET status = 'CANCELLING' WHERE id = $1 AND source_arn = $2 AND status = 'RUNNING' RETURNING {MoveTaskColumns}",
+            Text(taskId), Text(sourceArn)));
+        await using var r = await ReadAsync(batch, ct);
+        return await r.ReadAsync(ct) ? ReadMoveTask(r) : null;
     }, ct);
 }

@@ -64,5 +64,20 @@ public sealed partial class PostgresQueueStore
                 failure_reason text);
             CREATE INDEX sqs_move_tasks_by_source ON sqs_move_tasks(source_arn, started_ms DESC, id);
             """),
+
+        // Step 2: a version per queue row, bumped by a trigger whenever the definition changes (however it is
+        // changed), so the periodic catalogue check compares one number per queue (docs/postgres.md, "Caches and how
+        // stale they can be"). FIFO sends update next_seq only, which leaves the version alone.
+        new(2, """
+            ALTER TABLE sqs_queues ADD COLUMN version bigint NOT NULL DEFAULT 1;
+            CREATE FUNCTION sqs_queues_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.version := OLD.version + 1;
+                RETURN NEW;
+            END
+            $$;
+            CREATE TRIGGER sqs_queues_version BEFORE UPDATE OF account, region, name, attributes, tags ON sqs_queues
+                FOR EACH ROW EXECUTE FUNCTION sqs_queues_bump_version();
+            """),
     ];
 }

@@ -29,9 +29,16 @@ public sealed partial class PostgresQueueStore : IQueueStore
     private readonly PostgresDatabase _database;
     private readonly string _nodeId;
     private readonly Channel<string?> _notices = System.Threading.Channels.Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<long, byte> _knownQueues = new();
+    /// <summary>The queues this node holds, each with the row version it holds (the periodic check compares them).</summary>
+    private readonly ConcurrentDictionary<long, long> _knownQueues = new();
     private Task _noticeLoop = Task.CompletedTask;
+    private ITimer? _catalogueCheck;
     private long _roundTrips;
+
+    /// <summary>How often the catalogue is compared with the database even without notices, by default: the bound
+    /// on how long a missed notice can leave a queue definition (its policy) or deletion unseen, as for the identity,
+    /// KMS and EC2 rows (<see cref="PostgresRowTable.RefreshInterval"/>).</summary>
+    public static readonly TimeSpan DefaultCatalogueCheckInterval = PostgresRowTable.RefreshInterval;
 
     private PostgresQueueStore(PostgresDatabase database)
     {
@@ -50,15 +57,23 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     /// <summary>Brings the queue tables to this build's schema and starts listening for other nodes' changes. One
     /// queue store per <see cref="PostgresDatabase"/> (a node): the notification channel takes one handler.</summary>
-    public static async Task<PostgresQueueStore> OpenAsync(PostgresDatabase database, CancellationToken ct = default)
+    public static Task<PostgresQueueStore> OpenAsync(PostgresDatabase database, CancellationToken ct = default) =>
+        OpenAsync(database, DefaultCatalogueCheckInterval, ct);
+
+    /// <summary>As <see cref="OpenAsync(PostgresDatabase, CancellationToken)"/>, comparing the catalogue with the
+    /// database every <paramref name="catalogueCheckInterval"/> (tests shorten it).</summary>
+    public static async Task<PostgresQueueStore> OpenAsync(PostgresDatabase database, TimeSpan catalogueCheckInterval, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(database);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(catalogueCheckInterval, TimeSpan.Zero);
         await database.MigrateAsync("queues", Migrations, ct);
         var store = new PostgresQueueStore(database);
         store._noticeLoop = Task.Run(store.HandleNoticesAsync, CancellationToken.None);
         store.StartVacuuming();
         database.Notifications.Reconnected += store.OnReconnected;
         await database.Notifications.SubscribeAsync(Channel, payload => store._notices.Writer.TryWrite(payload), ct);
+        store._catalogueCheck = TimeProvider.System.CreateTimer(
+            _ => store._notices.Writer.TryWrite(CheckCatalogue), null, catalogueCheckInterval, catalogueCheckInterval);
         return store;
     }
 
@@ -67,6 +82,10 @@ public sealed partial class PostgresQueueStore : IQueueStore
     private const char QueueChanged = 'q';
     private const char QueueDeleted = 'd';
     private const char MessagesArrived = 'm';
+
+    /// <summary>Queued (not a notice) when the periodic catalogue check is due, so that it runs in turn with the
+    /// notices.</summary>
+    private const string CheckCatalogue = "check";
 
     /// <summary>"&lt;node&gt; &lt;kind&gt; " — a payload ends with the queue id.</summary>
     private string Prefix(char kind) => _nodeId + " " + kind + " ";
@@ -89,6 +108,12 @@ public sealed partial class PostgresQueueStore : IQueueStore
                 if (payload is null)
                 {
                     await ReloadEverythingAsync();
+                    continue;
+                }
+
+                if (ReferenceEquals(payload, CheckCatalogue))
+                {
+                    await CheckCatalogueAsync();
                     continue;
                 }
 
@@ -117,8 +142,8 @@ public sealed partial class PostgresQueueStore : IQueueStore
                         }
                         else
                         {
-                            _knownQueues[queueId] = 0;
-                            Raise(new QueueChange(queueId, queue));
+                            _knownQueues[queueId] = queue.Value.Version;
+                            Raise(new QueueChange(queueId, queue.Value.Queue));
                         }
 
                         break;
@@ -148,6 +173,59 @@ public sealed partial class PostgresQueueStore : IQueueStore
             Raise(new QueueChange(q.Id, q, MessagesArrived: true));
         }
     }
+
+    /// <summary>
+    /// The periodic check (every <see cref="DefaultCatalogueCheckInterval"/> unless set otherwise): one query reads
+    /// every queue's id and version; a queue whose version differs from the one this node holds, or that this node
+    /// does not hold, is re-read and announced as changed; a queue this node holds that is gone is announced as
+    /// deleted. So a definition changed (a queue policy revoked) or a queue deleted on another node is followed
+    /// within the interval even when its notice was lost, without the listener having noticed a disconnection.
+    /// </summary>
+    private async Task CheckCatalogueAsync()
+    {
+        var versions = await LoadQueueVersionsAsync();
+        foreach (var id in _knownQueues.Keys.Where(id => !versions.ContainsKey(id)).ToList())
+        {
+            // Not in the list: deleted, or created here after the list was read. Ids are never reused, so a read now
+            // tells which.
+            if (await LoadQueueAsync(id) is null && _knownQueues.TryRemove(id, out _))
+            {
+                Interlocked.Increment(ref _catalogueCorrections);
+                Raise(new QueueChange(id, null, Deleted: true));
+            }
+        }
+
+        foreach (var (id, version) in versions)
+        {
+            if (_knownQueues.TryGetValue(id, out var held) && held == version)
+            {
+                continue;
+            }
+
+            var current = await LoadQueueAsync(id);
+            if (current is null)
+            {
+                if (_knownQueues.TryRemove(id, out _))
+                {
+                    Interlocked.Increment(ref _catalogueCorrections);
+                    Raise(new QueueChange(id, null, Deleted: true));
+                }
+            }
+            else if (!_knownQueues.TryGetValue(id, out held) || held != current.Value.Version)
+            {
+                // (Equal now: this node's own change, recorded meanwhile.)
+                _knownQueues[id] = current.Value.Version;
+                Interlocked.Increment(ref _catalogueCorrections);
+                Raise(new QueueChange(id, current.Value.Queue));
+            }
+        }
+    }
+
+    private long _catalogueCorrections;
+
+    /// <summary>Queues the periodic catalogue check found changed, created or deleted without a notice having told
+    /// this node (for tests and metrics).</summary>
+    public long CatalogueCorrections => Interlocked.Read(ref _catalogueCorrections);
 
     private void Raise(QueueChange change)
     {
@@ -346,6 +424,11 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     public async ValueTask DisposeAsync()
     {
+        if (_catalogueCheck is not null)
+        {
+            await _catalogueCheck.DisposeAsync();
+        }
+
         _database.Notifications.Reconnected -= OnReconnected;
         _notices.Writer.TryComplete();
         await _noticeLoop;

@@ -33,8 +33,31 @@ public sealed partial class SqliteQueueStore
         return list;
     });
 
+    /// <summary>Inserts the queue; a name already taken (by a concurrent CreateQueue the service had not yet recorded)
+    /// throws <see cref="QueueNameTakenException"/> with the stored queue, which the service answers as CreateQueue of
+    /// an existing name. The writer runs one operation at a time, so the look-up and the insert cannot be split.</summary>
     public Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default) => Run(w =>
     {
+        using (var taken = w.Query(
+            "SELECT id, account, region, name, attributes, tags, created, modified FROM queues WHERE account = $p0 AND region = $p1 AND name = $p2",
+            queue.AccountId, queue.Region, queue.Name))
+        {
+            if (taken.Read())
+            {
+                throw new QueueNameTakenException(new QueueRecord
+                {
+                    Id = taken.GetInt64(0),
+                    AccountId = taken.GetString(1),
+                    Region = taken.GetString(2),
+                    Name = taken.GetString(3),
+                    Attributes = Map(taken.GetString(4)),
+                    Tags = Map(taken.GetString(5)),
+                    CreatedTimestamp = taken.GetInt64(6),
+                    LastModifiedTimestamp = taken.GetInt64(7),
+                });
+            }
+        }
+
         var id = w.Scalar(
             "INSERT INTO queues(account, region, name, attributes, tags, created, modified) VALUES ($p0, $p1, $p2, $p3, $p4, $p5, $p6) RETURNING id",
             queue.AccountId, queue.Region, queue.Name, Json(queue.Attributes), Json(queue.Tags), queue.CreatedTimestamp, queue.LastModifiedTimestamp);

@@ -64,6 +64,19 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task The_sweep_interval_knob_refuses_a_value_it_cannot_use()
+    {
+        // GATEHOUSE_SWEEP_INTERVAL: a test and tuning knob read from the environment only (docs/postgres.md, "Leases").
+        var psi = ServerProcess.StartInfo(["--in-memory"]);
+        psi.Environment["GATEHOUSE_SWEEP_INTERVAL"] = "0";
+        using var process = Process.Start(psi)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(ExitCodes.Usage, process.ExitCode);
+        Assert.Equal("gatehouse: GATEHOUSE_SWEEP_INTERVAL must be a number of seconds from 0.1 to 3600 (got '0')", stderr.Trim());
+    }
+
+    [Fact]
     public async Task A_postgres_store_needs_the_shared_server_key_and_an_unreachable_database_is_one_line_and_exit_code_7()
     {
         var (code, _, stderr) = await ServerProcess.RunAsync("--port", "0", "--store", "postgres://gh:secret-pw@127.0.0.1:1/gatehouse");

@@ -53,11 +53,11 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
         }
     }
 
-    private async Task<ServerProcess> NodeAsync()
+    private async Task<ServerProcess> NodeAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "gatehouse-node-" + Guid.NewGuid().ToString("N"));
         _dirs.Add(dir);
-        var node = await ServerProcess.StartAsync(dir, null, "--store", _db!.Url, "--server-key", _key, "--no-cooldowns");
+        var node = await ServerProcess.StartAsync(dir, environment ?? new Dictionary<string, string>(), null, "--store", _db!.Url, "--server-key", _key, "--no-cooldowns");
         _nodes.Add(node);
         return node;
     }
@@ -376,6 +376,91 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
 
         // Node two still serves, and took over the sweeper lease once node one's ran out.
         Assert.NotNull((await sqsTwo.SendMessageAsync(url, "after")).MessageId);
+    }
+
+    [PostgresFact]
+    public async Task When_the_node_holding_the_sweeper_lease_is_killed_the_other_takes_the_lease_and_sweeps()
+    {
+        // Sweeps every 0.5 s under a 1 s lease (GATEHOUSE_SWEEP_INTERVAL, docs/postgres.md, "Leases"), so the
+        // takeover takes seconds, not the default's two minutes.
+        const double SweepSeconds = 0.5;
+        var environment = new Dictionary<string, string> { ["GATEHOUSE_SWEEP_INTERVAL"] = SweepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var one = await NodeAsync(environment);
+        var two = await NodeAsync(environment);
+        using var sqsOne = Client(one);
+        using var sqsTwo = Client(two);
+        await sqsOne.CreateQueueAsync("swept");
+        await sqsTwo.GetQueueUrlAsync("swept");
+        var ids = new Dictionary<string, ServerProcess> { [await NodeIdAsync(one)] = one, [await NodeIdAsync(two)] = two };
+
+        await using var db = new Npgsql.NpgsqlConnection(_db!.ConnectionString);
+        await db.OpenAsync();
+        var queueId = (long)(await Scalar(db, "SELECT id FROM sqs_queues WHERE name = 'swept'"))!;
+
+        // One of the two holds the lease, and it sweeps: an expired message (sent ten days ago, the retention
+        // period is four days), written directly into the table, is removed.
+        string? holder = null;
+        var clock = Stopwatch.StartNew();
+        while ((holder = await Scalar(db, "SELECT holder FROM leases WHERE name = 'sweeper' AND expires > clock_timestamp()") as string) is null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "no node took the sweeper lease");
+            await Task.Delay(100);
+        }
+
+        Assert.Contains(holder, ids.Keys);
+        var expired = await InsertExpiredAsync(db, queueId, "before");
+        await UntilGoneAsync(db, expired, TimeSpan.FromSeconds(10));
+
+        // kill -9 the holder: its lease is not released, so the other node gets it only once it has run out.
+        var survivor = ids.Single(kv => kv.Key != holder);
+        ids[holder].KillHard();
+        var killed = Stopwatch.StartNew();
+        expired = await InsertExpiredAsync(db, queueId, "after");
+        await UntilGoneAsync(db, expired, TimeSpan.FromSeconds(20));
+        var swept = killed.Elapsed;
+        Assert.Equal(survivor.Key, await Scalar(db, "SELECT holder FROM leases WHERE name = 'sweeper'") as string);
+        output.WriteLine($"sweeper lease taken over and the expired message swept {swept.TotalMilliseconds:F0} ms after the kill");
+        // The bound: the lease's time to live (two sweep intervals) plus one sweep interval, with room for this
+        // shared, loaded machine.
+        Assert.True(swept < TimeSpan.FromSeconds((3 * SweepSeconds) + 5), $"took {swept.TotalMilliseconds:F0} ms");
+        Assert.NotNull((await sqsTwo.SendMessageAsync((await sqsTwo.GetQueueUrlAsync("swept")).QueueUrl, "after")).MessageId);
+    }
+
+    private static async Task<string> NodeIdAsync(ServerProcess node)
+    {
+        var status = await Http.SendAsync(SignedRequests.Get(node.Endpoint, "/_gatehouse/status", "test", "test"));
+        using var json = System.Text.Json.JsonDocument.Parse(await status.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("node").GetString()!;
+    }
+
+    private static async Task<object?> Scalar(Npgsql.NpgsqlConnection db, string sql, params object[] parameters)
+    {
+        await using var command = new Npgsql.NpgsqlCommand(sql, db);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = p });
+        }
+
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>A message row sent ten days ago, past the default four-day retention, written without any node.</summary>
+    private static async Task<long> InsertExpiredAsync(Npgsql.NpgsqlConnection db, long queueId, string body)
+    {
+        const string TenDaysAgo = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint - 864000000";
+        return (long)(await Scalar(db,
+            $"INSERT INTO sqs_messages(queue_id, message_id, body, sender, sent_ms, visible_ms) VALUES ($1, $2, $3, 'test', {TenDaysAgo}, {TenDaysAgo}) RETURNING id",
+            queueId, Guid.NewGuid().ToString(), body))!;
+    }
+
+    private static async Task UntilGoneAsync(Npgsql.NpgsqlConnection db, long messageRowId, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while ((long)(await Scalar(db, "SELECT count(*) FROM sqs_messages WHERE id = $1", messageRowId))! > 0)
+        {
+            Assert.True(clock.Elapsed < within, $"the expired message was not swept within {within.TotalSeconds} s");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>How long until <paramref name="probe"/> gives <paramref name="wanted"/> (polled every 5 ms, at most 10 s).</summary>

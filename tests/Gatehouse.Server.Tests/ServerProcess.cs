@@ -41,10 +41,20 @@ public sealed class ServerProcess : IDisposable
         return Output;
     }
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs)
+    public static Task<ServerProcess> StartAsync(string dataDirectory, int? port = null, params string[] extraArgs) =>
+        StartAsync(dataDirectory, new Dictionary<string, string>(), port, extraArgs);
+
+    /// <summary>As <see cref="StartAsync(string, int?, string[])"/>, with these environment variables set for the
+    /// server.</summary>
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string> environment, int? port, params string[] extraArgs)
     {
         var p = port ?? FreePort();
         var psi = StartInfo(["--port", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-dir", dataDirectory, .. extraArgs]);
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         var process = Process.Start(psi)!;
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };

@@ -72,7 +72,7 @@ public class SqsServiceTests : IAsyncLifetime
             await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
-                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                var listed = Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results);
                 Assert.Equal(handle, listed.TaskHandle);
                 Assert.Equal(5, listed.ApproximateNumberOfMessagesToMove);
 
@@ -87,7 +87,7 @@ public class SqsServiceTests : IAsyncLifetime
             await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
-                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                var listed = Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results);
                 Assert.Equal("COMPLETED", listed.Status);
                 Assert.Null(listed.TaskHandle);
             }
@@ -121,12 +121,12 @@ public class SqsServiceTests : IAsyncLifetime
             await using (var store = await OpenDurableStoreAsync(path))
             await using (var sqs = await SqsService.StartAsync(store, _time, TestKeys.Server))
             {
-                var listed = Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results);
+                var listed = Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results);
                 Assert.Equal("CANCELLED", listed.Status);
                 Assert.Null(listed.TaskHandle);
                 _time.Advance(TimeSpan.FromSeconds(10));
                 await Task.Delay(50);
-                Assert.Equal(1, Assert.Single(sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(dlqArn, 10)).Results).ApproximateNumberOfMessagesMoved);
+                Assert.Equal(1, Assert.Single((await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlqArn, 10))).Results).ApproximateNumberOfMessagesMoved);
             }
         }
         finally
@@ -195,7 +195,7 @@ public class SqsServiceTests : IAsyncLifetime
     {
         for (var i = 0; i < 400; i++)
         {
-            var entry = sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0];
+            var entry = (await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(sourceArn, 1))).Results[0];
             if (until(entry))
             {
                 return entry;
@@ -209,7 +209,7 @@ public class SqsServiceTests : IAsyncLifetime
             await Task.Delay(10);
         }
 
-        throw new TimeoutException("The move task did not get there: " + sqs.ListMessageMoveTasks(new ListMessageMoveTasksRequest(sourceArn, 1)).Results[0]);
+        throw new TimeoutException("The move task did not get there: " + (await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(sourceArn, 1))).Results[0]);
     }
 
     [ContractFact]
@@ -390,6 +390,43 @@ public class SqsServiceTests : IAsyncLifetime
         Assert.Equal("AWS.SimpleQueueService.QueueDeletedRecently", ex.Error.QueryCode);
         _time.Advance(TimeSpan.FromSeconds(61));
         await Create("reborn");
+    }
+
+    [ContractFact]
+    public async Task Concurrent_creates_of_one_name_all_get_its_url_or_QueueAlreadyExists()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var name = "together-" + round;
+            var same = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+                _sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name, [new("DelaySeconds", "5")], null))));
+            Assert.Single(same.Select(r => r.QueueUrl).Distinct());
+
+            var mixed = Enumerable.Range(0, 8).Select(i =>
+                _sqs.CreateQueueAsync(_caller, new CreateQueueRequest(name + "-mixed", [new("DelaySeconds", i % 2 == 0 ? "5" : "6")], null))).ToArray();
+            try
+            {
+                await Task.WhenAll(mixed);
+            }
+            catch (AwsErrorException)
+            {
+                // Looked at one by one below.
+            }
+
+            var winner = _sqs.Find(_caller.AccountId, _caller.Region, name + "-mixed")!.Attributes["DelaySeconds"];
+            for (var i = 0; i < mixed.Length; i++)
+            {
+                if ((i % 2 == 0 ? "5" : "6") == winner)
+                {
+                    Assert.True(mixed[i].IsCompletedSuccessfully, $"create {i} with the winner's attributes: {mixed[i].Exception?.InnerException}");
+                }
+                else
+                {
+                    var error = Assert.IsType<AwsErrorException>(mixed[i].Exception?.InnerException).Error;
+                    Assert.Equal("QueueAlreadyExists", error.QueryCode);
+                }
+            }
+        }
     }
 
     [ContractFact]

@@ -232,10 +232,10 @@ internal static class SqsActions
             accountLevel: true),
         SqsAction.Define("ListMessageMoveTasks", "sqs:ListMessageMoveTasks",
             r => new ListMessageMoveTasksRequest(r.GetString("SourceArn"), r.GetInt("MaxResults")),
-            (c, q) =>
+            async (c, q) =>
             {
-                var result = c.Service.ListMessageMoveTasks(q);
-                return Task.FromResult(Output(w => w.List("Results", "ListMessageMoveTasksResultEntry", result.Results, (x, e) =>
+                var result = await c.Service.ListMessageMoveTasksAsync(q, c.Aborted);
+                return Output(w => w.List("Results", "ListMessageMoveTasksResultEntry", result.Results, (x, e) =>
                 {
                     x.String("TaskHandle", e.TaskHandle);
                     x.String("Status", e.Status);
@@ -246,7 +246,7 @@ internal static class SqsActions
                     x.Number("ApproximateNumberOfMessagesToMove", e.ApproximateNumberOfMessagesToMove);
                     x.String("FailureReason", e.FailureReason);
                     x.Number("StartedTimestamp", e.StartedTimestamp);
-                }, emitEmpty: true)));
+                }, emitEmpty: true));
             },
             accountLevel: true),
     }.ToDictionary(a => a.Name, StringComparer.Ordinal);

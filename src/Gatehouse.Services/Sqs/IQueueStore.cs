@@ -13,7 +13,9 @@ public interface IQueueStore : IAsyncDisposable
 
     Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default);
 
-    /// <summary>Stores a new queue and returns it with its assigned <see cref="QueueRecord.Id"/>.</summary>
+    /// <summary>Stores a new queue and returns it with its assigned <see cref="QueueRecord.Id"/>. A store that several
+    /// nodes share throws <see cref="QueueNameTakenException"/> (with the stored queue) when another node stored a
+    /// queue of that name first, so that the service answers as for any CreateQueue of an existing name.</summary>
     Task<QueueRecord> CreateQueueAsync(QueueRecord queue, CancellationToken ct = default);
 
     Task UpdateQueueAsync(QueueRecord queue, CancellationToken ct = default);
@@ -52,6 +54,22 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>Every recorded move task, newest first.</summary>
     Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default);
 
+    /// <summary>Whether the move tasks recorded here are shared with other nodes (a database several nodes use): then
+    /// ListMessageMoveTasks reads them from the store, and CancelMessageMoveTask cancels through it, whichever node
+    /// started or runs the task. Saving a task's progress must then never undo a cancellation recorded meanwhile: a
+    /// RUNNING save leaves a CANCELLING task CANCELLING, and a COMPLETED save makes it CANCELLED.</summary>
+    bool SharesMoveTasks => false;
+
+    /// <summary>The recorded move tasks of one source queue, newest first.</summary>
+    async Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(string sourceArn, CancellationToken ct = default) =>
+        [.. (await LoadMoveTasksAsync(ct)).Where(t => t.SourceArn == sourceArn)];
+
+    /// <summary>Marks the task of that source queue CANCELLING if it is RUNNING, and returns its record as it then stands; null when no
+    /// running task has that id (unknown, or no longer running). Its runner, on whichever node, sees the status
+    /// between two steps and stops. Only stores that <see cref="SharesMoveTasks"/> implement it.</summary>
+    Task<MoveTaskRecord?> CancelMoveTaskAsync(string sourceArn, string taskId, CancellationToken ct = default) =>
+        throw new NotSupportedException("This store's move tasks are the one node's own.");
+
     /// <summary>
     /// Raised when another process changed a store that several Gatehouse nodes share: a queue created, changed
     /// (attributes, the queue policy that authorization reads, tags) or deleted, or messages that became receivable,
@@ -63,6 +81,14 @@ public interface IQueueStore : IAsyncDisposable
     /// (<c>gatehouse peek</c>, docs/operations.md), and the send time of the oldest message (null when empty).</summary>
     Task<(IReadOnlyList<PeekedMessage> Messages, long? OldestSentMs)> PeekAsync(long queueId, int max, CancellationToken ct = default) =>
         throw new NotSupportedException("This store cannot show messages without receiving them.");
+}
+
+/// <summary>CreateQueue lost a race for the name: another node stored <see cref="Existing"/> under it first (its
+/// change notice had not arrived yet).</summary>
+public sealed class QueueNameTakenException(QueueRecord existing)
+    : Exception($"A queue named {existing.Name} exists already (id {existing.Id}).")
+{
+    public QueueRecord Existing { get; } = existing;
 }
 
 /// <summary>What another node changed: a queue's new definition (<see cref="Queue"/>), its deletion, or messages that

@@ -39,6 +39,14 @@ public sealed partial class SqsService
         {
             foreach (var record in await _store.LoadMoveTasksAsync(_stopping.Token))
             {
+                if (record.Status == "CANCELLING" && !_runningHere.ContainsKey(record.Id) && await HoldMoveLeaseAsync(record.Id))
+                {
+                    // Cancelled (possibly through another node) while no node ran it: nothing will stop it but this.
+                    await _store.SaveMoveTaskAsync(record with { Status = "CANCELLED" }, _stopping.Token);
+                    await Leases.ReleaseAsync("move:" + record.Id, NodeId, _stopping.Token);
+                    continue;
+                }
+
                 if (record.Status != "RUNNING" || _runningHere.ContainsKey(record.Id))
                 {
                     continue;
@@ -185,10 +193,22 @@ public sealed partial class SqsService
         var tasks = _moveTasks.GetOrAdd(source.Arn, _ => []);
         var now = NowMs;
         var counts = await _store.CountAsync(source.Id, now, now - (source.MessageRetentionPeriod * 1000L), ct);
+        // With shared move tasks, a task another node started counts too, and what the table says of a task this node
+        // knows but does not run (another node took it over, completed or cancelled it) replaces what this node saw.
+        IReadOnlyList<MoveTaskRecord> recorded = _store.SharesMoveTasks ? await _store.LoadMoveTasksAsync(source.Arn, ct) : [];
         MoveTask task;
         lock (tasks)
         {
-            if (tasks.Any(t => t.Status is "RUNNING" or "CANCELLING"))
+            foreach (var known in tasks.Where(t => !_runningHere.ContainsKey(t.Id)))
+            {
+                if (recorded.FirstOrDefault(t => t.Id == known.Id) is { } record)
+                {
+                    known.Status = record.Status;
+                    Interlocked.Exchange(ref known.Moved, record.Moved);
+                }
+            }
+
+            if (recorded.Any(t => t.Status is "RUNNING" or "CANCELLING") || tasks.Any(t => t.Status is "RUNNING" or "CANCELLING"))
             {
                 throw new AwsErrorException(SqsErrors.InvalidParameterValue(
                     "There is already a task running. Only one active task is allowed for a source queue arn at a given time."));
@@ -229,7 +249,13 @@ public sealed partial class SqsService
     }
 
     /// <summary>Whether this node holds (or now took) the task's lease; in a cluster another node may run it.</summary>
-    private Task<bool> HoldMoveLeaseAsync(MoveTask task) => Leases.TryAcquireAsync("move:" + task.Id, NodeId, MoveTaskLeaseTtl, _stopping.Token);
+    private Task<bool> HoldMoveLeaseAsync(string taskId) => Leases.TryAcquireAsync("move:" + taskId, NodeId, MoveTaskLeaseTtl, _stopping.Token);
+
+    /// <summary>With shared move tasks: whether the task was cancelled through any node since this runner last
+    /// looked (the store keeps the cancellation; docs/postgres.md, "Move tasks on any node").</summary>
+    private async Task<bool> CancelledInStoreAsync(MoveTask task) =>
+        _store.SharesMoveTasks
+        && (await _store.LoadMoveTasksAsync(task.SourceArn, _stopping.Token)).FirstOrDefault(t => t.Id == task.Id) is { Status: "CANCELLING" or "CANCELLED" };
 
     private async Task RunMoveTaskHereAsync(MoveTask task)
     {
@@ -238,10 +264,20 @@ public sealed partial class SqsService
         {
             while (task.Status == "RUNNING" && Interlocked.Read(ref task.Moved) < task.ToMove)
             {
-                if (!await HoldMoveLeaseAsync(task))
+                if (!await HoldMoveLeaseAsync(task.Id))
                 {
                     // Another node runs it; if that node dies, the takeover round here resumes it.
                     return;
+                }
+
+                if (await CancelledInStoreAsync(task))
+                {
+                    lock (tasks)
+                    {
+                        task.Status = "CANCELLING";
+                    }
+
+                    break;
                 }
 
                 var source = FindByArn(task.SourceArn);
@@ -299,6 +335,7 @@ public sealed partial class SqsService
             }
 
             await _store.SaveMoveTaskAsync(task.ToRecord(), _stopping.Token);
+            await Leases.ReleaseAsync("move:" + task.Id, NodeId, _stopping.Token);
         }
         catch (OperationCanceledException)
         {
@@ -345,7 +382,22 @@ public sealed partial class SqsService
             throw new AwsErrorException(SqsErrors.ResourceNotFound("The resource that you specified for the SourceArn parameter doesn't exist."));
         }
 
-        var task = _moveTasks.GetValueOrDefault(parts.SourceArn)?.FirstOrDefault(t => t.Id == parts.TaskId && t.Status == "RUNNING")
+        var local = _moveTasks.GetValueOrDefault(parts.SourceArn);
+        if (_store.SharesMoveTasks)
+        {
+            // Whichever node runs it: the store marks it CANCELLING (only if RUNNING), and its runner stops before
+            // its next step and records CANCELLED.
+            var record = await _store.CancelMoveTaskAsync(parts.SourceArn, parts.TaskId, ct)
+                ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("Task does not exist."));
+            if (local?.FirstOrDefault(t => t.Id == parts.TaskId && t.Status == "RUNNING") is { } mine)
+            {
+                mine.Status = "CANCELLING";
+            }
+
+            return new CancelMessageMoveTaskResponse(record.Moved);
+        }
+
+        var task = local?.FirstOrDefault(t => t.Id == parts.TaskId && t.Status == "RUNNING")
             ?? throw new AwsErrorException(SqsErrors.ResourceNotFound("Task does not exist."));
         task.Status = "CANCELLING";
         // Recorded before answering, so that a restart right after still cancels it.
@@ -400,7 +452,34 @@ public sealed partial class SqsService
         return parts.Length == 2 ? (parts[0], parts[1]) : null;
     }
 
-    public ListMessageMoveTasksResponse ListMessageMoveTasks(ListMessageMoveTasksRequest r)
+    /// <summary>The newest <c>MaxResults</c> (1–10, default 1) move tasks of the source queue, newest first (SQS API
+    /// Reference, ListMessageMoveTasks): with shared move tasks, those started on any node, read from the store.</summary>
+    public async Task<ListMessageMoveTasksResponse> ListMessageMoveTasksAsync(ListMessageMoveTasksRequest r, CancellationToken ct = default)
+    {
+        var local = ListMessageMoveTasks(r);
+        if (!_store.SharesMoveTasks)
+        {
+            return local;
+        }
+
+        var max = r.MaxResults ?? 1;
+        return new ListMessageMoveTasksResponse([.. (await _store.LoadMoveTasksAsync(r.SourceArn!, ct)).Take(max).Select(t => Entry(MoveTask.From(t)))]);
+    }
+
+    private static MessageMoveTaskEntry Entry(MoveTask t) => new(
+        t.Status == "RUNNING" ? t.Handle : null,
+        t.Status,
+        t.SourceArn,
+        t.DestinationArn,
+        t.Rate,
+        Interlocked.Read(ref t.Moved),
+        t.ToMove,
+        t.Status == "FAILED" ? t.FailureReason : null,
+        t.StartedMs);
+
+    /// <summary>This node's own list (validating the request); what <see cref="ListMessageMoveTasksAsync"/> answers
+    /// when move tasks are not shared.</summary>
+    private ListMessageMoveTasksResponse ListMessageMoveTasks(ListMessageMoveTasksRequest r)
     {
         if (string.IsNullOrEmpty(r.SourceArn))
         {
@@ -423,16 +502,7 @@ public sealed partial class SqsService
         List<MessageMoveTaskEntry> entries;
         lock (tasks)
         {
-            entries = [.. tasks.Take(max).Select(t => new MessageMoveTaskEntry(
-                t.Status == "RUNNING" ? t.Handle : null,
-                t.Status,
-                t.SourceArn,
-                t.DestinationArn,
-                t.Rate,
-                Interlocked.Read(ref t.Moved),
-                t.ToMove,
-                t.Status == "FAILED" ? t.FailureReason : null,
-                t.StartedMs))];
+            entries = [.. tasks.Take(max).Select(Entry)];
         }
 
         return new ListMessageMoveTasksResponse(entries);

@@ -32,15 +32,7 @@ public sealed partial class SqsService
 
         if (Find(caller.AccountId, caller.Region, name) is { } existing)
         {
-            foreach (var (key, _) in supplied)
-            {
-                if (!string.Equals(attributes.GetValueOrDefault(key), existing.Attributes.GetValueOrDefault(key), StringComparison.Ordinal))
-                {
-                    throw new AwsErrorException(SqsErrors.QueueNameExists(key));
-                }
-            }
-
-            return new QueueUrlResponse(QueueUrl(caller, existing));
+            return ExistingQueue(caller, supplied, attributes, existing);
         }
 
         var key3 = (caller.AccountId, caller.Region, name);
@@ -51,25 +43,59 @@ public sealed partial class SqsService
 
         await ValidateRedriveTargetAsync(caller, name, fifo, attributes, supplied);
         var now = NowSeconds;
-        var record = await _store.CreateQueueAsync(new QueueRecord
+        QueueRecord record;
+        try
         {
-            Id = 0,
-            AccountId = caller.AccountId,
-            Region = caller.Region,
-            Name = name,
-            Attributes = attributes,
-            Tags = tags,
-            CreatedTimestamp = now,
-            LastModifiedTimestamp = now,
-        }, ct);
+            record = await _store.CreateQueueAsync(new QueueRecord
+            {
+                Id = 0,
+                AccountId = caller.AccountId,
+                Region = caller.Region,
+                Name = name,
+                Attributes = attributes,
+                Tags = tags,
+                CreatedTimestamp = now,
+                LastModifiedTimestamp = now,
+            }, ct);
+        }
+        catch (QueueNameTakenException taken)
+        {
+            // Another create (on another node, or a concurrent one here) stored the name first (docs/postgres.md,
+            // "Creating one queue on two nodes at once"): the queue it stored is the existing queue, and the answer is
+            // CreateQueue's for an existing name.
+            lock (_queuesLock)
+            {
+                _queues.TryAdd(key3, taken.Existing);
+                record = _queues[key3];
+            }
+
+            return ExistingQueue(caller, supplied, attributes, record);
+        }
+
         lock (_queuesLock)
         {
-            // Two concurrent creates of one name: the first stored wins; the store's unique key rejects the second.
+            // A change notice of this queue may have been handled meanwhile; the first recorded stays.
             _queues.TryAdd(key3, record);
             record = _queues[key3];
         }
 
         return new QueueUrlResponse(QueueUrl(caller, record));
+    }
+
+    /// <summary>CreateQueue of a name that exists: its URL when every attribute the caller supplied has the existing
+    /// queue's value, else QueueAlreadyExists naming the first that differs (SQS API Reference, CreateQueue).</summary>
+    private static QueueUrlResponse ExistingQueue(SqsCaller caller, IReadOnlyList<KeyValuePair<string, string>> supplied,
+        ImmutableSortedDictionary<string, string> attributes, QueueRecord existing)
+    {
+        foreach (var (key, _) in supplied)
+        {
+            if (!string.Equals(attributes.GetValueOrDefault(key), existing.Attributes.GetValueOrDefault(key), StringComparison.Ordinal))
+            {
+                throw new AwsErrorException(SqsErrors.QueueNameExists(key));
+            }
+        }
+
+        return new QueueUrlResponse(QueueUrl(caller, existing));
     }
 
     private static void ValidateQueueName(string name, bool fifo)

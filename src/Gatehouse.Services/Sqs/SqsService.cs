@@ -71,13 +71,24 @@ public sealed partial class SqsService : IAsyncDisposable
     /// hands the sweeping over within this plus one <see cref="SweepInterval"/>.</summary>
     public static readonly TimeSpan SweeperLeaseTtl = SweepInterval * 2;
 
+    private TimeSpan _sweeperLeaseTtl = SweeperLeaseTtl;
+
+    /// <summary>Sweeps every <paramref name="interval"/> from now on, under a sweeper lease of twice that (a test and
+    /// tuning knob: docs/postgres.md, "Leases").</summary>
+    public void SetSweepInterval(TimeSpan interval)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        _sweeperLeaseTtl = interval * 2;
+        _sweeper.Change(interval, interval);
+    }
+
     /// <summary>Removes what retention and the deduplication window have expired, queue by queue; in a cluster
     /// only on the node holding the sweeper lease.</summary>
     public async Task SweepAsync()
     {
         try
         {
-            if (!await Leases.TryAcquireAsync("sweeper", NodeId, SweeperLeaseTtl, _stopping.Token))
+            if (!await Leases.TryAcquireAsync("sweeper", NodeId, _sweeperLeaseTtl, _stopping.Token))
             {
                 return;
             }

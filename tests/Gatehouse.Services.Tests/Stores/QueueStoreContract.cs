@@ -82,8 +82,11 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
     public async Task A_queue_name_is_unique_per_account_and_region()
     {
         var store = await OpenStoreAsync();
-        await store.CreateQueueAsync(NewQueue("same"));
-        await Assert.ThrowsAnyAsync<Exception>(() => store.CreateQueueAsync(NewQueue("same")));
+        var first = await store.CreateQueueAsync(NewQueue("same", ("DelaySeconds", "5")));
+        // The second is told which queue holds the name (the service answers as CreateQueue of an existing name).
+        var taken = await Assert.ThrowsAsync<QueueNameTakenException>(() => store.CreateQueueAsync(NewQueue("same")));
+        Assert.Equal(first.Id, taken.Existing.Id);
+        Assert.Equal("5", taken.Existing.Attributes["DelaySeconds"]);
         await store.CreateQueueAsync(NewQueue("same") with { Region = "eu-west-1" });
         Assert.Equal(2, (await store.LoadQueuesAsync()).Count);
     }
