@@ -286,13 +286,21 @@ public sealed partial class PostgresQueueStore
                 SELECT id, seq, group_id, kind,
                     count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM gated WHERE behind_dead_letter IS NOT TRUE) r
-            WHERE picks_before < $7),
+            WHERE picks_before < $7
+                AND (NOT $10 OR (SELECT count(*) FROM cand) < $3
+                    OR (SELECT count(*) FROM gated WHERE kind = 0 AND behind_dead_letter IS NOT TRUE) >= $7)),
         {ReceiveTail}
         """;
 
     /// <summary>Rows a FIFO receive reads at most per transaction (blocked groups are filtered before, so only
     /// expired or dead-lettered rows use this room up).</summary>
     private const int FifoScanRows = 1000;
+
+    /// <summary>Rows a FIFO receive reads first, beyond the messages it asks for. Every row read is locked, and a
+    /// receive rarely needs more: the first round is conclusive when it saw the queue's end or enough receivable
+    /// messages, and then handles exactly the rows a <see cref="FifoScanRows"/> scan would have ($10). Otherwise it
+    /// changes nothing, and the receive reads again with the full scan.</summary>
+    private const int FifoFirstScanRoom = 32;
 
     /// <summary>Rows a standard receive locks beyond the messages it asks for: room for a few expired or
     /// dead-lettered rows at the front. Every row locked is skipped by the receives running beside it, so the room is
@@ -315,7 +323,8 @@ public sealed partial class PostgresQueueStore
         for (var round = 1; ; round++)
         {
             var wanted = c.MaxMessages - received.Count;
-            var scan = c.IsFifo ? FifoScanRows : Math.Min(wanted + StandardScanRoom, budget);
+            var firstFifoRound = c.IsFifo && round == 1;
+            var scan = !c.IsFifo ? Math.Min(wanted + StandardScanRoom, budget) : firstFifoRound ? wanted + FifoFirstScanRoom : FifoScanRows;
             var picked = new List<(long Pos, StoredMessage Message)>(wanted);
             int moved = 0, scanned = 0;
             string? firstGroup = null;
@@ -329,9 +338,11 @@ public sealed partial class PostgresQueueStore
                     batch.BatchCommands.Add(Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))));
                 }
 
-                batch.BatchCommands.Add(Command(c.IsFifo ? ReceiveFifoSql : ReceiveStandardSql,
-                    Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
-                    Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)));
+                NpgsqlParameter[] parameters = [Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
+                    Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)];
+                batch.BatchCommands.Add(c.IsFifo
+                    ? Command(ReceiveFifoSql, [.. parameters, Bool(firstFifoRound)])
+                    : Command(ReceiveStandardSql, parameters));
             }, async (r, set, ct) =>
             {
                 if (set != (c.IsFifo ? 1 : 0))
@@ -361,6 +372,12 @@ public sealed partial class PostgresQueueStore
 
             if (c.IsFifo)
             {
+                // The short first scan was not conclusive and changed nothing: read again, fully.
+                if (firstFifoRound && scanned == scan && picked.Count < wanted)
+                {
+                    continue;
+                }
+
                 // A FIFO scan that ended on its row limit with nothing received (all expired or dead-lettered) goes
                 // on in a new transaction, as the SQLite store reads on page after page; each round removes at least
                 // the first row it read, and the rounds are bounded (the next receive goes on from there).
