@@ -41,9 +41,9 @@ public sealed partial class PostgresQueueStore
     public int MaxConcurrentFlushes { get; set; } = 1;
 
     /// <summary>Whether receives join combined batches too (off: each receive is its own transaction). Correct either
-    /// way (tests run both), but in the load benchmark combined receives made receive + delete collapse to about 150
-    /// messages/s on this machine, against 7,000–9,000 alone (bench/README.md, "PostgreSQL"), for a reason not found
-    /// yet; until it is, receives run alone.</summary>
+    /// way (tests run both), and 10–15% faster in the receive + delete benchmark when it runs well, but with it about
+    /// one run in five stalled at a few hundred messages a second, for a reason not found yet (docs/postgres.md, "An
+    /// intermittent stall"); until it is, receives run alone.</summary>
     public bool CombineReceives { get; set; }
 
     /// <summary>Operations that shared a transaction with others so far (for tests and the benchmark).</summary>
