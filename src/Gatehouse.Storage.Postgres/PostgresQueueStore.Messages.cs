@@ -199,8 +199,15 @@ public sealed partial class PostgresQueueStore
 
         public override void Fail(Exception e)
         {
-            base.Fail(e);
-            _members?.ForEach(m => m.Fail(e));
+            // A merged operation's own task has no caller: only its members' are completed.
+            if (_members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                _members.ForEach(m => m.Fail(e));
+            }
         }
     }
 
@@ -527,8 +534,15 @@ public sealed partial class PostgresQueueStore
 
         public override void Fail(Exception e)
         {
-            base.Fail(e);
-            _members?.ForEach(m => m.Fail(e));
+            // A merged operation's own task has no caller: only its members' are completed.
+            if (_members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                _members.ForEach(m => m.Fail(e));
+            }
         }
     }
 
