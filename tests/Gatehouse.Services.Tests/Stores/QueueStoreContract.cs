@@ -436,6 +436,23 @@ public abstract partial class QueueStoreContract : IAsyncLifetime
         Assert.Equal("alive", Assert.Single((await store.PeekAsync(q, 10)).Messages).Message.Body);
     }
 
+    [ContractFact]
+    public async Task Fifo_receive_takes_messages_on_both_sides_of_a_run_of_expired_ones()
+    {
+        var store = await OpenStoreAsync();
+        var q = await Create(store, "q.fifo");
+        await store.SendAsync(q, true, [.. Enumerable.Range(0, 5).Select(n => Message("a" + n, sentMs: 5000, group: "a" + n, dedup: "a" + n))]);
+        await store.SendAsync(q, true, [.. Enumerable.Range(0, 40).Select(n => Message("old" + n, sentMs: 10, group: "x" + n, dedup: "x" + n))]);
+        await store.SendAsync(q, true, [.. Enumerable.Range(0, 10).Select(n => Message("b" + n, sentMs: 5000, group: "b" + n, dedup: "b" + n))]);
+
+        // Five before the run, the run deleted on the way, five after it: one receive, as a single scan would.
+        var got = await store.ReceiveAsync(Receive(q, 6000, max: 10, fifo: true, oldestAliveSentMs: 1000));
+        Assert.Equal(["a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4"], got.Messages.Select(m => m.Body));
+        var left = await store.PeekAsync(q, 100);
+        Assert.Equal(15, left.Messages.Count);
+        Assert.DoesNotContain(left.Messages, m => m.Message.Body.StartsWith("old", StringComparison.Ordinal));
+    }
+
     // ---- Dead-letter queues and moves -----------------------------------------------------------------------------
 
     [ContractFact]
