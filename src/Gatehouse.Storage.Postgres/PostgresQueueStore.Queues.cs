@@ -166,7 +166,19 @@ public sealed partial class PostgresQueueStore
         _windows.TryRemove(queueId, out _);
     }
 
-    public Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default) => RunAsync(async c =>
+    public async Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default)
+    {
+        try
+        {
+            await SaveMoveTaskOnceAsync(task, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "sqs_move_tasks_one_active")
+        {
+            throw new MoveTaskActiveException(task.SourceArn);
+        }
+    }
+
+    private Task<int> SaveMoveTaskOnceAsync(MoveTaskRecord task, CancellationToken ct) => RunAsync(async c =>
     {
         await using var batch = Batch(c,
             Command(

@@ -79,5 +79,16 @@ public sealed partial class PostgresQueueStore
             CREATE TRIGGER sqs_queues_version BEFORE UPDATE OF account, region, name, attributes, tags ON sqs_queues
                 FOR EACH ROW EXECUTE FUNCTION sqs_queues_bump_version();
             """),
+
+        // Step 3: at most one active (RUNNING or CANCELLING) move task per source queue, held by the database, so two
+        // nodes starting a task for one source at the same instant cannot both succeed (docs/postgres.md, "Move tasks
+        // on any node"). Should such a pair exist already, the older is recorded as cancelled first.
+        new(3, """
+            UPDATE sqs_move_tasks t SET status = 'CANCELLED'
+                WHERE status IN ('RUNNING', 'CANCELLING') AND EXISTS (
+                    SELECT 1 FROM sqs_move_tasks o WHERE o.source_arn = t.source_arn AND o.status IN ('RUNNING', 'CANCELLING')
+                        AND (o.started_ms, o.id) > (t.started_ms, t.id));
+            CREATE UNIQUE INDEX sqs_move_tasks_one_active ON sqs_move_tasks(source_arn) WHERE status IN ('RUNNING', 'CANCELLING');
+            """),
     ];
 }

@@ -56,7 +56,8 @@ public interface IQueueStore : IAsyncDisposable
 
     /// <summary>Whether the move tasks recorded here are shared with other nodes (a database several nodes use): then
     /// ListMessageMoveTasks reads them from the store, and CancelMessageMoveTask cancels through it, whichever node
-    /// started or runs the task. Saving a task's progress must then never undo a cancellation recorded meanwhile: a
+    /// started or runs the task, and saving a new task throws <see cref="MoveTaskActiveException"/> when another
+    /// node's task for the same source is active. Saving a task's progress must then never undo a cancellation recorded meanwhile: a
     /// RUNNING save leaves a CANCELLING task CANCELLING, and a COMPLETED save makes it CANCELLED.</summary>
     bool SharesMoveTasks => false;
 
@@ -89,6 +90,14 @@ public sealed class QueueNameTakenException(QueueRecord existing)
     : Exception($"A queue named {existing.Name} exists already (id {existing.Id}).")
 {
     public QueueRecord Existing { get; } = existing;
+}
+
+/// <summary>A new move task could not be recorded: another node recorded an active (RUNNING or CANCELLING) task for the
+/// same source queue first.</summary>
+public sealed class MoveTaskActiveException(string sourceArn)
+    : Exception($"A move task for {sourceArn} is active already.")
+{
+    public string SourceArn { get; } = sourceArn;
 }
 
 /// <summary>What another node changed: a queue's new definition (<see cref="Queue"/>), its deletion, or messages that

@@ -226,7 +226,22 @@ public sealed partial class SqsService
             tasks.Insert(0, task);
         }
 
-        await _store.SaveMoveTaskAsync(task.ToRecord(), ct);
+        try
+        {
+            await _store.SaveMoveTaskAsync(task.ToRecord(), ct);
+        }
+        catch (MoveTaskActiveException)
+        {
+            // Another node started a task for this source at the same moment, and recorded it first.
+            lock (tasks)
+            {
+                tasks.Remove(task);
+            }
+
+            throw new AwsErrorException(SqsErrors.InvalidParameterValue(
+                "There is already a task running. Only one active task is allowed for a source queue arn at a given time."));
+        }
+
         _ = Task.Run(() => RunMoveTaskAsync(task), CancellationToken.None);
         return new StartMessageMoveTaskResponse(task.Handle);
     }

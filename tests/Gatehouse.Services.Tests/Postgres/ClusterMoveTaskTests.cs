@@ -109,6 +109,73 @@ public sealed class ClusterMoveTaskTests
         await nodeB.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(third));
     }
 
+    [PostgresFact]
+    public async Task The_database_holds_one_active_task_per_source()
+    {
+        await using var test = await PostgresTestServer.CreateDatabaseAsync();
+        await using var db = PostgresDatabase.Open(test.ConnectionString);
+        await using var store = await PostgresQueueStore.OpenAsync(db);
+        const string Source = "arn:aws:sqs:us-east-1:000000000000:dlq";
+        await store.SaveMoveTaskAsync(new MoveTaskRecord("t1", Source, null, null, 5, 1, 0, "RUNNING", null));
+        var refused = await Assert.ThrowsAsync<MoveTaskActiveException>(() => store.SaveMoveTaskAsync(new MoveTaskRecord("t2", Source, null, null, 5, 2, 0, "RUNNING", null)));
+        Assert.Equal(Source, refused.SourceArn);
+
+        // Progress of the active task, and tasks of other sources, are fine; once it ended, a new one may start.
+        await store.SaveMoveTaskAsync(new MoveTaskRecord("t1", Source, null, null, 5, 1, 3, "RUNNING", null));
+        await store.SaveMoveTaskAsync(new MoveTaskRecord("t3", Source + "2", null, null, 5, 3, 0, "RUNNING", null));
+        await store.SaveMoveTaskAsync(new MoveTaskRecord("t1", Source, null, null, 5, 1, 5, "COMPLETED", null));
+        await store.SaveMoveTaskAsync(new MoveTaskRecord("t4", Source, null, null, 5, 4, 0, "RUNNING", null));
+        Assert.Equal(["t4", "t1"], (await store.LoadMoveTasksAsync(Source)).Select(t => t.Id));
+    }
+
+    [PostgresFact]
+    public async Task Two_nodes_starting_a_task_for_one_source_at_once_start_one()
+    {
+        await using var test = await PostgresTestServer.CreateDatabaseAsync();
+        await using var dbA = PostgresDatabase.Open(test.ConnectionString);
+        await using var dbB = PostgresDatabase.Open(test.ConnectionString);
+        await using var storeA = await PostgresQueueStore.OpenAsync(dbA);
+        await using var storeB = await PostgresQueueStore.OpenAsync(dbB);
+        await using var nodeA = await SqsService.StartAsync(storeA, TimeProvider.System, TestKeys.Server, await PostgresLeaseStore.OpenAsync(dbA), "A");
+        await using var nodeB = await SqsService.StartAsync(storeB, TimeProvider.System, TestKeys.Server, await PostgresLeaseStore.OpenAsync(dbB), "B");
+        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dlq", [], null));
+        var dlq = nodeA.Find(_caller.AccountId, _caller.Region, "dlq")!;
+        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("src", [new("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}""")], null));
+        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dest", [], null));
+        var dest = nodeA.Find(_caller.AccountId, _caller.Region, "dest")!;
+        for (var i = 0; i < 20; i++)
+        {
+            await nodeA.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
+        }
+
+        await Eventually(() => nodeB.Find(_caller.AccountId, _caller.Region, "dest") is not null);
+        for (var round = 0; round < 5; round++)
+        {
+            var starts = new[] { nodeA, nodeB }.Select(async node =>
+            {
+                try
+                {
+                    return (await node.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 1))).TaskHandle;
+                }
+                catch (AwsErrorException e) when (e.Error.QueryCode == "InvalidParameterValue")
+                {
+                    return null;
+                }
+            }).ToList();
+            var handles = await Task.WhenAll(starts);
+            var started = Assert.Single(handles, h => h is not null)!;
+            Assert.Equal("RUNNING", Assert.Single((await nodeA.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlq.Arn, 10))).Results, t => t.Status == "RUNNING").Status);
+
+            await nodeB.CancelMessageMoveTaskAsync(new CancelMessageMoveTaskRequest(started));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while ((await nodeA.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest(dlq.Arn, 1))).Results[0].Status != "CANCELLED")
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "the task was not cancelled");
+                await Task.Delay(50);
+            }
+        }
+    }
+
     private static async Task Eventually(Func<bool> condition)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
