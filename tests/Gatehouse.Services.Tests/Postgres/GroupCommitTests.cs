@@ -12,33 +12,13 @@ namespace Gatehouse.Services.Tests.Postgres;
 public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const long T0 = 1_000_000;
-    private readonly List<IAsyncDisposable> _owned = [];
-    private PostgresTestDatabase? _test;
+    private readonly PostgresStoreNodes _nodes = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            await _owned[i].DisposeAsync();
-        }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
-        if (_test is not null)
-        {
-            await _test.DisposeAsync();
-        }
-    }
-
-    private async Task<PostgresQueueStore> OpenNodeAsync()
-    {
-        _test ??= await PostgresTestServer.CreateDatabaseAsync();
-        var database = PostgresDatabase.Open(_test.ConnectionString);
-        _owned.Add(database);
-        var store = await PostgresQueueStore.OpenAsync(database);
-        _owned.Add(store);
-        return store;
-    }
+    private async Task<PostgresQueueStore> OpenNodeAsync() => (await _nodes.OpenAsync()).Store;
 
     private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 

@@ -14,33 +14,13 @@ namespace Gatehouse.Services.Tests.Postgres;
 public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const long T0 = 1_000_000;
-    private readonly List<IAsyncDisposable> _owned = [];
-    private PostgresTestDatabase? _test;
+    private readonly PostgresStoreNodes _nodes = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            await _owned[i].DisposeAsync();
-        }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
-        if (_test is not null)
-        {
-            await _test.DisposeAsync();
-        }
-    }
-
-    private async Task<(PostgresQueueStore Store, PostgresDatabase Database)> OpenNodeAsync()
-    {
-        _test ??= await PostgresTestServer.CreateDatabaseAsync();
-        var database = PostgresDatabase.Open(_test.ConnectionString);
-        _owned.Add(database);
-        var store = await PostgresQueueStore.OpenAsync(database);
-        _owned.Add(store);
-        return (store, database);
-    }
+    private Task<(PostgresQueueStore Store, PostgresDatabase Database)> OpenNodeAsync() => _nodes.OpenAsync();
 
     private static QueueRecord NewQueue(string name) => TestQueues.New(name);
 
@@ -189,7 +169,7 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
         using var stop = new CancellationTokenSource();
 
         // The killer ends every other session of the database, again and again, while three writers send.
-        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_test!.ConnectionString) { Pooling = false }.ConnectionString);
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_nodes.ConnectionString) { Pooling = false }.ConnectionString);
         await admin.OpenAsync();
         var killer = Task.Run(async () =>
         {

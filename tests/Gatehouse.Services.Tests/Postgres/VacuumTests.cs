@@ -10,37 +10,21 @@ namespace Gatehouse.Services.Tests.Postgres;
 public sealed class VacuumTests : IAsyncLifetime
 {
     private const long T0 = 1_000_000;
-    private readonly List<IAsyncDisposable> _owned = [];
-    private PostgresTestDatabase? _test;
+    private readonly PostgresStoreNodes _nodes = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            await _owned[i].DisposeAsync();
-        }
-
-        if (_test is not null)
-        {
-            await _test.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _nodes.DisposeAsync().AsTask();
 
     private async Task<PostgresQueueStore> OpenNodeAsync()
     {
-        _test ??= await PostgresTestServer.CreateDatabaseAsync();
-        var database = PostgresDatabase.Open(_test.ConnectionString);
-        _owned.Add(database);
-        var store = await PostgresQueueStore.OpenAsync(database);
-        _owned.Add(store);
+        var (store, _) = await _nodes.OpenAsync();
 
         // The tests call VacuumIfDueAsync themselves, and autovacuum (which would reset the dead-row counts the
         // tests wait for) stays away from this test database's message table.
         store.VacuumCheckInterval = TimeSpan.Zero;
         store.VacuumMinDeadRows = 1_000;
-        await using var connection = new NpgsqlConnection(_test.ConnectionString);
+        await using var connection = new NpgsqlConnection(_nodes.ConnectionString);
         await connection.OpenAsync();
         await using var off = new NpgsqlCommand("ALTER TABLE sqs_messages SET (autovacuum_enabled = false)", connection);
         await off.ExecuteNonQueryAsync();
@@ -71,7 +55,7 @@ public sealed class VacuumTests : IAsyncLifetime
 
     private async Task<long> DeadRowsAsync()
     {
-        await using var connection = new NpgsqlConnection(_test!.ConnectionString);
+        await using var connection = new NpgsqlConnection(_nodes.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'sqs_messages'::regclass", connection);
         return (long)(await command.ExecuteScalarAsync())!;
@@ -126,7 +110,7 @@ public sealed class VacuumTests : IAsyncLifetime
         await ChurnAsync(a, 2_000);
 
         // Node b is vacuuming (it holds the lock): node a leaves the table alone, however many dead rows it has.
-        await using (var other = new NpgsqlConnection(_test!.ConnectionString))
+        await using (var other = new NpgsqlConnection(_nodes.ConnectionString))
         {
             await other.OpenAsync();
             await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(1195921750, 0)", other))
