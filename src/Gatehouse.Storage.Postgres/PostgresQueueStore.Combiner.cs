@@ -123,6 +123,48 @@ public sealed partial class PostgresQueueStore
         public override void Cancel() => _done.TrySetCanceled(Ct);
     }
 
+    /// <summary>An operation on a batch of items (messages, receipt handles) whose neighbours in a flush — same queue,
+    /// same kind — can share its statements (<see cref="Merge"/>). The merged operation carries the members' items in
+    /// their order and hands each member its slice of the outcomes; its own task has no caller.</summary>
+    private abstract class MergeableOperation<TSelf, TOutcome>(long queueId, int rank, int items, CancellationToken ct)
+        : Operation<IReadOnlyList<TOutcome>>(queueId, rank, items, 0, _ => { }, null, () => [], ct)
+        where TSelf : MergeableOperation<TSelf, TOutcome>
+    {
+        /// <summary>The calls merged into this one, in order; null for a caller's own operation.</summary>
+        protected List<TSelf>? Members { get; init; }
+
+        public int Items { get; } = items;
+
+        /// <summary>Completes the caller, or each member with its slice of <paramref name="outcomes"/>.</summary>
+        protected void Distribute(IReadOnlyList<TOutcome> outcomes)
+        {
+            if (Members is null)
+            {
+                Complete(outcomes);
+                return;
+            }
+
+            var at = 0;
+            foreach (var member in Members)
+            {
+                member.Complete([.. outcomes.Skip(at).Take(member.Items)]);
+                at += member.Items;
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            if (Members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                Members.ForEach(m => m.Fail(e));
+            }
+        }
+    }
+
     /// <summary>Queues the operation for the next flush (or runs it alone when combining is off, or not wanted).</summary>
     private Task<T> Submit<T>(Operation<T> operation, bool combine = true)
     {

@@ -72,11 +72,10 @@ public sealed partial class PostgresQueueStore
     /// after the one before (a FIFO deduplication id repeated by a later caller finds the earlier caller's message;
     /// sequence numbers run on in that order).</summary>
     private sealed class SendOperation(PostgresQueueStore store, long queueId, bool isFifo, bool general, IReadOnlyList<NewMessage> messages, bool notice, CancellationToken ct)
-        : Operation<IReadOnlyList<SendOutcome>>(queueId, RankSend, messages.Count, 0, _ => { }, null, () => [], ct)
+        : MergeableOperation<SendOperation, SendOutcome>(queueId, RankSend, messages.Count, ct)
     {
         private readonly List<SendOutcome> _outcomes = new(messages.Count);
         private bool _exists = true;
-        private List<SendOperation>? _members;
 
         public bool IsFifo { get; } = isFifo;
 
@@ -94,12 +93,11 @@ public sealed partial class PostgresQueueStore
         public static SendOperation Merge(PostgresQueueStore store, List<SendOperation> members)
         {
             var first = members[0];
-            var merged = new SendOperation(store, first.QueueId, first.IsFifo, first.General, [.. members.SelectMany(m => m.Messages)],
+            return new SendOperation(store, first.QueueId, first.IsFifo, first.General, [.. members.SelectMany(m => m.Messages)],
                 members.Any(m => m.Notice), CancellationToken.None)
             {
-                _members = members,
+                Members = members,
             };
-            return merged;
         }
 
         public override void AddCommands(NpgsqlBatch batch)
@@ -182,32 +180,7 @@ public sealed partial class PostgresQueueStore
                 return;
             }
 
-            IReadOnlyList<SendOutcome> outcomes = General ? _outcomes : [.. Messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))];
-            if (_members is null)
-            {
-                Complete(outcomes);
-                return;
-            }
-
-            var at = 0;
-            foreach (var member in _members)
-            {
-                member.Complete([.. outcomes.Skip(at).Take(member.Messages.Count)]);
-                at += member.Messages.Count;
-            }
-        }
-
-        public override void Fail(Exception e)
-        {
-            // A merged operation's own task has no caller: only its members' are completed.
-            if (_members is null)
-            {
-                base.Fail(e);
-            }
-            else
-            {
-                _members.ForEach(m => m.Fail(e));
-            }
+            Distribute(General ? _outcomes : [.. Messages.Select(m => new SendOutcome(m.MessageId, 0, Duplicate: false))]);
         }
     }
 
@@ -474,11 +447,10 @@ public sealed partial class PostgresQueueStore
     /// statement per round (<see cref="Merge"/>): a message named more than once, by one caller or by several, is
     /// deleted by the first and found gone by the others, as if the calls ran one after the other.</summary>
     private sealed class DeleteOperation(long queueId, bool isFifo, (ReceiptHandle Handle, long NowMs)[] handles, CancellationToken ct)
-        : Operation<IReadOnlyList<HandleOutcome>>(queueId, RankDelete, handles.Length, 0, _ => { }, null, () => [], ct)
+        : MergeableOperation<DeleteOperation, HandleOutcome>(queueId, RankDelete, handles.Length, ct)
     {
         private readonly HandleOutcome[] _outcomes = new HandleOutcome[handles.Length];
         private readonly List<List<int>> _rounds = Rounds([.. handles.Select(h => h.Handle.RowId)]);
-        private List<DeleteOperation>? _members;
 
         public bool IsFifo { get; } = isFifo;
 
@@ -489,7 +461,7 @@ public sealed partial class PostgresQueueStore
         public bool CanMerge(DeleteOperation other) => other.QueueId == QueueId && other.IsFifo == IsFifo;
 
         public static DeleteOperation Merge(List<DeleteOperation> members) =>
-            new(members[0].QueueId, members[0].IsFifo, [.. members.SelectMany(m => m.Handles)], CancellationToken.None) { _members = members };
+            new(members[0].QueueId, members[0].IsFifo, [.. members.SelectMany(m => m.Handles)], CancellationToken.None) { Members = members };
 
         public override void AddCommands(NpgsqlBatch batch)
         {
@@ -516,34 +488,7 @@ public sealed partial class PostgresQueueStore
             }
         }
 
-        public override void Finish()
-        {
-            if (_members is null)
-            {
-                Complete(_outcomes);
-                return;
-            }
-
-            var at = 0;
-            foreach (var member in _members)
-            {
-                member.Complete(_outcomes[at..(at + member.Handles.Length)]);
-                at += member.Handles.Length;
-            }
-        }
-
-        public override void Fail(Exception e)
-        {
-            // A merged operation's own task has no caller: only its members' are completed.
-            if (_members is null)
-            {
-                base.Fail(e);
-            }
-            else
-            {
-                _members.ForEach(m => m.Fail(e));
-            }
-        }
+        public override void Finish() => Distribute(_outcomes);
     }
 
     /// <summary>Locks the messages named, changes the visibility of those the rules allow (the same rules as
