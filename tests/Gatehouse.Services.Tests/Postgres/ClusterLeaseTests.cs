@@ -11,30 +11,11 @@ namespace Gatehouse.Services.Tests.Postgres;
 /// </summary>
 public sealed class ClusterLeaseTests
 {
-    private readonly SqsCaller _caller = new("000000000000", "us-east-1", "AIDAEXAMPLE", "http://localhost:4566", QueryProtocol: false);
-
     [PostgresFact]
     public async Task A_move_task_whose_node_died_is_resumed_by_the_other_node_from_its_progress()
     {
-        await using var test = await PostgresTestServer.CreateDatabaseAsync();
-        await using var dbA = PostgresDatabase.Open(test.ConnectionString);
-        await using var dbB = PostgresDatabase.Open(test.ConnectionString);
-        await using var storeA = await PostgresQueueStore.OpenAsync(dbA);
-        await using var storeB = await PostgresQueueStore.OpenAsync(dbB);
-        var leasesA = await PostgresLeaseStore.OpenAsync(dbA);
-        var leasesB = await PostgresLeaseStore.OpenAsync(dbB);
-        var nodeA = await SqsService.StartAsync(storeA, TimeProvider.System, TestKeys.Server, leasesA, "A");
-        await using var nodeB = await SqsService.StartAsync(storeB, TimeProvider.System, TestKeys.Server, leasesB, "B");
-
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dlq", [], null));
-        var dlq = nodeA.Find(_caller.AccountId, _caller.Region, "dlq")!;
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("src", [new("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}""")], null));
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dest", [], null));
-        var dest = nodeA.Find(_caller.AccountId, _caller.Region, "dest")!;
-        for (var i = 0; i < 12; i++)
-        {
-            await nodeA.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
-        }
+        await using var nodes = await TwoSqsNodes.StartAsync(12);
+        var (nodeA, storeB, leasesB, dlq, dest) = (nodes.NodeA, nodes.StoreB, nodes.LeasesB, nodes.DeadLetterQueue, nodes.Destination);
 
         // Two messages a second on node A; node B sees the task (and its lease) but does not run it.
         var task = await nodeA.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 2));
@@ -43,7 +24,7 @@ public sealed class ClusterLeaseTests
         Assert.Equal("A", await leasesB.HolderAsync("move:" + id));
 
         // Node A dies: its runner stops without releasing the lease.
-        await nodeA.DisposeAsync();
+        await nodes.StopNodeAAsync();
         var movedByA = (await storeB.LoadMoveTasksAsync()).Single(t => t.Id == id).Moved;
         Assert.InRange(movedByA, 2, 11);
 

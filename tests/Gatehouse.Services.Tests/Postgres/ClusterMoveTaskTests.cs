@@ -11,32 +11,11 @@ namespace Gatehouse.Services.Tests.Postgres;
 /// </summary>
 public sealed class ClusterMoveTaskTests
 {
-    private readonly SqsCaller _caller = new("000000000000", "us-east-1", "AIDAEXAMPLE", "http://localhost:4566", QueryProtocol: false);
-
     [PostgresFact]
     public async Task A_task_started_on_one_node_is_listed_and_cancelled_through_the_other_and_stops_moving()
     {
-        await using var test = await PostgresTestServer.CreateDatabaseAsync();
-        await using var dbA = PostgresDatabase.Open(test.ConnectionString);
-        await using var dbB = PostgresDatabase.Open(test.ConnectionString);
-        await using var storeA = await PostgresQueueStore.OpenAsync(dbA);
-        await using var storeB = await PostgresQueueStore.OpenAsync(dbB);
-        var leasesA = await PostgresLeaseStore.OpenAsync(dbA);
-        var leasesB = await PostgresLeaseStore.OpenAsync(dbB);
-        await using var nodeA = await SqsService.StartAsync(storeA, TimeProvider.System, TestKeys.Server, leasesA, "A");
-        await using var nodeB = await SqsService.StartAsync(storeB, TimeProvider.System, TestKeys.Server, leasesB, "B");
-
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dlq", [], null));
-        var dlq = nodeA.Find(_caller.AccountId, _caller.Region, "dlq")!;
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("src", [new("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}""")], null));
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dest", [], null));
-        var dest = nodeA.Find(_caller.AccountId, _caller.Region, "dest")!;
-        for (var i = 0; i < 30; i++)
-        {
-            await nodeA.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
-        }
-
-        await Eventually(() => nodeB.Find(_caller.AccountId, _caller.Region, "dest") is not null);
+        await using var nodes = await TwoSqsNodes.StartAsync(30);
+        var (nodeA, nodeB, storeA, leasesB, dlq, dest) = (nodes.NodeA, nodes.NodeB, nodes.StoreA, nodes.LeasesB, nodes.DeadLetterQueue, nodes.Destination);
 
         // One message a second, run by node A.
         var handle = (await nodeA.StartMessageMoveTaskAsync(new StartMessageMoveTaskRequest(dlq.Arn, dest.Arn, 1))).TaskHandle;
@@ -131,24 +110,8 @@ public sealed class ClusterMoveTaskTests
     [PostgresFact]
     public async Task Two_nodes_starting_a_task_for_one_source_at_once_start_one()
     {
-        await using var test = await PostgresTestServer.CreateDatabaseAsync();
-        await using var dbA = PostgresDatabase.Open(test.ConnectionString);
-        await using var dbB = PostgresDatabase.Open(test.ConnectionString);
-        await using var storeA = await PostgresQueueStore.OpenAsync(dbA);
-        await using var storeB = await PostgresQueueStore.OpenAsync(dbB);
-        await using var nodeA = await SqsService.StartAsync(storeA, TimeProvider.System, TestKeys.Server, await PostgresLeaseStore.OpenAsync(dbA), "A");
-        await using var nodeB = await SqsService.StartAsync(storeB, TimeProvider.System, TestKeys.Server, await PostgresLeaseStore.OpenAsync(dbB), "B");
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dlq", [], null));
-        var dlq = nodeA.Find(_caller.AccountId, _caller.Region, "dlq")!;
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("src", [new("RedrivePolicy", $$"""{"deadLetterTargetArn":"{{dlq.Arn}}","maxReceiveCount":"1"}""")], null));
-        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("dest", [], null));
-        var dest = nodeA.Find(_caller.AccountId, _caller.Region, "dest")!;
-        for (var i = 0; i < 20; i++)
-        {
-            await nodeA.SendMessageAsync(_caller, dlq, new SendMessageRequest(dlq.Name, "m" + i, null, null, null, null, null), null);
-        }
-
-        await Eventually(() => nodeB.Find(_caller.AccountId, _caller.Region, "dest") is not null);
+        await using var nodes = await TwoSqsNodes.StartAsync(20);
+        var (nodeA, nodeB, dlq, dest) = (nodes.NodeA, nodes.NodeB, nodes.DeadLetterQueue, nodes.Destination);
         for (var round = 0; round < 5; round++)
         {
             var starts = new[] { nodeA, nodeB }.Select(async node =>
@@ -173,16 +136,6 @@ public sealed class ClusterMoveTaskTests
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "the task was not cancelled");
                 await Task.Delay(50);
             }
-        }
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), "not within 2 s");
-            await Task.Delay(20);
         }
     }
 }
