@@ -118,17 +118,42 @@ internal sealed class Target : IDisposable
             : new DirectoryInfo(_tempDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 
     /// <summary>Starts Gatehouse (<paramref name="name"/> "gatehouse") or the baseline build ("baseline").</summary>
-    public static Target StartGatehouse(BenchOptions options, string name = "gatehouse")
+    public static Target StartGatehouse(BenchOptions options, string name = "gatehouse") =>
+        StartGatehouseProcess(options, name, RequireDll((name == "baseline" ? options.BaselineDll : options.GatehouseDll) ?? FindGatehouseDll()), [], null);
+
+    /// <summary>Starts <paramref name="nodes"/> Gatehouse nodes over one new PostgreSQL database (the targets
+    /// <c>gatehouse-pg</c> and <c>gatehouse-pg2</c>), all given the same server key as a cluster needs.</summary>
+    public static async Task<Target> StartGatehousePostgresAsync(BenchOptions options, string name, int nodes)
     {
-        var dll = (name == "baseline" ? options.BaselineDll : options.GatehouseDll) ?? FindGatehouseDll()
-            ?? throw new InvalidOperationException(
-                "gatehouse.dll not found: run `dotnet build src/Gatehouse.Server -c Release` or pass --gatehouse-dll");
+        var dll = RequireDll(options.GatehouseDll ?? FindGatehouseDll());
+        var database = await BenchDatabase.CreateAsync(options.Postgres!, options.PostgresCommit);
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var started = new List<Target>();
+        for (var i = 0; i < nodes; i++)
+        {
+            started.Add(StartGatehouseProcess(options, i == 0 ? name : $"{name}-node{i + 1}", dll, ["--server-key", key], database.Url));
+        }
+
+        started[0].Peers = started[1..];
+        started[0]._database = database;
+        return started[0];
+    }
+
+    private static string RequireDll(string? dll) => dll ?? throw new InvalidOperationException(
+        "gatehouse.dll not found: run `dotnet build src/Gatehouse.Server -c Release` or pass --gatehouse-dll");
+
+    /// <summary>One Gatehouse process on a free loopback port with a data directory of its own (and an HTTPS port
+    /// with <c>--https</c>), the extra arguments, and the store <paramref name="store"/> (null: the default).</summary>
+    private static Target StartGatehouseProcess(BenchOptions options, string name, string dll, string[] extraArgs, string? store)
+    {
         var port = FreePort();
         var dataDir = Directory.CreateTempSubdirectory("gatehouse-bench-").FullName;
         var psi = new ProcessStartInfo("dotnet");
         psi.ArgumentList.Add(dll);
-        foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--data-dir", dataDir })
+        foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--data-dir", dataDir }.Concat(extraArgs))
             psi.ArgumentList.Add(a);
+        if (store is not null)
+            psi.Environment["GATEHOUSE_STORE"] = store;
         foreach (var a in options.GatehouseArgs)
             psi.ArgumentList.Add(a);
         int? httpsPort = options.UseHttps ? FreePort() : null;
@@ -139,42 +164,6 @@ internal sealed class Target : IDisposable
         }
 
         return Start(name, port, psi, dataDir, httpsPort);
-    }
-
-    /// <summary>Starts <paramref name="nodes"/> Gatehouse nodes over one new PostgreSQL database (the targets
-    /// <c>gatehouse-pg</c> and <c>gatehouse-pg2</c>), all given the same server key as a cluster needs.</summary>
-    public static async Task<Target> StartGatehousePostgresAsync(BenchOptions options, string name, int nodes)
-    {
-        var dll = options.GatehouseDll ?? FindGatehouseDll()
-            ?? throw new InvalidOperationException(
-                "gatehouse.dll not found: run `dotnet build src/Gatehouse.Server -c Release` or pass --gatehouse-dll");
-        var database = await BenchDatabase.CreateAsync(options.Postgres!, options.PostgresCommit);
-        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        var started = new List<Target>();
-        for (var i = 0; i < nodes; i++)
-        {
-            var port = FreePort();
-            var dataDir = Directory.CreateTempSubdirectory("gatehouse-bench-").FullName;
-            var psi = new ProcessStartInfo("dotnet");
-            psi.ArgumentList.Add(dll);
-            foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--data-dir", dataDir, "--server-key", key })
-                psi.ArgumentList.Add(a);
-            psi.Environment["GATEHOUSE_STORE"] = database.Url;
-            foreach (var a in options.GatehouseArgs)
-                psi.ArgumentList.Add(a);
-            int? httpsPort = options.UseHttps ? FreePort() : null;
-            if (httpsPort is { } tls)
-            {
-                psi.ArgumentList.Add("--https-port");
-                psi.ArgumentList.Add(tls.ToString(CultureInfo.InvariantCulture));
-            }
-
-            started.Add(Start(i == 0 ? name : $"{name}-node{i + 1}", port, psi, dataDir, httpsPort));
-        }
-
-        started[0].Peers = started[1..];
-        started[0]._database = database;
-        return started[0];
     }
 
     /// <summary>The queue store's database round trips so far, summed over the nodes (<c>storeRoundTrips</c> in

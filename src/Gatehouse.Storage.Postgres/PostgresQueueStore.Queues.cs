@@ -213,23 +213,13 @@ public sealed partial class PostgresQueueStore
     /// on any node").</summary>
     public bool SharesMoveTasks => true;
 
-    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
-    {
-        await using var batch = Batch(c, Command($"SELECT {MoveTaskColumns} FROM sqs_move_tasks ORDER BY started_ms DESC, id"));
-        await using var r = await ReadAsync(batch, ct);
-        var list = new List<MoveTaskRecord>();
-        while (await r.ReadAsync(ct))
-        {
-            list.Add(ReadMoveTask(r));
-        }
+    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(CancellationToken ct = default) => LoadMoveTasksAsync(null, ct);
 
-        return list;
-    }, ct);
-
-    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(string sourceArn, CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
+    public Task<IReadOnlyList<MoveTaskRecord>> LoadMoveTasksAsync(string? sourceArn, CancellationToken ct = default) => RunAsync<IReadOnlyList<MoveTaskRecord>>(async c =>
     {
-        await using var batch = Batch(c, Command(
-            $"SELECT {MoveTaskColumns} FROM sqs_move_tasks WHERE source_arn = $1 ORDER BY started_ms DESC, id", Text(sourceArn)));
+        await using var batch = Batch(c, sourceArn is null
+            ? Command($"SELECT {MoveTaskColumns} FROM sqs_move_tasks ORDER BY started_ms DESC, id")
+            : Command($"SELECT {MoveTaskColumns} FROM sqs_move_tasks WHERE source_arn = $1 ORDER BY started_ms DESC, id", Text(sourceArn)));
         await using var r = await ReadAsync(batch, ct);
         var list = new List<MoveTaskRecord>();
         while (await r.ReadAsync(ct))
