@@ -33,7 +33,7 @@ public sealed partial class PostgresQueueStore
     /// <summary>Dead rows a table must have, as a share of its live rows, before it is vacuumed.</summary>
     public double VacuumDeadFraction { get; set; } = 0.1;
 
-    /// <summary>Vacuums this node ran (for tests and the status page).</summary>
+    /// <summary>Vacuums this node ran (for tests).</summary>
     public long Vacuums => Interlocked.Read(ref _vacuums);
 
     private void StartVacuuming() => _vacuumLoop = Task.Run(() => VacuumLoopAsync(_stopping.Token), CancellationToken.None);
@@ -62,9 +62,10 @@ public sealed partial class PostgresQueueStore
                 {
                     await VacuumIfDueAsync(ct);
                 }
-                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException && !ct.IsCancellationRequested)
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
                 {
-                    // The database is away; autovacuum still runs, and the next tick tries again.
+                    // The database is away (autovacuum still runs, and the next tick tries again), or the store is
+                    // closing and the vacuum was cancelled (the loop ends).
                 }
             }
         }
