@@ -53,7 +53,9 @@ public sealed partial class PostgresQueueStore
             {
                 var interval = VacuumCheckInterval;
                 await Task.Delay(interval > TimeSpan.Zero ? interval : TimeSpan.FromSeconds(1), ct);
-                if (interval <= TimeSpan.Zero)
+
+                // Read again: the setting may have been turned off meanwhile.
+                if (VacuumCheckInterval <= TimeSpan.Zero)
                 {
                     continue;
                 }
