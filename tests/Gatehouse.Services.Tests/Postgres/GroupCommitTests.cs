@@ -27,10 +27,17 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static ReceiveCommand Receive(long queueId, bool fifo, int max = 10) => new(queueId, fifo, T0, max, 30_000, 0, null, null, 0);
 
-    [PostgresFact]
-    public async Task Concurrent_sends_receives_and_deletes_on_two_nodes_lose_nothing_and_duplicate_nothing()
+    [PostgresTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Concurrent_sends_receives_and_deletes_on_two_nodes_lose_nothing_and_duplicate_nothing(bool combineReceives)
     {
         var nodes = new[] { await OpenNodeAsync(), await OpenNodeAsync() };
+        foreach (var node in nodes)
+        {
+            node.CombineReceives = combineReceives;
+        }
+
         foreach (var (name, fifo) in new[] { ("q", false), ("q.fifo", true) })
         {
             var queue = (await nodes[0].CreateQueueAsync(NewQueue(name))).Id;

@@ -43,6 +43,28 @@ public sealed class PostgresDatabaseTests
     }
 
     [PostgresFact]
+    public async Task Connections_reuse_one_plan_per_prepared_statement_unless_the_connection_string_says_otherwise()
+    {
+        await using var test = await PostgresTestServer.CreateDatabaseAsync();
+        await using var db = PostgresDatabase.Open(test.ConnectionString);
+        var modes = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
+        {
+            // Several connections at once, each opened anew: the setting belongs to every physical connection.
+            await using var connection = await db.DataSource.OpenConnectionAsync();
+            await using var show = new NpgsqlCommand("SHOW plan_cache_mode", connection);
+            var mode = await show.ExecuteScalarAsync();
+            await Task.Delay(50);
+            return mode;
+        }));
+        Assert.All(modes, m => Assert.Equal("force_generic_plan", m));
+
+        var own = new NpgsqlConnectionStringBuilder(test.ConnectionString) { Options = "-c plan_cache_mode=force_custom_plan" };
+        await using var custom = PostgresDatabase.Open(own.ConnectionString);
+        await using var showCustom = custom.DataSource.CreateCommand("SHOW plan_cache_mode");
+        Assert.Equal("force_custom_plan", await showCustom.ExecuteScalarAsync());
+    }
+
+    [PostgresFact]
     public async Task Notifications_reach_a_listener_on_another_pool()
     {
         await using var test = await PostgresTestServer.CreateDatabaseAsync();
