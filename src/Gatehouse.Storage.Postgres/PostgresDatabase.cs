@@ -37,9 +37,13 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// does not say.</summary>
     public const int DefaultKeepAliveSeconds = 10;
 
-    /// <summary>Run on each new connection: prepared statements reuse one plan (PostgreSQL's
-    /// <c>plan_cache_mode</c>).</summary>
-    public const string GenericPlansSql = "SET plan_cache_mode = force_generic_plan";
+    /// <summary>Set on each new connection (unless the connection string's Options set them): prepared statements
+    /// reuse one plan, and statements are never JIT-compiled (docs/postgres.md, "Plans").</summary>
+    public static readonly IReadOnlyList<(string Name, string Value)> SessionSettings =
+    [
+        ("plan_cache_mode", "force_generic_plan"),
+        ("jit", "off"),
+    ];
 
     /// <summary>Opens the pool (no connection is made until the first command).</summary>
     public static PostgresDatabase Open(string connectionString, Action<NpgsqlDataSourceBuilder>? configure = null)
@@ -70,22 +74,27 @@ public sealed class PostgresDatabase : IAsyncDisposable
             builder.ConnectionStringBuilder.NoResetOnClose = true;
         }
 
-        // Every statement the stores prepare is planned once per connection and that plan reused (docs/postgres.md,
-        // "Plans"). Left to itself PostgreSQL keeps planning a prepared statement anew on every call when its
-        // parameters (a LIMIT, an array) make the reusable plan look dearer than a tailored one: that re-planning
-        // was 35% of the database's time in the receive + delete benchmark. A connection string whose Options set
-        // plan_cache_mode itself is left alone.
-        if (!(builder.ConnectionStringBuilder.Options ?? "").Contains("plan_cache_mode", StringComparison.OrdinalIgnoreCase))
+        // Every statement the stores prepare is planned once per connection and that plan reused, and none is
+        // compiled to machine code (docs/postgres.md, "Plans"). Left to itself PostgreSQL keeps planning a prepared
+        // statement anew on every call when its parameters make the reusable plan look dearer than a tailored one
+        // (35% of the database's time in the receive + delete benchmark), and compiles (JIT) any statement whose
+        // estimated cost passes jit_above_cost — on a large queue a FIFO receive, which then took 110 ms instead of
+        // under one. A setting the connection string's Options make itself is left alone.
+        var options = builder.ConnectionStringBuilder.Options ?? "";
+        var settings = SessionSettings.Where(setting => !options.Contains(setting.Name, StringComparison.OrdinalIgnoreCase))
+            .Select(setting => $"SET {setting.Name} = {setting.Value}").ToList();
+        if (settings.Count > 0)
         {
+            var sql = string.Join("; ", settings);
             builder.UsePhysicalConnectionInitializer(
                 connection =>
                 {
-                    using var command = new NpgsqlCommand(GenericPlansSql, connection);
+                    using var command = new NpgsqlCommand(sql, connection);
                     command.ExecuteNonQuery();
                 },
                 async connection =>
                 {
-                    await using var command = new NpgsqlCommand(GenericPlansSql, connection);
+                    await using var command = new NpgsqlCommand(sql, connection);
                     await command.ExecuteNonQueryAsync();
                 });
         }

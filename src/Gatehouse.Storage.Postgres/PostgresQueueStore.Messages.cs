@@ -220,11 +220,11 @@ public sealed partial class PostgresQueueStore
     /// receive holds are skipped, so concurrent receives (on any node) take different messages. The scan reads
     /// room for rows that turn out expired or due for the dead-letter queue; a row is handled only while fewer
     /// than the requested number were received before it, as the SQLite store does.</summary>
-    private const string ReceiveStandardSql = $"""
+    private static readonly LimitedSql ReceiveStandardSql = new($"""
         WITH cand AS MATERIALIZED (
             SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
             WHERE queue_id = $1 AND visible_ms <= $2
-            ORDER BY visible_ms, receive_count, id LIMIT $3
+            ORDER BY visible_ms, receive_count, id LIMIT $limit
             FOR UPDATE SKIP LOCKED),
         kinds AS (
             SELECT id, visible_ms, receive_count, NULL::text AS group_id,
@@ -237,21 +237,21 @@ public sealed partial class PostgresQueueStore
                 FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
             WHERE picks_before < $7),
         {ReceiveTail}
-        """;
+        """);
 
     /// <summary>FIFO queues, in sequence order. A group is blocked from its first message that is not visible (in
     /// flight or delayed) on; a message moved to the dead-letter queue blocks the rest of its group for this
     /// receive. Runs after the queue's advisory lock was taken by the statement before it, in the same
     /// transaction: FIFO receives of one queue take turns (across nodes), so two can never hand out messages of
     /// one group, while other queues are not held up.</summary>
-    private const string ReceiveFifoSql = $"""
+    private static readonly LimitedSql ReceiveFifoSql = new($"""
         WITH blocked AS (
             SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
         cand AS MATERIALIZED (
             SELECT m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
             WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
                 AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.group_id IS NOT DISTINCT FROM m.group_id AND b.from_seq < m.seq)
-            ORDER BY m.seq LIMIT $3
+            ORDER BY m.seq LIMIT $limit
             FOR UPDATE OF m),
         kinds AS (
             SELECT id, seq, group_id,
@@ -270,7 +270,7 @@ public sealed partial class PostgresQueueStore
                 AND (NOT $10 OR (SELECT count(*) FROM cand) < $3
                     OR (SELECT count(*) FROM gated WHERE kind = 0 AND behind_dead_letter IS NOT TRUE) >= $7)),
         {ReceiveTail}
-        """;
+        """);
 
     /// <summary>Rows a FIFO receive reads at most per transaction (blocked groups are filtered before, so only
     /// expired or dead-lettered rows use this room up).</summary>
@@ -321,8 +321,8 @@ public sealed partial class PostgresQueueStore
                 NpgsqlParameter[] parameters = [Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
                     Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)];
                 batch.BatchCommands.Add(c.IsFifo
-                    ? Command(ReceiveFifoSql, [.. parameters, Bool(firstFifoRound)])
-                    : Command(ReceiveStandardSql, parameters));
+                    ? Command(ReceiveFifoSql.For(scan), [.. parameters, Bool(firstFifoRound)])
+                    : Command(ReceiveStandardSql.For(scan), parameters));
             }, async (r, set, ct) =>
             {
                 if (set != (c.IsFifo ? 1 : 0))
@@ -427,7 +427,8 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>Deletes with the handles that may delete (FIFO: the latest, while in flight at the caller's time;
     /// standard: any the message was received with) and reports, from the statement's snapshot, why the others did
-    /// not.</summary>
+    /// not. Only those others are looked up again (the look-up's condition on the outer row gates it), so a
+    /// handle that deleted costs one index probe, not two.</summary>
     private const string DeleteSql = """
         WITH h AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS h(row_id, nonce, now_ms, idx)),
         del AS (
@@ -436,7 +437,9 @@ public sealed partial class PostgresQueueStore
                 AND CASE WHEN $5 THEN m.nonce = h.nonce AND m.visible_ms > h.now_ms ELSE m.nonce >= h.nonce END
             RETURNING h.idx)
         SELECT d.idx IS NOT NULL, m.nonce, m.visible_ms
-        FROM h LEFT JOIN del d ON d.idx = h.idx LEFT JOIN sqs_messages m ON m.id = h.row_id AND m.queue_id = $1
+        FROM h LEFT JOIN del d ON d.idx = h.idx
+        LEFT JOIN LATERAL (
+            SELECT s.nonce, s.visible_ms FROM sqs_messages s WHERE d.idx IS NULL AND s.id = h.row_id AND s.queue_id = $1) m ON true
         ORDER BY h.idx
         """;
 
@@ -573,6 +576,9 @@ public sealed partial class PostgresQueueStore
     /// Messages sent after the purge began are kept: ids only grow, so they are above the largest id at the start
     /// (AWS: messages sent after PurgeQueue was called "might be deleted while the queue is being purged", PurgeQueue
     /// API reference).</summary>
+    private static readonly LimitedSql PurgeSliceSql = new(
+        "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 AND id <= $2 LIMIT $limit)");
+
     public async Task<long> PurgeAsync(long queueId, CancellationToken ct = default)
     {
         var upTo = await RunAsync(async c =>
@@ -588,8 +594,7 @@ public sealed partial class PostgresQueueStore
             var deleted = await RunAsync(async c =>
             {
                 await using var batch = Batch(c, Command(
-                    "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 AND id <= $2 LIMIT $3)",
-                    Int64(queueId), Int64(upTo), Int32(SliceRows)));
+                    PurgeSliceSql.For(SliceRows), Int64(queueId), Int64(upTo)));
                 return await ExecuteAsync(batch, ct);
             }, ct);
             total += deleted;
@@ -619,14 +624,14 @@ public sealed partial class PostgresQueueStore
         return new QueueCounts(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
     }, default);
 
-    /// <summary>Moves up to $3 visible messages to $4, or each to the queue its source ARN maps to ($6/$7), as a
+    /// <summary>Moves up to the limit's visible messages to $4, or each to the queue its source ARN maps to ($6/$7), as a
     /// re-send: a new MessageId and enqueue time and no receives yet, so a redriven message is not dead-lettered
     /// again on its first receive (AWS dev guide, "DLQ redrive"). Each destination queue is notified when messages
     /// arrived in it.</summary>
-    private const string MoveSql = """
+    private static readonly LimitedSql MoveSql = new("""
         WITH cand AS (
             SELECT id, dlq_source FROM sqs_messages WHERE queue_id = $1 AND visible_ms <= $2
-            ORDER BY visible_ms, receive_count, id LIMIT $3 FOR UPDATE SKIP LOCKED),
+            ORDER BY visible_ms, receive_count, id LIMIT $limit FOR UPDATE SKIP LOCKED),
         targets AS (
             SELECT cand.id, COALESCE($4::bigint, map.target) AS target
             FROM cand LEFT JOIN unnest($5::text[], $6::bigint[]) AS map(arn, target) ON map.arn = cand.dlq_source),
@@ -637,7 +642,11 @@ public sealed partial class PostgresQueueStore
             RETURNING m.queue_id)
         SELECT count(*)::int, (SELECT count(*) FROM (SELECT pg_notify($7, $8 || d.queue_id) FROM (SELECT DISTINCT queue_id FROM moved) d) n)
         FROM moved
-        """;
+        """);
+
+    private static readonly LimitedSql MoveSourcesSql = new(
+        "SELECT DISTINCT dlq_source FROM (SELECT dlq_source FROM sqs_messages WHERE queue_id = $1 AND visible_ms <= $2 " +
+        "ORDER BY visible_ms, receive_count, id LIMIT $limit) s WHERE dlq_source IS NOT NULL");
 
     public async Task<int> MoveMessagesAsync(long fromQueueId, long? destinationQueueId, Func<string, long?> sourceQueueIdByArn, int max, long nowMs, CancellationToken ct = default)
     {
@@ -648,10 +657,7 @@ public sealed partial class PostgresQueueStore
             // Back to each message's source: the source ARNs among the messages about to move, mapped here.
             var sources = await RunAsync(async c =>
             {
-                await using var batch = Batch(c, Command(
-                    "SELECT DISTINCT dlq_source FROM (SELECT dlq_source FROM sqs_messages WHERE queue_id = $1 AND visible_ms <= $2 " +
-                    "ORDER BY visible_ms, receive_count, id LIMIT $3) s WHERE dlq_source IS NOT NULL",
-                    Int64(fromQueueId), Int64(nowMs), Int32(max)));
+                await using var batch = Batch(c, Command(MoveSourcesSql.For(max), Int64(fromQueueId), Int64(nowMs)));
                 await using var r = await ReadAsync(batch, ct);
                 var list = new List<string>();
                 while (await r.ReadAsync(ct))
@@ -678,7 +684,7 @@ public sealed partial class PostgresQueueStore
 
         return await RunAsync(async c =>
         {
-            await using var batch = Batch(c, Command(MoveSql,
+            await using var batch = Batch(c, Command(MoveSql.For(max),
                 Int64(fromQueueId), Int64(nowMs), Int32(max), NullableInt64(destinationQueueId), TextArray([.. arns]), Int64Array([.. targets]),
                 Text(Channel), Text(Prefix(MessagesArrived))));
             await using var r = await ReadAsync(batch, ct);
@@ -690,16 +696,16 @@ public sealed partial class PostgresQueueStore
     /// <summary>One slice of the retention sweep: the next <see cref="SliceRows"/> entries of the queue's
     /// (visible time, receive count, id) index after the given key, deleting those whose message retention
     /// expired (sent time has no index of its own).</summary>
-    private const string ExpireSliceSql = """
+    private static readonly LimitedSql ExpireSliceSql = new("""
         WITH s AS (
             SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
             WHERE queue_id = $1 AND (visible_ms, receive_count, id) > ($2, $3, $4)
-            ORDER BY visible_ms, receive_count, id LIMIT $6),
+            ORDER BY visible_ms, receive_count, id LIMIT $limit),
         d AS (DELETE FROM sqs_messages m USING s WHERE m.id = s.id AND s.sent_ms < $5 RETURNING 1),
         last AS (SELECT visible_ms, receive_count, id FROM s ORDER BY visible_ms DESC, receive_count DESC, id DESC LIMIT 1)
         SELECT (SELECT count(*) FROM d)::int, (SELECT count(*) FROM s)::int, l.visible_ms, l.receive_count, l.id
         FROM (SELECT 1) one LEFT JOIN last l ON true
-        """;
+        """);
 
     public async Task<long> ExpireAsync(long queueId, long oldestAliveSentMs, long nowMs, CancellationToken ct = default)
     {
@@ -716,8 +722,8 @@ public sealed partial class PostgresQueueStore
                     batch.BatchCommands.Add(Command("DELETE FROM sqs_dedup WHERE queue_id = $1 AND expires_ms <= $2", Int64(queueId), Int64(nowMs)));
                 }
 
-                batch.BatchCommands.Add(Command(ExpireSliceSql,
-                    Int64(queueId), Int64(after.VisibleMs), Int32(after.ReceiveCount), Int64(after.Id), Int64(oldestAliveSentMs), Int32(SliceRows)));
+                batch.BatchCommands.Add(Command(ExpireSliceSql.For(SliceRows),
+                    Int64(queueId), Int64(after.VisibleMs), Int32(after.ReceiveCount), Int64(after.Id), Int64(oldestAliveSentMs)));
                 // The reader starts at the first statement that returns rows: the slice's.
                 await using var r = await ReadAsync(batch, ct);
                 await r.ReadAsync(ct);
@@ -737,12 +743,14 @@ public sealed partial class PostgresQueueStore
         return total;
     }
 
+    private static readonly LimitedSql PeekSql = new(
+        $"SELECT {GotColumns}, m.visible_ms FROM sqs_messages m WHERE m.queue_id = $1 ORDER BY m.sent_ms, m.seq, m.id LIMIT $limit");
+
     /// <summary>Reads without writing: no receive count, visibility or receipt handle changes.</summary>
     public Task<(IReadOnlyList<PeekedMessage> Messages, long? OldestSentMs)> PeekAsync(long queueId, int max, CancellationToken ct = default) => RunAsync(async c =>
     {
         await using var batch = Batch(c,
-            Command($"SELECT {GotColumns}, m.visible_ms FROM sqs_messages m WHERE m.queue_id = $1 ORDER BY m.sent_ms, m.seq, m.id LIMIT $2",
-                Int64(queueId), Int32(max)),
+            Command(PeekSql.For(max), Int64(queueId)),
             Command("SELECT MIN(sent_ms) FROM sqs_messages WHERE queue_id = $1", Int64(queueId)));
         await using var r = await ReadAsync(batch, ct);
         var messages = new List<PeekedMessage>();

@@ -137,6 +137,9 @@ public sealed partial class PostgresQueueStore
     /// them holds a transaction open for long.</summary>
     internal int SliceRows { get; init; } = 5000;
 
+    private static readonly LimitedSql DeleteSliceSql = new(
+        "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 LIMIT $limit)");
+
     /// <summary>Deletes the messages in slices first, then what is left, the deduplication entries and the queue in
     /// one transaction that also announces the deletion.</summary>
     public async Task DeleteQueueAsync(long queueId, CancellationToken ct = default)
@@ -146,8 +149,7 @@ public sealed partial class PostgresQueueStore
         {
             deleted = await RunAsync(async c =>
             {
-                await using var batch = Batch(c, Command(
-                    "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 LIMIT $2)", Int64(queueId), Int32(SliceRows)));
+                await using var batch = Batch(c, Command(DeleteSliceSql.For(SliceRows), Int64(queueId)));
                 return await ExecuteAsync(batch, ct);
             }, ct);
         }

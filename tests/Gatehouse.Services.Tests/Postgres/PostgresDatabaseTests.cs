@@ -43,25 +43,35 @@ public sealed class PostgresDatabaseTests
     }
 
     [PostgresFact]
-    public async Task Connections_reuse_one_plan_per_prepared_statement_unless_the_connection_string_says_otherwise()
+    public async Task Connections_reuse_one_plan_and_never_compile_unless_the_connection_string_says_otherwise()
     {
         await using var test = await PostgresTestServer.CreateDatabaseAsync();
         await using var db = PostgresDatabase.Open(test.ConnectionString);
-        var modes = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
+        var settings = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
         {
-            // Several connections at once, each opened anew: the setting belongs to every physical connection.
+            // Several connections at once, each opened anew: the settings belong to every physical connection.
             await using var connection = await db.DataSource.OpenConnectionAsync();
-            await using var show = new NpgsqlCommand("SHOW plan_cache_mode", connection);
-            var mode = await show.ExecuteScalarAsync();
+            var read = await ReadSettingsAsync(connection);
             await Task.Delay(50);
-            return mode;
+            return read;
         }));
-        Assert.All(modes, m => Assert.Equal("force_generic_plan", m));
+        Assert.All(settings, s => Assert.Equal(("force_generic_plan", "off"), s));
 
+        // A setting the connection string makes itself wins; the other is still applied.
         var own = new NpgsqlConnectionStringBuilder(test.ConnectionString) { Options = "-c plan_cache_mode=force_custom_plan" };
         await using var custom = PostgresDatabase.Open(own.ConnectionString);
-        await using var showCustom = custom.DataSource.CreateCommand("SHOW plan_cache_mode");
-        Assert.Equal("force_custom_plan", await showCustom.ExecuteScalarAsync());
+        await using (var connection = await custom.DataSource.OpenConnectionAsync())
+        {
+            Assert.Equal(("force_custom_plan", "off"), await ReadSettingsAsync(connection));
+        }
+
+        static async Task<(string?, string?)> ReadSettingsAsync(NpgsqlConnection connection)
+        {
+            await using var show = new NpgsqlCommand("SELECT current_setting('plan_cache_mode'), current_setting('jit')", connection);
+            await using var reader = await show.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            return (reader.GetString(0), reader.GetString(1));
+        }
     }
 
     [PostgresFact]
