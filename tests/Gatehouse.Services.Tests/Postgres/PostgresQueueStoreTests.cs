@@ -249,4 +249,82 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
         Assert.Equal(("kept", true), (again.Queue?.Name, again.MessagesArrived));
         await Stores.QueueStoreContract.WaitForChange(changes, c => c.QueueId == dropped.Id && c.Deleted);
     }
+
+    [PostgresTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_receive_plan_reads_the_queue_indexes_in_order_whatever_the_statistics(bool fifo)
+    {
+        var (store, database) = await OpenNodeAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue(fifo ? "q.fifo" : "q"))).Id;
+        await store.SendAsync(queue, fifo, [.. Enumerable.Range(0, 10).Select(i => Message("m" + i, fifo ? "g" + i : null, fifo ? "d" + i : null))]);
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await ExecuteAsync(connection, "ALTER TABLE sqs_messages SET (autovacuum_enabled = false)");
+        await ExecuteAsync(connection, "ANALYZE sqs_messages");
+
+        // 100,000 more messages than when the statistics were taken.
+        await ExecuteAsync(connection,
+            "INSERT INTO sqs_messages(queue_id, message_id, body, sender, sent_ms, visible_ms, group_id, seq) " +
+            $"SELECT {queue}, 'x' || n, 'b', 's', {T0}, {T0} + n, {(fifo ? "'g' || (n % 1000)" : "NULL")}, {(fifo ? "100 + n" : "0")} " +
+            "FROM generate_series(1, 100000) n");
+
+        var cand = fifo ? "Index Scan using sqs_messages_by_sequence on sqs_messages m" : "Index Scan using sqs_messages_by_visibility on sqs_messages ";
+        var plan = await ExplainAsync(connection, fifo, queue, orderedScansOnly: true);
+        output.WriteLine(plan);
+        Assert.Contains(cand, plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Bitmap", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+
+        if (fifo)
+        {
+            // Without the settings the FIFO receive's plan reads the whole table to find the blocked groups (it
+            // guesses a third of the queue in flight).
+            var unguarded = await ExplainAsync(connection, fifo, queue, orderedScansOnly: false);
+            output.WriteLine(unguarded);
+            Assert.True(unguarded.Contains("Seq Scan", StringComparison.Ordinal) || unguarded.Contains("Bitmap", StringComparison.Ordinal), unguarded);
+        }
+
+        static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // The generic plan (the connection's plan_cache_mode) of the receive as sent for a receive of ten.
+        static async Task<string> ExplainAsync(NpgsqlConnection connection, bool fifo, long queue, bool orderedScansOnly)
+        {
+            await using var tx = await connection.BeginTransactionAsync();
+            if (orderedScansOnly)
+            {
+                await using var set = new NpgsqlCommand("SELECT " + PostgresQueueStore.OrderedScansOnly, connection, tx);
+                await set.ExecuteNonQueryAsync();
+            }
+
+            var types = "bigint, bigint, int, bigint, bigint, int, int, bigint, text" + (fifo ? ", boolean" : "");
+            await using (var prepare = new NpgsqlCommand($"PREPARE gh_receive({types}) AS {PostgresQueueStore.ReceiveSql(fifo, fifo ? 42 : 12)}", connection, tx))
+            {
+                await prepare.ExecuteNonQueryAsync();
+            }
+
+            var args = $"{queue}, {T0 + 200_000}, {(fifo ? 42 : 12)}, 0, NULL, 0, 10, 30000, NULL" + (fifo ? ", true" : "");
+            var lines = new List<string>();
+            await using (var explain = new NpgsqlCommand($"EXPLAIN EXECUTE gh_receive({args})", connection, tx))
+            await using (var reader = await explain.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    lines.Add(reader.GetString(0));
+                }
+            }
+
+            // A prepared statement outlives the transaction: removed before the next EXPLAIN and the pool.
+            await using (var deallocate = new NpgsqlCommand("DEALLOCATE gh_receive", connection, tx))
+            {
+                await deallocate.ExecuteNonQueryAsync();
+            }
+
+            await tx.RollbackAsync();
+            return string.Join('\n', lines);
+        }
+    }
 }
