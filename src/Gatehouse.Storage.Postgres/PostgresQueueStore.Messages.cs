@@ -309,13 +309,14 @@ public sealed partial class PostgresQueueStore
             int moved = 0, scanned = 0;
             string? firstGroup = null;
             long? next = null;
-            await Submit(new Operation<bool>(c.QueueId, RankReceive, wanted, 2, batch =>
+            await Submit(new Operation<bool>(c.QueueId, RankReceive, wanted, c.IsFifo ? 2 : 1, batch =>
             {
                 picked.Clear();
                 (moved, scanned, firstGroup, next) = (0, 0, null, null);
-                batch.BatchCommands.Add(c.IsFifo
-                    ? Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1), {OrderedScansOnly}", Int32(LockKey(c.QueueId)))
-                    : Command($"SELECT {OrderedScansOnly}"));
+                if (c.IsFifo)
+                {
+                    batch.BatchCommands.Add(Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))));
+                }
 
                 NpgsqlParameter[] parameters = [Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
                     Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)];
@@ -324,7 +325,7 @@ public sealed partial class PostgresQueueStore
                     : Command(ReceiveStandardSql.For(scan), parameters));
             }, async (r, set, ct) =>
             {
-                if (set != 1)
+                if (set != (c.IsFifo ? 1 : 0))
                 {
                     return;
                 }
@@ -381,17 +382,6 @@ public sealed partial class PostgresQueueStore
             return new ReceiveOutcome(received, received.Count == 0 ? next : null, movedTotal);
         }
     }
-
-    /// <summary>Run ahead of each receive statement, in its transaction: the receive is planned with sequential
-    /// scans, bitmap scans and avoidable sorts priced out, so its one cached plan (docs/postgres.md, "Plans") reads
-    /// the queue's indexes in order and stops at the limit, whatever the statistics say. The reusable plan knows no
-    /// parameter values and guesses a third of the queue for <c>visible_ms &gt; $2</c>: left to choose, it read and
-    /// sorted a whole queue of a million messages to take 42 (FIFO, 42 ms) or read the whole table to find the
-    /// blocked groups (98 ms), where the index paths take well under a millisecond. Sorts the statement cannot do
-    /// without (its window functions over the few rows taken) are still made. The settings last until the
-    /// transaction ends and only matter to a statement being planned.</summary>
-    internal const string OrderedScansOnly =
-        "set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true)";
 
     /// <summary>A receive statement as sent for a scan of <paramref name="scan"/> rows (tests read its plan).</summary>
     internal static string ReceiveSql(bool fifo, int scan) => (fifo ? ReceiveFifoSql : ReceiveStandardSql).For(scan);

@@ -43,8 +43,11 @@ public sealed class PostgresDatabaseTests
     }
 
     [PostgresFact]
-    public async Task Connections_reuse_one_plan_and_never_compile_unless_the_connection_string_says_otherwise()
+    public async Task Connections_get_the_planner_settings_unless_the_connection_string_makes_its_own()
     {
+        var expected = PostgresDatabase.SessionSettings.Select(s => s.Value).ToList();
+        Assert.Contains(("plan_cache_mode", "force_generic_plan"), PostgresDatabase.SessionSettings);
+        Assert.Contains(("jit", "off"), PostgresDatabase.SessionSettings);
         await using var test = await PostgresTestServer.CreateDatabaseAsync();
         await using var db = PostgresDatabase.Open(test.ConnectionString);
         var settings = await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ =>
@@ -55,22 +58,31 @@ public sealed class PostgresDatabaseTests
             await Task.Delay(50);
             return read;
         }));
-        Assert.All(settings, s => Assert.Equal(("force_generic_plan", "off"), s));
+        Assert.All(settings, s => Assert.Equal(expected, s));
 
-        // A setting the connection string makes itself wins; the other is still applied.
+        // A setting the connection string makes itself wins; the others are still applied.
         var own = new NpgsqlConnectionStringBuilder(test.ConnectionString) { Options = "-c plan_cache_mode=force_custom_plan" };
         await using var custom = PostgresDatabase.Open(own.ConnectionString);
         await using (var connection = await custom.DataSource.OpenConnectionAsync())
         {
-            Assert.Equal(("force_custom_plan", "off"), await ReadSettingsAsync(connection));
+            var read = await ReadSettingsAsync(connection);
+            for (var i = 0; i < expected.Count; i++)
+            {
+                Assert.Equal(PostgresDatabase.SessionSettings[i].Name == "plan_cache_mode" ? "force_custom_plan" : expected[i], read[i]);
+            }
         }
 
-        static async Task<(string?, string?)> ReadSettingsAsync(NpgsqlConnection connection)
+        static async Task<List<string>> ReadSettingsAsync(NpgsqlConnection connection)
         {
-            await using var show = new NpgsqlCommand("SELECT current_setting('plan_cache_mode'), current_setting('jit')", connection);
-            await using var reader = await show.ExecuteReaderAsync();
-            Assert.True(await reader.ReadAsync());
-            return (reader.GetString(0), reader.GetString(1));
+            var read = new List<string>();
+            foreach (var (name, _) in PostgresDatabase.SessionSettings)
+            {
+                await using var show = new NpgsqlCommand("SELECT current_setting($1)", connection);
+                show.Parameters.Add(new NpgsqlParameter { Value = name });
+                read.Add((string)(await show.ExecuteScalarAsync())!);
+            }
+
+            return read;
         }
     }
 
