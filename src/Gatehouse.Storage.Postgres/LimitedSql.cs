@@ -18,7 +18,7 @@ internal sealed class LimitedSql(string template)
     private const string Token = "$limit";
     private readonly ConcurrentDictionary<int, string> _texts = new();
 
-    /// <summary>The statement with <paramref name="limit"/> (at least 1) written in.</summary>
-    public string For(int limit) => _texts.GetOrAdd(Math.Max(1, limit), static (l, t) =>
+    /// <summary>The statement with <paramref name="limit"/> (a negative one counts as 0) written in.</summary>
+    public string For(int limit) => _texts.GetOrAdd(Math.Max(0, limit), static (l, t) =>
         t.Replace(Token, l.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), template);
 }

@@ -60,8 +60,9 @@ public sealed class PostgresDatabaseTests
         }));
         Assert.All(settings, s => Assert.Equal(expected, s));
 
-        // A setting the connection string makes itself wins; the others are still applied.
-        var own = new NpgsqlConnectionStringBuilder(test.ConnectionString) { Options = "-c plan_cache_mode=force_custom_plan" };
+        // A setting the connection string makes itself wins; the others are still applied (a setting whose name
+        // merely starts like one of them, jit_above_cost, leaves jit to us).
+        var own = new NpgsqlConnectionStringBuilder(test.ConnectionString) { Options = "-c plan_cache_mode=force_custom_plan -c jit_above_cost=1000" };
         await using var custom = PostgresDatabase.Open(own.ConnectionString);
         await using (var connection = await custom.DataSource.OpenConnectionAsync())
         {
