@@ -57,8 +57,9 @@ public interface IQueueStore : IAsyncDisposable
     /// <summary>Whether the move tasks recorded here are shared with other nodes (a database several nodes use): then
     /// ListMessageMoveTasks reads them from the store, and CancelMessageMoveTask cancels through it, whichever node
     /// started or runs the task, and saving a new task throws <see cref="MoveTaskActiveException"/> when another
-    /// node's task for the same source is active. Saving a task's progress must then never undo a cancellation recorded meanwhile: a
-    /// RUNNING save leaves a CANCELLING task CANCELLING, and a COMPLETED save makes it CANCELLED.</summary>
+    /// node's task for the same source is active. Saving a task's progress must then never undo a cancellation
+    /// recorded meanwhile: a RUNNING save leaves a CANCELLING task CANCELLING, and a COMPLETED save makes it
+    /// CANCELLED.</summary>
     bool SharesMoveTasks => false;
 
     /// <summary>The recorded move tasks of one source queue, newest first.</summary>
