@@ -296,8 +296,9 @@ public sealed partial class PostgresQueueStore
     }
 
     /// <summary>Sends to one queue that follow each other in the flush's order share one statement, and so do
-    /// deletes: the statement's fixed cost (and on FIFO queues the queue row's lock) is paid once for all of them.
-    /// When the batch fails, the members run alone, each with its own statements.</summary>
+    /// deletes and standard receives: the statement's fixed cost (and on FIFO queues the queue row's lock) is paid
+    /// once for all of them, and a receive does not walk past the rows the one before it in the same transaction
+    /// just took. When the batch fails, the members run alone, each with its own statements.</summary>
     private List<Operation> Merge(List<Operation> ordered)
     {
         var result = new List<Operation>(ordered.Count);
@@ -327,6 +328,20 @@ public sealed partial class PostgresQueueStore
                         }
 
                         result.Add(run.Count == 1 ? delete : DeleteOperation.Merge(run));
+                        break;
+                    }
+
+                case StandardReceiveOperation receive:
+                    {
+                        var run = new List<StandardReceiveOperation> { receive };
+                        var wanted = receive.Wanted;
+                        for (i++; i < ordered.Count && ordered[i] is StandardReceiveOperation next && receive.CanMerge(next, wanted); i++)
+                        {
+                            run.Add(next);
+                            wanted += next.Wanted;
+                        }
+
+                        result.Add(run.Count == 1 ? receive : StandardReceiveOperation.Merge(run));
                         break;
                     }
 

@@ -197,22 +197,28 @@ public sealed partial class PostgresQueueStore
         "m.id, m.nonce, m.message_id, m.body, m.attributes, m.trace, m.sender, m.sent_ms, m.receive_count, m.first_receive_ms, m.group_id, m.dedup_id, m.seq, m.dlq_source";
 
     /// <summary>The statements shared by both receives: of the rows to do (<c>todo</c>: kind 0 receive, 1 expired,
-    /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. The final row carries the
-    /// count moved and, when nothing was received, the next time an invisible message becomes visible (from the
-    /// statement's snapshot, taken before these changes). That look-up is skipped otherwise: it walks the index from
-    /// the present on, past the entries of messages received and deleted since the table was last vacuumed.</summary>
+    /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. Rows are changed through
+    /// their row version's address (<c>ctid</c>), which the candidates' row locks keep still until the commit,
+    /// instead of a second look-up in the primary key's index. (Should a candidate's row have been changed by
+    /// another transaction between the statement's snapshot and its lock, the locked version is not in the snapshot
+    /// and the change finds nothing: that message is left visible for the next receive, never handed out twice.)
+    /// The final row carries the count moved and, when fewer than $11 messages were received (1: nothing, for a
+    /// caller's own receive; see <see cref="StandardReceiveOperation"/> for merged ones), the next time an invisible
+    /// message becomes visible (from the statement's snapshot, taken before these changes). That look-up is skipped
+    /// otherwise: it walks the index from the present on, past the entries of messages received and deleted since
+    /// the table was last vacuumed.</summary>
     private const string ReceiveTail = $"""
-        expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.id = t.id AND t.kind = 1),
+        expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.ctid = t.tid AND t.kind = 1),
         moved AS (
             UPDATE sqs_messages m SET queue_id = $5, dlq_source = $9, visible_ms = $2
-            FROM todo t WHERE m.id = t.id AND t.kind = 2 RETURNING m.id),
+            FROM todo t WHERE m.ctid = t.tid AND t.kind = 2 RETURNING m.id),
         got AS (
             UPDATE sqs_messages m SET visible_ms = $2 + $8, receive_count = m.receive_count + 1,
                 first_receive_ms = CASE WHEN m.first_receive_ms = 0 THEN $2 ELSE m.first_receive_ms END, last_receive_ms = $2, nonce = m.nonce + 1
-            FROM todo t WHERE m.id = t.id AND t.kind = 0
+            FROM todo t WHERE m.ctid = t.tid AND t.kind = 0
             RETURNING t.pos, {GotColumns})
         SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
-            CASE WHEN EXISTS (SELECT 1 FROM got) THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END, g.*
+            CASE WHEN (SELECT count(*) FROM got) >= $11 THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END, g.*
         FROM (SELECT 1) one LEFT JOIN got g ON true
         """;
 
@@ -222,17 +228,17 @@ public sealed partial class PostgresQueueStore
     /// than the requested number were received before it, as the SQLite store does.</summary>
     private static readonly LimitedSql ReceiveStandardSql = new($"""
         WITH cand AS MATERIALIZED (
-            SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
+            SELECT ctid AS tid, id, visible_ms, receive_count, sent_ms FROM sqs_messages
             WHERE queue_id = $1 AND visible_ms <= $2
             ORDER BY visible_ms, receive_count, id LIMIT $limit
             FOR UPDATE SKIP LOCKED),
         kinds AS (
-            SELECT id, visible_ms, receive_count, NULL::text AS group_id,
+            SELECT tid, id, visible_ms, receive_count, NULL::text AS group_id,
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
             FROM cand),
         todo AS (
-            SELECT id, kind, pos, group_id FROM (
-                SELECT id, kind, group_id, row_number() OVER w AS pos,
+            SELECT tid, id, kind, pos, group_id FROM (
+                SELECT tid, id, kind, group_id, row_number() OVER w AS pos,
                     count(*) FILTER (WHERE kind = 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
             WHERE picks_before < $7),
@@ -248,22 +254,22 @@ public sealed partial class PostgresQueueStore
         WITH blocked AS (
             SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
         cand AS MATERIALIZED (
-            SELECT m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
+            SELECT m.ctid AS tid, m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
             WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
                 AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.group_id IS NOT DISTINCT FROM m.group_id AND b.from_seq < m.seq)
             ORDER BY m.seq LIMIT $limit
             FOR UPDATE OF m),
         kinds AS (
-            SELECT id, seq, group_id,
+            SELECT tid, id, seq, group_id,
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
             FROM cand),
         gated AS (
-            SELECT id, seq, group_id, kind,
+            SELECT tid, id, seq, group_id, kind,
                 bool_or(kind = 2) OVER (PARTITION BY group_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS behind_dead_letter
             FROM kinds),
         todo AS (
-            SELECT id, kind, seq AS pos, group_id FROM (
-                SELECT id, seq, group_id, kind,
+            SELECT tid, id, kind, seq AS pos, group_id FROM (
+                SELECT tid, id, seq, group_id, kind,
                     count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM gated WHERE behind_dead_letter IS NOT TRUE) r
             WHERE picks_before < $7
@@ -305,46 +311,13 @@ public sealed partial class PostgresQueueStore
             var wanted = c.MaxMessages - received.Count;
             var firstFifoRound = c.IsFifo && round == 1;
             var scan = !c.IsFifo ? Math.Min(wanted + StandardScanRoom, budget) : firstFifoRound ? wanted + FifoFirstScanRoom : FifoScanRows;
-            var picked = new List<(long Pos, StoredMessage Message)>(wanted);
-            int moved = 0, scanned = 0;
-            string? firstGroup = null;
-            long? next = null;
-            await Submit(new Operation<bool>(c.QueueId, RankReceive, wanted, c.IsFifo ? 2 : 1, batch =>
-            {
-                picked.Clear();
-                (moved, scanned, firstGroup, next) = (0, 0, null, null);
-                if (c.IsFifo)
-                {
-                    batch.BatchCommands.Add(Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))));
-                }
+            var result = await (c.IsFifo
+                ? Submit(FifoReceiveRound(c, wanted, scan, firstFifoRound, ct), combine: CombineReceives)
+                : Submit(new StandardReceiveOperation(c, c.NowMs, c.OldestAliveSentMs, wanted, scan, 1, ct), combine: CombineReceives));
 
-                NpgsqlParameter[] parameters = [Int64(c.QueueId), Int64(c.NowMs), Int32(scan), Int64(c.OldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
-                    Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn)];
-                batch.BatchCommands.Add(c.IsFifo
-                    ? Command(ReceiveFifoSql.For(scan), [.. parameters, Bool(firstFifoRound)])
-                    : Command(ReceiveStandardSql.For(scan), parameters));
-            }, async (r, set, ct) =>
-            {
-                if (set != (c.IsFifo ? 1 : 0))
-                {
-                    return;
-                }
-
-                while (await r.ReadAsync(ct))
-                {
-                    moved = r.GetInt32(0);
-                    scanned = r.GetInt32(1);
-                    firstGroup = StringOrNull(r, 2);
-                    next = r.IsDBNull(3) ? null : r.GetInt64(3);
-                    if (!r.IsDBNull(4))
-                    {
-                        picked.Add((r.GetInt64(4), ReadMessage(r, 5)));
-                    }
-                }
-            }, () => true, ct), combine: CombineReceives);
-
-            movedTotal += moved;
-            if (moved > 0 && c.DeadLetterQueueId is { } dlq)
+            var picked = result.Picked;
+            movedTotal += result.Moved;
+            if (result.Moved > 0 && c.DeadLetterQueueId is { } dlq)
             {
                 // After the commit, and best effort: the received messages must reach the caller regardless.
                 await TryNotifyAsync(MessagesArrived, dlq);
@@ -353,7 +326,7 @@ public sealed partial class PostgresQueueStore
             if (c.IsFifo)
             {
                 // The short first scan was not conclusive and changed nothing: read again, fully.
-                if (firstFifoRound && scanned == scan && picked.Count < wanted)
+                if (firstFifoRound && result.Scanned == scan && picked.Count < wanted)
                 {
                     continue;
                 }
@@ -361,27 +334,162 @@ public sealed partial class PostgresQueueStore
                 // A FIFO scan that ended on its row limit with nothing received (all expired or dead-lettered) goes
                 // on in a new transaction, as the SQLite store reads on page after page; each round removes at least
                 // the first row it read, and the rounds are bounded (the next receive goes on from there).
-                if (picked.Count == 0 && scanned == scan && round < MaxScanRounds)
+                if (picked.Count == 0 && result.Scanned == scan && round < MaxScanRounds)
                 {
                     continue;
                 }
 
-                IReadOnlyList<StoredMessage> fifo = [.. picked.OrderBy(p => p.Message.MessageGroupId == firstGroup ? 0 : 1).ThenBy(p => p.Pos).Select(p => p.Message)];
-                return new ReceiveOutcome(fifo, fifo.Count == 0 ? next : null, movedTotal);
+                IReadOnlyList<StoredMessage> fifo = [.. picked.OrderBy(p => p.Message.MessageGroupId == result.FirstGroup ? 0 : 1).ThenBy(p => p.Pos).Select(p => p.Message)];
+                return new ReceiveOutcome(fifo, fifo.Count == 0 ? result.Next : null, movedTotal);
             }
 
             // A standard scan that used its room up on expired or dead-lettered rows before it had enough goes on
             // likewise, keeping what it received.
             received.AddRange(picked.OrderBy(p => p.Pos).Select(p => p.Message));
-            budget -= scanned;
-            if (received.Count < c.MaxMessages && scanned == scan && budget > 0 && round < MaxScanRounds)
+            budget -= result.Scanned;
+            if (received.Count < c.MaxMessages && result.Scanned == scan && budget > 0 && round < MaxScanRounds)
             {
                 continue;
             }
 
-            return new ReceiveOutcome(received, received.Count == 0 ? next : null, movedTotal);
+            return new ReceiveOutcome(received, received.Count == 0 ? result.Next : null, movedTotal);
         }
     }
+
+    /// <summary>What one round of a receive did: the messages received with their place in the scan, the rows
+    /// moved to the dead-letter queue, the rows the scan read, the group of the first row it handled (FIFO) and,
+    /// when asked for, the next time an invisible message becomes visible.</summary>
+    private sealed record ReceiveRound(List<(long Pos, StoredMessage Message)> Picked, int Moved, int Scanned, string? FirstGroup, long? Next);
+
+    /// <summary>The parameters both receive statements share, in their order ($1 … $11).</summary>
+    private static NpgsqlParameter[] ReceiveParameters(ReceiveCommand c, long nowMs, long oldestAliveSentMs, int scan, int wanted, bool firstFifoRound, int nextBelow) =>
+        [Int64(c.QueueId), Int64(nowMs), Int32(scan), Int64(oldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
+            Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn), Bool(firstFifoRound), Int32(nextBelow)];
+
+    /// <summary>Reads a receive statement's rows.</summary>
+    private static async Task<ReceiveRound> ReadReceiveAsync(NpgsqlDataReader r, CancellationToken ct)
+    {
+        var picked = new List<(long Pos, StoredMessage Message)>();
+        int moved = 0, scanned = 0;
+        string? firstGroup = null;
+        long? next = null;
+        while (await r.ReadAsync(ct))
+        {
+            moved = r.GetInt32(0);
+            scanned = r.GetInt32(1);
+            firstGroup = StringOrNull(r, 2);
+            next = r.IsDBNull(3) ? null : r.GetInt64(3);
+            if (!r.IsDBNull(4))
+            {
+                picked.Add((r.GetInt64(4), ReadMessage(r, 5)));
+            }
+        }
+
+        return new ReceiveRound(picked, moved, scanned, firstGroup, next);
+    }
+
+    /// <summary>One round of a FIFO receive: the queue's advisory lock, then the statement.</summary>
+    private static Operation<ReceiveRound> FifoReceiveRound(ReceiveCommand c, int wanted, int scan, bool firstFifoRound, CancellationToken ct)
+    {
+        ReceiveRound? result = null;
+        return new Operation<ReceiveRound>(c.QueueId, RankReceive, wanted, 2, batch =>
+        {
+            result = null;
+            batch.BatchCommands.Add(Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))));
+            batch.BatchCommands.Add(Command(ReceiveFifoSql.For(scan), ReceiveParameters(c, c.NowMs, c.OldestAliveSentMs, scan, wanted, firstFifoRound, 1)));
+        }, async (r, set, ct) =>
+        {
+            if (set == 1)
+            {
+                result = await ReadReceiveAsync(r, ct);
+            }
+        }, () => result!, ct);
+    }
+
+    /// <summary>Standard receives of one queue in a flush that follow each other share one statement when they agree
+    /// on everything but their size and their time (<see cref="CanMerge"/>): at most <see cref="MaxMergedReceive"/>
+    /// messages; the merged scan reads the sum of their scans, and the messages received go to the callers in
+    /// scan order, each taking as many as it asked for. The statement's time is the latest of theirs (every
+    /// member's call had begun by then), and so is its retention bound. The next visible time is looked up when the
+    /// last member might get nothing. When the batch fails, each member runs alone.</summary>
+    private sealed class StandardReceiveOperation(ReceiveCommand command, long nowMs, long oldestAliveSentMs, int wanted, int scan, int nextBelow, CancellationToken ct)
+        : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, 1, _ => { }, null, () => null!, ct)
+    {
+        private ReceiveRound? _result;
+
+        public ReceiveCommand Command { get; } = command;
+
+        public int Wanted { get; } = wanted;
+
+        public int Scan { get; } = scan;
+
+        /// <summary>The members of a merged receive, in scan order; null for a caller's own.</summary>
+        private List<StandardReceiveOperation>? Members { get; init; }
+
+        public bool CanMerge(StandardReceiveOperation other, int mergedWanted) =>
+            other.QueueId == QueueId && mergedWanted + other.Wanted <= MaxMergedReceive
+            && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
+            && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
+
+        public static StandardReceiveOperation Merge(List<StandardReceiveOperation> members) =>
+            new(members[0].Command, members.Max(m => m.Command.NowMs), members.Max(m => m.Command.OldestAliveSentMs),
+                members.Sum(m => m.Wanted), members.Sum(m => m.Scan), members.Sum(m => m.Wanted) - members[^1].Wanted + 1, CancellationToken.None)
+            {
+                Members = members,
+            };
+
+        public override void AddCommands(NpgsqlBatch batch)
+        {
+            _result = null;
+            batch.BatchCommands.Add(PostgresQueueStore.Command(ReceiveStandardSql.For(Scan), ReceiveParameters(Command, nowMs, oldestAliveSentMs, Scan, Wanted, false, nextBelow)));
+        }
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, int set, CancellationToken ct) => _result = await ReadReceiveAsync(reader, ct);
+
+        public override void Finish()
+        {
+            var result = _result!;
+            if (Members is null)
+            {
+                Complete(result);
+                return;
+            }
+
+            // In scan order, each member takes as many as it asked for. When the scan ended on its row limit, a member
+            // left short may read on (its own scan counts as used up); otherwise there was nothing more to find.
+            var picked = result.Picked.OrderBy(p => p.Pos).ToList();
+            var endedOnLimit = result.Scanned == Scan;
+
+            // The statement's look-up of the next visible time reads its snapshot, in which the messages it just
+            // handed to the other members are not in flight yet: they come back after the visibility timeout.
+            var next = picked.Count == 0 ? result.Next : Math.Min(result.Next ?? long.MaxValue, nowMs + Command.VisibilityTimeoutMs);
+            var at = 0;
+            for (var i = 0; i < Members.Count; i++)
+            {
+                var member = Members[i];
+                var mine = picked.Skip(at).Take(member.Wanted).ToList();
+                at += mine.Count;
+                member.Complete(new ReceiveRound(mine, i == 0 ? result.Moved : 0, endedOnLimit ? member.Scan : Math.Min(mine.Count, member.Scan - 1),
+                    null, next));
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            if (Members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                Members.ForEach(m => m.Fail(e));
+            }
+        }
+    }
+
+    /// <summary>Messages one merged standard receive asks for at most (its scan, about that plus room, is a
+    /// statement text of its own: see <see cref="LimitedSql"/>).</summary>
+    private const int MaxMergedReceive = 40;
 
     /// <summary>A receive statement as sent for a scan of <paramref name="scan"/> rows (tests read its plan).</summary>
     internal static string ReceiveSql(bool fifo, int scan) => (fifo ? ReceiveFifoSql : ReceiveStandardSql).For(scan);
@@ -442,7 +550,7 @@ public sealed partial class PostgresQueueStore
         SELECT d.idx IS NOT NULL, m.nonce, m.visible_ms
         FROM h LEFT JOIN del d ON d.idx = h.idx
         LEFT JOIN LATERAL (
-            SELECT s.nonce, s.visible_ms FROM sqs_messages s WHERE d.idx IS NULL AND s.id = h.row_id AND s.queue_id = $1) m ON true
+            SELECT s.nonce, s.visible_ms FROM sqs_messages s WHERE d.idx IS NULL AND s.id = h.row_id AND s.queue_id = $1 OFFSET 0) m ON true
         ORDER BY h.idx
         """;
 
@@ -502,12 +610,12 @@ public sealed partial class PostgresQueueStore
     private const string ChangeVisibilitySql = """
         WITH c AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS c(row_id, nonce, visible_at, idx)),
         cur AS MATERIALIZED (
-            SELECT c.idx, c.row_id, c.nonce AS hn, c.visible_at, m.nonce AS mn, m.visible_ms, m.last_receive_ms
+            SELECT c.idx, m.ctid AS tid, c.nonce AS hn, c.visible_at, m.nonce AS mn, m.visible_ms, m.last_receive_ms
             FROM c JOIN sqs_messages m ON m.id = c.row_id AND m.queue_id = $1
             FOR UPDATE OF m),
         upd AS (
             UPDATE sqs_messages m SET visible_ms = cur.visible_at FROM cur
-            WHERE m.id = cur.row_id
+            WHERE m.ctid = cur.tid
                 AND CASE WHEN $6 THEN cur.mn = cur.hn ELSE cur.mn >= cur.hn END
                 AND NOT ($6 AND cur.visible_ms <= $5)
                 AND cur.visible_at - cur.last_receive_ms <= $7)

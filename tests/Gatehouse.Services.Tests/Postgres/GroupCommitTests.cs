@@ -276,6 +276,44 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Receives_of_several_callers_share_statements_and_each_gets_at_most_what_it_asked_for()
+    {
+        var store = await OpenNodeAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        for (var i = 0; i < 25; i++)
+        {
+            // One send each: visible times in send order, so the scan order is the send order.
+            await store.SendAsync(queue, false, [Message($"m{i:D2}") with { VisibleAtMs = T0 - 100 + i }]);
+        }
+
+        var mergedBefore = store.MergedOperations;
+        var asked = Enumerable.Range(1, 8).ToArray(); // 36 asked for, 25 there
+        var outcomes = await Task.WhenAll(asked.Select(max => store.ReceiveAsync(Receive(queue, false, max))));
+        var all = outcomes.SelectMany(o => o.Messages).ToList();
+        Assert.Equal(25, all.Count);
+        Assert.Equal(25, all.Select(m => m.MessageId).Distinct().Count());
+        for (var i = 0; i < asked.Length; i++)
+        {
+            var bodies = outcomes[i].Messages.Select(m => m.Body).ToList();
+            Assert.InRange(bodies.Count, 0, asked[i]);
+            Assert.Equal(bodies.Order(StringComparer.Ordinal), bodies);
+
+            // A caller the others left nothing learns when the first message in flight comes back.
+            Assert.Equal(bodies.Count == 0 ? T0 + 30_000 : null, outcomes[i].NextVisibleAtMs);
+        }
+
+        Assert.True(store.MergedOperations > mergedBefore, "concurrent receives of one queue shared statements");
+
+        // Everything is in flight: callers that come together all get nothing, and each the time it comes back.
+        var empty = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => store.ReceiveAsync(Receive(queue, false))));
+        Assert.All(empty, o =>
+        {
+            Assert.Empty(o.Messages);
+            Assert.Equal(T0 + 30_000, o.NextVisibleAtMs);
+        });
+    }
+
+    [PostgresFact]
     public async Task Concurrent_calls_need_fewer_round_trips_than_calls()
     {
         var store = await OpenNodeAsync();
