@@ -341,7 +341,7 @@ public sealed partial class PostgresQueueStore
                             wanted += next.Wanted;
                         }
 
-                        result.Add(run.Count == 1 ? receive : StandardReceiveOperation.Merge(run));
+                        result.Add(run.Count == 1 ? receive : StandardReceiveOperation.Merge(this, run));
                         break;
                     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Gatehouse.Services.Sqs;
 using Npgsql;
 
@@ -216,9 +217,11 @@ public sealed partial class PostgresQueueStore
             UPDATE sqs_messages m SET visible_ms = $2 + $8, receive_count = m.receive_count + 1,
                 first_receive_ms = CASE WHEN m.first_receive_ms = 0 THEN $2 ELSE m.first_receive_ms END, last_receive_ms = $2, nonce = m.nonce + 1
             FROM todo t WHERE m.ctid = t.tid AND t.kind = 0
-            RETURNING t.pos, {GotColumns})
+            RETURNING t.pos, {GotColumns}),
+        last AS (SELECT visible_ms, receive_count, id FROM todo ORDER BY pos DESC LIMIT 1)
         SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
-            CASE WHEN (SELECT count(*) FROM got) >= $11 THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END, g.*
+            CASE WHEN (SELECT count(*) FROM got) >= $11 THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END,
+            (SELECT visible_ms FROM last), (SELECT receive_count FROM last), (SELECT id FROM last), g.*
         FROM (SELECT 1) one LEFT JOIN got g ON true
         """;
 
@@ -226,10 +229,15 @@ public sealed partial class PostgresQueueStore
     /// receive holds are skipped, so concurrent receives (on any node) take different messages. The scan reads
     /// room for rows that turn out expired or due for the dead-letter queue; a row is handled only while fewer
     /// than the requested number were received before it, as the SQLite store does.</summary>
-    private static readonly LimitedSql ReceiveStandardSql = new($"""
+    private static readonly LimitedSql ReceiveStandardSql = new(StandardReceiveText(""));
+
+    /// <summary>The same, reading on after a row of the queue's index ($12–$14: see <see cref="_receiveHints"/>).</summary>
+    private static readonly LimitedSql ReceiveStandardAfterSql = new(StandardReceiveText(" AND (visible_ms, receive_count, id) > ($12, $13, $14)"));
+
+    private static string StandardReceiveText(string after) => $"""
         WITH cand AS MATERIALIZED (
             SELECT ctid AS tid, id, visible_ms, receive_count, sent_ms FROM sqs_messages
-            WHERE queue_id = $1 AND visible_ms <= $2
+            WHERE queue_id = $1 AND visible_ms <= $2{after}
             ORDER BY visible_ms, receive_count, id LIMIT $limit
             FOR UPDATE SKIP LOCKED),
         kinds AS (
@@ -237,13 +245,13 @@ public sealed partial class PostgresQueueStore
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
             FROM cand),
         todo AS (
-            SELECT tid, id, kind, pos, group_id FROM (
-                SELECT tid, id, kind, group_id, row_number() OVER w AS pos,
+            SELECT tid, id, kind, pos, group_id, visible_ms, receive_count FROM (
+                SELECT tid, id, kind, group_id, visible_ms, receive_count, row_number() OVER w AS pos,
                     count(*) FILTER (WHERE kind = 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
             WHERE picks_before < $7),
         {ReceiveTail}
-        """);
+        """;
 
     /// <summary>FIFO queues, in sequence order. A group is blocked from its first message that is not visible (in
     /// flight or delayed) on; a message moved to the dead-letter queue blocks the rest of its group for this
@@ -268,7 +276,7 @@ public sealed partial class PostgresQueueStore
                 bool_or(kind = 2) OVER (PARTITION BY group_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS behind_dead_letter
             FROM kinds),
         todo AS (
-            SELECT tid, id, kind, seq AS pos, group_id FROM (
+            SELECT tid, id, kind, seq AS pos, group_id, NULL::bigint AS visible_ms, NULL::int AS receive_count FROM (
                 SELECT tid, id, seq, group_id, kind,
                     count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM gated WHERE behind_dead_letter IS NOT TRUE) r
@@ -306,6 +314,7 @@ public sealed partial class PostgresQueueStore
         var movedTotal = 0;
         var received = new List<StoredMessage>(c.MaxMessages);
         var budget = c.MaxMessages + StandardScanRows;
+        var useHint = ReceiveHintLifetime > TimeSpan.Zero;
         for (var round = 1; ; round++)
         {
             var wanted = c.MaxMessages - received.Count;
@@ -313,7 +322,7 @@ public sealed partial class PostgresQueueStore
             var scan = !c.IsFifo ? Math.Min(wanted + StandardScanRoom, budget) : firstFifoRound ? wanted + FifoFirstScanRoom : FifoScanRows;
             var result = await (c.IsFifo
                 ? Submit(FifoReceiveRound(c, wanted, scan, firstFifoRound, ct), combine: CombineReceives)
-                : Submit(new StandardReceiveOperation(c, c.NowMs, c.OldestAliveSentMs, wanted, scan, 1, ct), combine: CombineReceives));
+                : Submit(new StandardReceiveOperation(this, c, c.NowMs, c.OldestAliveSentMs, wanted, scan, 1, useHint, ct), combine: CombineReceives));
 
             var picked = result.Picked;
             movedTotal += result.Moved;
@@ -347,6 +356,14 @@ public sealed partial class PostgresQueueStore
             // likewise, keeping what it received.
             received.AddRange(picked.OrderBy(p => p.Pos).Select(p => p.Message));
             budget -= result.Scanned;
+
+            // A scan that began after the hint and found nothing looks again from the queue's start, so an empty
+            // answer always comes from a whole scan (no false empty receives).
+            if (result.Hinted && picked.Count == 0 && received.Count == 0 && budget > 0 && round < MaxScanRounds)
+            {
+                useHint = false;
+                continue;
+            }
             if (received.Count < c.MaxMessages && result.Scanned == scan && budget > 0 && round < MaxScanRounds)
             {
                 continue;
@@ -358,13 +375,19 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>What one round of a receive did: the messages received with their place in the scan, the rows
     /// moved to the dead-letter queue, the rows the scan read, the group of the first row it handled (FIFO) and,
-    /// when asked for, the next time an invisible message becomes visible.</summary>
-    private sealed record ReceiveRound(List<(long Pos, StoredMessage Message)> Picked, int Moved, int Scanned, string? FirstGroup, long? Next);
+    /// when asked for, the next time an invisible message becomes visible; whether the scan began after a hint
+    /// (<see cref="_receiveHints"/>), and the index key of the last row it handled.</summary>
+    private sealed record ReceiveRound(
+        List<(long Pos, StoredMessage Message)> Picked, int Moved, int Scanned, string? FirstGroup, long? Next, bool Hinted = false, ScanKey? Last = null);
 
-    /// <summary>The parameters both receive statements share, in their order ($1 … $11).</summary>
-    private static NpgsqlParameter[] ReceiveParameters(ReceiveCommand c, long nowMs, long oldestAliveSentMs, int scan, int wanted, bool firstFifoRound, int nextBelow) =>
+    /// <summary>A row's place in the queue's (visible time, receive count, id) index.</summary>
+    private readonly record struct ScanKey(long VisibleMs, int ReceiveCount, long Id);
+
+    /// <summary>The parameters both receive statements share, in their order ($1 … $14).</summary>
+    private static NpgsqlParameter[] ReceiveParameters(ReceiveCommand c, long nowMs, long oldestAliveSentMs, int scan, int wanted, bool firstFifoRound, int nextBelow, ScanKey after = default) =>
         [Int64(c.QueueId), Int64(nowMs), Int32(scan), Int64(oldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
-            Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn), Bool(firstFifoRound), Int32(nextBelow)];
+            Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn), Bool(firstFifoRound), Int32(nextBelow),
+            Int64(after.VisibleMs), Int32(after.ReceiveCount), Int64(after.Id)];
 
     /// <summary>Reads a receive statement's rows.</summary>
     private static async Task<ReceiveRound> ReadReceiveAsync(NpgsqlDataReader r, CancellationToken ct)
@@ -373,19 +396,21 @@ public sealed partial class PostgresQueueStore
         int moved = 0, scanned = 0;
         string? firstGroup = null;
         long? next = null;
+        ScanKey? last = null;
         while (await r.ReadAsync(ct))
         {
             moved = r.GetInt32(0);
             scanned = r.GetInt32(1);
             firstGroup = StringOrNull(r, 2);
             next = r.IsDBNull(3) ? null : r.GetInt64(3);
-            if (!r.IsDBNull(4))
+            last = r.IsDBNull(4) ? null : new ScanKey(r.GetInt64(4), r.GetInt32(5), r.GetInt64(6));
+            if (!r.IsDBNull(7))
             {
-                picked.Add((r.GetInt64(4), ReadMessage(r, 5)));
+                picked.Add((r.GetInt64(7), ReadMessage(r, 8)));
             }
         }
 
-        return new ReceiveRound(picked, moved, scanned, firstGroup, next);
+        return new ReceiveRound(picked, moved, scanned, firstGroup, next, Last: last);
     }
 
     /// <summary>One round of a FIFO receive: the queue's advisory lock, then the statement.</summary>
@@ -412,12 +437,17 @@ public sealed partial class PostgresQueueStore
     /// scan order, each taking as many as it asked for. The statement's time is the latest of theirs (every
     /// member's call had begun by then), and so is its retention bound. The next visible time is looked up when the
     /// last member might get nothing. When the batch fails, each member runs alone.</summary>
-    private sealed class StandardReceiveOperation(ReceiveCommand command, long nowMs, long oldestAliveSentMs, int wanted, int scan, int nextBelow, CancellationToken ct)
+    private sealed class StandardReceiveOperation(
+        PostgresQueueStore store, ReceiveCommand command, long nowMs, long oldestAliveSentMs, int wanted, int scan, int nextBelow, bool useHint, CancellationToken ct)
         : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, 1, _ => { }, null, () => null!, ct)
     {
         private ReceiveRound? _result;
+        private ReceiveHint? _hint;
 
         public ReceiveCommand Command { get; } = command;
+
+        /// <summary>Whether the scan may begin after the queue's hint (<see cref="_receiveHints"/>).</summary>
+        public bool UseHint { get; } = useHint;
 
         public int Wanted { get; } = wanted;
 
@@ -427,13 +457,13 @@ public sealed partial class PostgresQueueStore
         private List<StandardReceiveOperation>? Members { get; init; }
 
         public bool CanMerge(StandardReceiveOperation other, int mergedWanted) =>
-            other.QueueId == QueueId && mergedWanted + other.Wanted <= MaxMergedReceive
+            other.QueueId == QueueId && mergedWanted + other.Wanted <= MaxMergedReceive && other.UseHint == UseHint
             && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
             && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
 
-        public static StandardReceiveOperation Merge(List<StandardReceiveOperation> members) =>
-            new(members[0].Command, members.Max(m => m.Command.NowMs), members.Max(m => m.Command.OldestAliveSentMs),
-                members.Sum(m => m.Wanted), members.Sum(m => m.Scan), members.Sum(m => m.Wanted) - members[^1].Wanted + 1, CancellationToken.None)
+        public static StandardReceiveOperation Merge(PostgresQueueStore store, List<StandardReceiveOperation> members) =>
+            new(store, members[0].Command, members.Max(m => m.Command.NowMs), members.Max(m => m.Command.OldestAliveSentMs),
+                members.Sum(m => m.Wanted), members.Sum(m => m.Scan), members.Sum(m => m.Wanted) - members[^1].Wanted + 1, members[0].UseHint, CancellationToken.None)
             {
                 Members = members,
             };
@@ -441,14 +471,17 @@ public sealed partial class PostgresQueueStore
         public override void AddCommands(NpgsqlBatch batch)
         {
             _result = null;
-            batch.BatchCommands.Add(PostgresQueueStore.Command(ReceiveStandardSql.For(Scan), ReceiveParameters(Command, nowMs, oldestAliveSentMs, Scan, Wanted, false, nextBelow)));
+            _hint = UseHint ? store.CurrentHint(QueueId) : null;
+            batch.BatchCommands.Add(PostgresQueueStore.Command((_hint is null ? ReceiveStandardSql : ReceiveStandardAfterSql).For(Scan),
+                ReceiveParameters(Command, nowMs, oldestAliveSentMs, Scan, Wanted, false, nextBelow, _hint?.After ?? default)));
         }
 
         public override async Task ReadAsync(NpgsqlDataReader reader, int set, CancellationToken ct) => _result = await ReadReceiveAsync(reader, ct);
 
         public override void Finish()
         {
-            var result = _result!;
+            var result = _result! with { Hinted = _hint is not null };
+            store.AdvanceHint(QueueId, _hint, result.Last);
             if (Members is null)
             {
                 Complete(result);
@@ -470,7 +503,7 @@ public sealed partial class PostgresQueueStore
                 var mine = picked.Skip(at).Take(member.Wanted).ToList();
                 at += mine.Count;
                 member.Complete(new ReceiveRound(mine, i == 0 ? result.Moved : 0, endedOnLimit ? member.Scan : Math.Min(mine.Count, member.Scan - 1),
-                    null, next));
+                    null, next, result.Hinted));
             }
         }
 
@@ -484,6 +517,53 @@ public sealed partial class PostgresQueueStore
             {
                 Members.ForEach(m => m.Fail(e));
             }
+        }
+    }
+
+    /// <summary>
+    /// Where this node's standard receives of a queue read on from. A receive walks the queue's index from its start
+    /// to the first message it can take, and between vacuums that start is full of entries of messages received or
+    /// deleted moments ago (each one a visit to the table: 20 and more per message received, measured under receive
+    /// + delete load). So each receive statement reports the index key of the last row it handled, and the next
+    /// standard receive of that queue on this node begins after it.
+    /// <para>What the hint may pass over: a row another transaction held locked when the scan went by and then left
+    /// visible (a concurrent receive's spare rows, a rollback), or a message that committed after the scan with a key
+    /// below the hint (a concurrent send whose row id was drawn earlier). Such a message is only taken later, never
+    /// lost: a hint lives <see cref="ReceiveHintLifetime"/> from the whole scan it began with, after which a receive
+    /// walks the whole queue again (and takes the oldest first); and a receive that found nothing after the hint
+    /// looks again from the start, so an empty answer always comes from a whole scan. Standard queues promise
+    /// best-effort order, and a short receive may return only some of the messages there are (AWS SQS developer
+    /// guide, "Short and long polling").</para>
+    /// </summary>
+    private readonly ConcurrentDictionary<long, ReceiveHint> _receiveHints = new();
+
+    /// <summary>How long a receive hint is followed after the whole scan it began with (zero: receives always scan
+    /// the whole queue). Bounds how long a message passed over waits.</summary>
+    public TimeSpan ReceiveHintLifetime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Read on after <paramref name="After"/>; the chain of hints began with a whole scan at
+    /// <paramref name="AnchoredAt"/> (<see cref="Environment.TickCount64"/>, ms).</summary>
+    private sealed record ReceiveHint(ScanKey After, long AnchoredAt);
+
+    private ReceiveHint? CurrentHint(long queueId) =>
+        _receiveHints.TryGetValue(queueId, out var hint) && Environment.TickCount64 - hint.AnchoredAt < ReceiveHintLifetime.TotalMilliseconds ? hint : null;
+
+    /// <summary>After a standard receive statement that began after <paramref name="used"/> (null: at the start):
+    /// the next begins after the last row it handled, or at the start when it handled none.</summary>
+    private void AdvanceHint(long queueId, ReceiveHint? used, ScanKey? last)
+    {
+        if (ReceiveHintLifetime <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (last is { } key)
+        {
+            _receiveHints[queueId] = new ReceiveHint(key, used?.AnchoredAt ?? Environment.TickCount64);
+        }
+        else
+        {
+            _receiveHints.TryRemove(queueId, out _);
         }
     }
 
