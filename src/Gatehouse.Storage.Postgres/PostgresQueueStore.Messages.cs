@@ -208,7 +208,7 @@ public sealed partial class PostgresQueueStore
     /// message becomes visible (from the statement's snapshot, taken before these changes). That look-up is skipped
     /// otherwise: it walks the index from the present on, past the entries of messages received and deleted since
     /// the table was last vacuumed.</summary>
-    private const string ReceiveTail = $"""
+    private static string ReceiveTail(string fromStart) => $"""
         expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.ctid = t.tid AND t.kind = 1),
         moved AS (
             UPDATE sqs_messages m SET queue_id = $5, dlq_source = $9, visible_ms = $2
@@ -221,7 +221,7 @@ public sealed partial class PostgresQueueStore
         last AS (SELECT visible_ms, receive_count, id FROM todo ORDER BY pos DESC LIMIT 1)
         SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
             CASE WHEN (SELECT count(*) FROM got) >= $11 THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END,
-            (SELECT visible_ms FROM last), (SELECT receive_count FROM last), (SELECT id FROM last), g.*
+            (SELECT visible_ms FROM last), (SELECT receive_count FROM last), (SELECT id FROM last), {fromStart}, g.*
         FROM (SELECT 1) one LEFT JOIN got g ON true
         """;
 
@@ -229,17 +229,29 @@ public sealed partial class PostgresQueueStore
     /// receive holds are skipped, so concurrent receives (on any node) take different messages. The scan reads
     /// room for rows that turn out expired or due for the dead-letter queue; a row is handled only while fewer
     /// than the requested number were received before it, as the SQLite store does.</summary>
-    private static readonly LimitedSql ReceiveStandardSql = new(StandardReceiveText(""));
+    private static readonly LimitedSql ReceiveStandardSql = new(StandardReceiveText(hinted: false));
 
-    /// <summary>The same, reading on after a row of the queue's index ($12–$14: see <see cref="_receiveHints"/>).</summary>
-    private static readonly LimitedSql ReceiveStandardAfterSql = new(StandardReceiveText(" AND (visible_ms, receive_count, id) > ($12, $13, $14)"));
+    /// <summary>The same, reading on after a row of the queue's index ($12–$14: see <see cref="_receiveHints"/>);
+    /// when no row after it can be taken, from the start, in the same statement.</summary>
+    private static readonly LimitedSql ReceiveStandardAfterSql = new(StandardReceiveText(hinted: true));
 
-    private static string StandardReceiveText(string after) => $"""
-        WITH cand AS MATERIALIZED (
-            SELECT ctid AS tid, id, visible_ms, receive_count, sent_ms FROM sqs_messages
-            WHERE queue_id = $1 AND visible_ms <= $2{after}
+    private const string StandardCandidates = """
+        SELECT ctid AS tid, id, visible_ms, receive_count, sent_ms FROM sqs_messages
+            WHERE queue_id = $1 AND visible_ms <= $2
             ORDER BY visible_ms, receive_count, id LIMIT $limit
-            FOR UPDATE SKIP LOCKED),
+            FOR UPDATE SKIP LOCKED
+        """;
+
+    private static string StandardReceiveText(bool hinted) => (hinted
+        ? $"""
+            WITH after AS MATERIALIZED ({StandardCandidates.Replace("visible_ms <= $2", "visible_ms <= $2 AND (visible_ms, receive_count, id) > ($12, $13, $14)", StringComparison.Ordinal)}),
+            whole AS MATERIALIZED ({StandardCandidates.Replace("WHERE ", "WHERE NOT EXISTS (SELECT 1 FROM after) AND ", StringComparison.Ordinal)}),
+            cand AS MATERIALIZED (SELECT * FROM after UNION ALL SELECT * FROM whole),
+            """
+        : $"""
+            WITH cand AS MATERIALIZED ({StandardCandidates}),
+            """) + $"""
+
         kinds AS (
             SELECT tid, id, visible_ms, receive_count, NULL::text AS group_id,
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
@@ -250,7 +262,7 @@ public sealed partial class PostgresQueueStore
                     count(*) FILTER (WHERE kind = 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
             WHERE picks_before < $7),
-        {ReceiveTail}
+        {ReceiveTail(hinted ? "NOT EXISTS (SELECT 1 FROM after)" : "true")}
         """;
 
     /// <summary>FIFO queues, in sequence order. A group is blocked from its first message that is not visible (in
@@ -283,7 +295,7 @@ public sealed partial class PostgresQueueStore
             WHERE picks_before < $7
                 AND (NOT $10 OR (SELECT count(*) FROM cand) < $3
                     OR (SELECT count(*) FROM gated WHERE kind = 0 AND behind_dead_letter IS NOT TRUE) >= $7)),
-        {ReceiveTail}
+        {ReceiveTail("true")}
         """);
 
     /// <summary>Rows a FIFO receive reads at most per transaction (blocked groups are filtered before, so only
@@ -397,6 +409,7 @@ public sealed partial class PostgresQueueStore
         string? firstGroup = null;
         long? next = null;
         ScanKey? last = null;
+        var hinted = false;
         while (await r.ReadAsync(ct))
         {
             moved = r.GetInt32(0);
@@ -404,13 +417,14 @@ public sealed partial class PostgresQueueStore
             firstGroup = StringOrNull(r, 2);
             next = r.IsDBNull(3) ? null : r.GetInt64(3);
             last = r.IsDBNull(4) ? null : new ScanKey(r.GetInt64(4), r.GetInt32(5), r.GetInt64(6));
-            if (!r.IsDBNull(7))
+            hinted = !r.GetBoolean(7);
+            if (!r.IsDBNull(8))
             {
-                picked.Add((r.GetInt64(7), ReadMessage(r, 8)));
+                picked.Add((r.GetInt64(8), ReadMessage(r, 9)));
             }
         }
 
-        return new ReceiveRound(picked, moved, scanned, firstGroup, next, Last: last);
+        return new ReceiveRound(picked, moved, scanned, firstGroup, next, hinted, last);
     }
 
     /// <summary>One round of a FIFO receive: the queue's advisory lock, then the statement.</summary>
@@ -480,8 +494,8 @@ public sealed partial class PostgresQueueStore
 
         public override void Finish()
         {
-            var result = _result! with { Hinted = _hint is not null };
-            store.AdvanceHint(QueueId, _hint, result.Last);
+            var result = _result!;
+            store.AdvanceHint(QueueId, result.Hinted ? _hint : null, result.Last);
             if (Members is null)
             {
                 Complete(result);
@@ -572,7 +586,8 @@ public sealed partial class PostgresQueueStore
     private const int MaxMergedReceive = 40;
 
     /// <summary>A receive statement as sent for a scan of <paramref name="scan"/> rows (tests read its plan).</summary>
-    internal static string ReceiveSql(bool fifo, int scan) => (fifo ? ReceiveFifoSql : ReceiveStandardSql).For(scan);
+    internal static string ReceiveSql(bool fifo, int scan, bool hinted = false) =>
+        (fifo ? ReceiveFifoSql : hinted ? ReceiveStandardAfterSql : ReceiveStandardSql).For(scan);
 
     private static int LockKey(long queueId) => unchecked((int)queueId ^ (int)(queueId >> 32));
 

@@ -251,6 +251,61 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
     }
 
     [PostgresTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_receive_reads_on_after_the_last_row_handled_and_what_it_passed_over_comes_back(bool hintExpires)
+    {
+        var (store, database) = await OpenNodeAsync();
+        store.ReceiveHintLifetime = TimeSpan.FromMinutes(10);
+        var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        for (var i = 0; i < 30; i++)
+        {
+            await store.SendAsync(queue, false, [Message($"m{i:D2}") with { VisibleAtMs = T0 - 100 + i }]);
+        }
+
+        // Another transaction holds the oldest message while the first receive goes by.
+        await using (var holder = await database.DataSource.OpenConnectionAsync())
+        await using (var tx = await holder.BeginTransactionAsync())
+        {
+            await using (var hold = new NpgsqlCommand($"SELECT id FROM sqs_messages WHERE queue_id = {queue} AND body = 'm00' FOR UPDATE", holder, tx))
+            {
+                Assert.NotNull(await hold.ExecuteScalarAsync());
+            }
+
+            var first = await store.ReceiveAsync(Receive(queue));
+            Assert.Equal([.. Enumerable.Range(1, 10).Select(i => $"m{i:D2}")], first.Messages.Select(m => m.Body));
+            await tx.RollbackAsync();
+        }
+
+        if (hintExpires)
+        {
+            // Once the hint's time is up, a receive scans the whole queue again and takes the oldest first.
+            store.ReceiveHintLifetime = TimeSpan.FromMilliseconds(1);
+            await Task.Delay(20);
+            var whole = await store.ReceiveAsync(Receive(queue));
+            Assert.Equal("m00", whole.Messages[0].Body);
+            return;
+        }
+
+        // The next receives read on after m10: the message passed over waits while there are others...
+        var second = await store.ReceiveAsync(Receive(queue));
+        Assert.Equal([.. Enumerable.Range(11, 10).Select(i => $"m{i:D2}")], second.Messages.Select(m => m.Body));
+        var third = await store.ReceiveAsync(Receive(queue));
+        Assert.DoesNotContain("m00", third.Messages.Select(m => m.Body));
+        Assert.Equal(30 - 1 - 20, third.Messages.Count);
+
+        // ...and when nothing is left after the hint, the same statement looks again from the start: no false empty
+        // answer, no second round trip.
+        var before = store.RoundTrips;
+        var last = await store.ReceiveAsync(Receive(queue));
+        Assert.Equal(["m00"], last.Messages.Select(m => m.Body));
+        Assert.Equal(1, store.RoundTrips - before);
+        var empty = await store.ReceiveAsync(Receive(queue));
+        Assert.Empty(empty.Messages);
+        Assert.Equal(T0 + 30_000, empty.NextVisibleAtMs);
+    }
+
+    [PostgresTheory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_receive_plan_reads_the_queue_indexes_in_order_whatever_the_statistics(bool fifo)
@@ -270,6 +325,18 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
 
         var cand = fifo ? "Index Scan using sqs_messages_by_sequence on sqs_messages m" : "Index Scan using sqs_messages_by_visibility on sqs_messages ";
         var plan = await ExplainAsync(connection, fifo, queue, serverDefaults: false);
+        if (!fifo)
+        {
+            // A receive that reads on after a hint starts its index scan there.
+            var after = await ExplainAsync(connection, fifo, queue, serverDefaults: false, hinted: true);
+            output.WriteLine(after);
+            Assert.Contains("Index Cond: ((queue_id = $1) AND (visible_ms <= $2) AND (ROW(visible_ms, receive_count, id) > ROW($12, $13, $14)))", after, StringComparison.Ordinal);
+            Assert.DoesNotContain("Seq Scan", after, StringComparison.Ordinal);
+
+            // The scan from the start runs only when nothing after the hint could be taken.
+            Assert.Contains("One-Time Filter: (NOT $", after, StringComparison.Ordinal);
+        }
+
         output.WriteLine(plan);
         Assert.Contains(cand, plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Bitmap", plan, StringComparison.Ordinal);
@@ -295,7 +362,7 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
 
         // The generic plan (the connection's plan_cache_mode) of the receive as sent for a receive of ten, with the
         // connection's planner settings or (for this transaction) the server's defaults.
-        static async Task<string> ExplainAsync(NpgsqlConnection connection, bool fifo, long queue, bool serverDefaults)
+        static async Task<string> ExplainAsync(NpgsqlConnection connection, bool fifo, long queue, bool serverDefaults, bool hinted = false)
         {
             await using var tx = await connection.BeginTransactionAsync();
             if (serverDefaults)
@@ -306,13 +373,13 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
                 await set.ExecuteNonQueryAsync();
             }
 
-            var types = "bigint, bigint, int, bigint, bigint, int, int, bigint, text, boolean, int";
-            await using (var prepare = new NpgsqlCommand($"PREPARE gh_receive({types}) AS {PostgresQueueStore.ReceiveSql(fifo, fifo ? 42 : 12)}", connection, tx))
+            var types = "bigint, bigint, int, bigint, bigint, int, int, bigint, text, boolean, int, bigint, int, bigint";
+            await using (var prepare = new NpgsqlCommand($"PREPARE gh_receive({types}) AS {PostgresQueueStore.ReceiveSql(fifo, fifo ? 42 : 12, hinted)}", connection, tx))
             {
                 await prepare.ExecuteNonQueryAsync();
             }
 
-            var args = $"{queue}, {T0 + 200_000}, {(fifo ? 42 : 12)}, 0, NULL, 0, 10, 30000, NULL, {(fifo ? "true" : "false")}, 1";
+            var args = $"{queue}, {T0 + 200_000}, {(fifo ? 42 : 12)}, 0, NULL, 0, 10, 30000, NULL, {(fifo ? "true" : "false")}, 1, {T0 + 50_000}, 0, 0";
             var lines = new List<string>();
             await using (var explain = new NpgsqlCommand($"EXPLAIN EXECUTE gh_receive({args})", connection, tx))
             await using (var reader = await explain.ExecuteReaderAsync())
