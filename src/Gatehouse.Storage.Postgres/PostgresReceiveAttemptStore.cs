@@ -42,15 +42,60 @@ public sealed class PostgresReceiveAttemptStore : IReceiveAttemptStore
         ], ct);
         var store = new PostgresReceiveAttemptStore(database, time);
         await database.Notifications.SubscribeAsync(Channel, store.OnNotice, ct);
-        // Attempts remembered before this node started (or while its listener was away) are looked for too.
+
+        // Attempts remembered before this node listened (or while its listener was away) are read from the table:
+        // the notices cover what is saved from the LISTEN on. Until that read is done, every queue may have some.
         store.AssumeEveryQueueHasAttempts();
-        database.Notifications.Reconnected += store.AssumeEveryQueueHasAttempts;
+        await store.ReadQueuesWithAttemptsAsync(ct);
+        database.Notifications.Reconnected += store.OnReconnected;
         return store;
     }
 
     private DateTimeOffset _everyQueueUntil;
+    private int _reads;
 
     private void AssumeEveryQueueHasAttempts() => _everyQueueUntil = _time.GetUtcNow() + Window;
+
+    private void OnReconnected()
+    {
+        AssumeEveryQueueHasAttempts();
+        _ = ReadAfterReconnectAsync();
+    }
+
+    private async Task ReadAfterReconnectAsync()
+    {
+        try
+        {
+            await ReadQueuesWithAttemptsAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // Every queue stays assumed to have attempts for the window: correct, only dearer.
+        }
+    }
+
+    /// <summary>Marks the queues that have unexpired attempts in the table, and then stops assuming that every queue
+    /// has some (unless another reconnect began meanwhile: its own read ends that). Without this read, each delete
+    /// and visibility change on any FIFO queue would cost a round trip for the first five minutes of a node.</summary>
+    private async Task ReadQueuesWithAttemptsAsync(CancellationToken ct)
+    {
+        var read = Interlocked.Increment(ref _reads);
+        var until = _time.GetUtcNow() + Window;
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT DISTINCT queue_id FROM receive_attempts WHERE expires > clock_timestamp()");
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                _queuesWithAttempts[reader.GetInt64(0)] = until;
+            }
+        }
+
+        if (Volatile.Read(ref _reads) == read)
+        {
+            _everyQueueUntil = DateTimeOffset.MinValue;
+        }
+    }
 
     private void OnNotice(string payload)
     {
