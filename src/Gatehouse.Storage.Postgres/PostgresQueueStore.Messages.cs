@@ -199,10 +199,10 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>The statements shared by both receives: of the rows to do (<c>todo</c>: kind 0 receive, 1 expired,
     /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. Rows are changed through
-    /// their row version's address (<c>ctid</c>), which the candidates' row locks keep still until the commit,
-    /// instead of a second look-up in the primary key's index. (Should a candidate's row have been changed by
-    /// another transaction between the statement's snapshot and its lock, the locked version is not in the snapshot
-    /// and the change finds nothing: that message is left visible for the next receive, never handed out twice.)
+    /// the address of the row version the scan read (<c>ctid</c>) instead of a second look-up in the primary key's
+    /// index. (Should a candidate's row have been changed by another transaction after the statement's snapshot,
+    /// the version at that address is no longer the row's latest and the change leaves it alone: that message stays
+    /// where it is for the next receive, never handed out twice.)
     /// The final row carries the count moved and, when fewer than $11 messages were received (1: nothing, for a
     /// caller's own receive; see <see cref="StandardReceiveOperation"/> for merged ones), the next time an invisible
     /// message becomes visible (from the statement's snapshot, taken before these changes). That look-up is skipped
@@ -269,7 +269,10 @@ public sealed partial class PostgresQueueStore
     /// flight or delayed) on; a message moved to the dead-letter queue blocks the rest of its group for this
     /// receive. Runs after the queue's advisory lock was taken by the statement before it, in the same
     /// transaction: FIFO receives of one queue take turns (across nodes), so two can never hand out messages of
-    /// one group, while other queues are not held up.</summary>
+    /// one group, while other queues are not held up. So the rows read are not locked (a scan reads up to
+    /// <see cref="FifoFirstScanRoom"/> more rows than it takes, and locking each cost a row change and a WAL record):
+    /// the changes lock what they change, and a visible row that a purge, the retention sweep or a move task changed
+    /// after the statement's snapshot is found changed and left alone.</summary>
     private static readonly LimitedSql ReceiveFifoSql = new($"""
         WITH blocked AS (
             SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
@@ -277,8 +280,7 @@ public sealed partial class PostgresQueueStore
             SELECT m.ctid AS tid, m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
             WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
                 AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.group_id IS NOT DISTINCT FROM m.group_id AND b.from_seq < m.seq)
-            ORDER BY m.seq LIMIT $limit
-            FOR UPDATE OF m),
+            ORDER BY m.seq LIMIT $limit),
         kinds AS (
             SELECT tid, id, seq, group_id,
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind

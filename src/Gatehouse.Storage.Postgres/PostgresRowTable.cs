@@ -24,6 +24,8 @@ public sealed class PostgresRowTable : IDisposable
     private readonly Dictionary<(string Kind, string Key), long> _versions = [];
     private readonly HashSet<(string Kind, string Key)> _raising = [];
     private readonly HashSet<(string Kind, string Key)> _overtaken = [];
+    private readonly Dictionary<(string Kind, string Key), int> _writing = [];
+    private readonly HashSet<(string Kind, string Key)> _deferred = [];
     private readonly Channel<(string Kind, string Key)?> _work = Channel.CreateUnbounded<(string, string)?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly TimeProvider _time;
@@ -122,17 +124,46 @@ public sealed class PostgresRowTable : IDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)json ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter { Value = _channel });
         command.Parameters.Add(new NpgsqlParameter { Value = _database.Notifications.NodeId + "\n" + kind + "\n" + key });
-        var version = (long)command.ExecuteScalar()!;
+        var id = (kind, key);
         lock (_gate)
         {
-            var id = (kind, key);
-            Seen(id, version);
-            if (_raising.Contains(id))
+            _writing[id] = _writing.GetValueOrDefault(id) + 1;
+        }
+
+        var requeue = false;
+        long? version = null;
+        try
+        {
+            version = (long)command.ExecuteScalar()!;
+        }
+        finally
+        {
+            lock (_gate)
             {
-                // A change from elsewhere is being applied at this moment and may be older than this write: the worker
-                // re-reads the row once it is done, so this write is what stays.
-                _overtaken.Add(id);
+                if (version is { } written)
+                {
+                    Seen(id, written);
+                    if (_raising.Contains(id))
+                    {
+                        // A change from elsewhere is being applied at this moment and may be older than this write: the
+                        // worker re-reads the row once it is done, so this write is what stays.
+                        _overtaken.Add(id);
+                    }
+                }
+
+                if (--_writing[id] == 0)
+                {
+                    _writing.Remove(id);
+                    requeue = _deferred.Remove(id);
+                }
             }
+        }
+
+        if (requeue)
+        {
+            // A refresh read the row while this write was under way: it may have read this very write (committed, not
+            // yet noted here) or a newer one from elsewhere. Read it again, now that this write's version is known.
+            _work.Writer.TryWrite(id);
         }
     }
 
@@ -206,6 +237,14 @@ public sealed class PostgresRowTable : IDisposable
                 {
                     if (_versions.TryGetValue(id, out var known) && known >= version)
                     {
+                        continue;
+                    }
+
+                    if (_writing.ContainsKey(id))
+                    {
+                        // This node is writing the row: what was read may be that write itself. Looked at again
+                        // when the write is done.
+                        _deferred.Add(id);
                         continue;
                     }
 
