@@ -378,6 +378,7 @@ public sealed partial class PostgresQueueStore
                 useHint = false;
                 continue;
             }
+
             if (received.Count < c.MaxMessages && result.Scanned == scan && budget > 0 && round < MaxScanRounds)
             {
                 continue;
