@@ -314,6 +314,31 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Merged_receives_move_what_is_due_for_the_dead_letter_queue_and_count_it_once()
+    {
+        var store = await OpenNodeAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
+        var dlq = (await store.CreateQueueAsync(NewQueue("dlq"))).Id;
+        await store.SendAsync(queue, false, [.. Enumerable.Range(0, 20).Select(i => Message($"m{i:D2}"))]);
+
+        // Each received once with no visibility timeout: visible again at once, with one receive behind it.
+        var once = new List<StoredMessage>();
+        while (once.Count < 20)
+        {
+            once.AddRange((await store.ReceiveAsync(new ReceiveCommand(queue, false, T0, 10, 0, 0, null, null, 0))).Messages);
+        }
+
+        var mergedBefore = store.MergedOperations;
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            store.ReceiveAsync(new ReceiveCommand(queue, false, T0 + 1, 10, 30_000, 0, dlq, "arn:aws:sqs:us-east-1:000000000000:q", 1))));
+        Assert.All(outcomes, o => Assert.Empty(o.Messages));
+        Assert.Equal(20, outcomes.Sum(o => o.MovedToDeadLetterQueue));
+        Assert.True(store.MergedOperations > mergedBefore, "concurrent receives of one queue shared statements");
+        Assert.Empty((await store.PeekAsync(queue, 100)).Messages);
+        Assert.Equal(20, (await store.PeekAsync(dlq, 100)).Messages.Count);
+    }
+
+    [PostgresFact]
     public async Task Concurrent_calls_need_fewer_round_trips_than_calls()
     {
         var store = await OpenNodeAsync();
