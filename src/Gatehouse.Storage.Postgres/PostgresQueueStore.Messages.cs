@@ -334,6 +334,7 @@ public sealed partial class PostgresQueueStore
             var wanted = c.MaxMessages - received.Count;
             var firstFifoRound = c.IsFifo && round == 1;
             var scan = !c.IsFifo ? Math.Min(wanted + StandardScanRoom, budget) : firstFifoRound ? wanted + FifoFirstScanRoom : FifoScanRows;
+            Interlocked.Increment(ref _receiveRounds);
             var result = await (c.IsFifo
                 ? Submit(FifoReceiveRound(c, wanted, scan, firstFifoRound, ct), combine: CombineReceives)
                 : Submit(new StandardReceiveOperation(this, c, c.NowMs, c.OldestAliveSentMs, wanted, scan, 1, useHint, ct), combine: CombineReceives));
@@ -387,6 +388,11 @@ public sealed partial class PostgresQueueStore
             return new ReceiveOutcome(received, received.Count == 0 ? result.Next : null, movedTotal);
         }
     }
+
+    private long _receiveRounds;
+
+    /// <summary>Rounds (statements) receives ran so far, each caller's counted on its own (for tests).</summary>
+    internal long ReceiveRounds => Interlocked.Read(ref _receiveRounds);
 
     /// <summary>What one round of a receive did: the messages received with their place in the scan, the rows
     /// moved to the dead-letter queue, the rows the scan read, the group of the first row it handled (FIFO) and,
