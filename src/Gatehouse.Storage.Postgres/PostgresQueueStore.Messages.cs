@@ -198,25 +198,28 @@ public sealed partial class PostgresQueueStore
         "m.id, m.nonce, m.message_id, m.body, m.attributes, m.trace, m.sender, m.sent_ms, m.receive_count, m.first_receive_ms, m.group_id, m.dedup_id, m.seq, m.dlq_source";
 
     /// <summary>The statements shared by both receives: of the rows to do (<c>todo</c>: kind 0 receive, 1 expired,
-    /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. Rows are changed through
-    /// the address of the row version the scan read (<c>ctid</c>) instead of a second look-up in the primary key's
-    /// index. (Should a candidate's row have been changed by another transaction after the statement's snapshot,
-    /// the version at that address is no longer the row's latest and the change leaves it alone: that message stays
-    /// where it is for the next receive, never handed out twice.)
+    /// 2 dead-letter), delete the expired, move the dead-lettered, and receive the rest. Each change finds its row by
+    /// id and repeats the conditions that made it a candidate (this queue, visible now): should another transaction
+    /// have changed the row after the statement's snapshot (a move task, a purge, the retention sweep; on standard
+    /// queues also a concurrent receive or visibility change before this scan locked the row), PostgreSQL applies the
+    /// change to the row's latest version only if that version still meets them (READ COMMITTED re-check). (Changing
+    /// rows through the scanned version's address, <c>ctid</c>, was tried and dropped: a row changed after the
+    /// snapshot then either slipped through, on servers whose TID-scan re-check is a no-op, or was locked and left
+    /// unreceived.)
     /// The final row carries the count moved and, when fewer than $11 messages were received (1: nothing, for a
     /// caller's own receive; see <see cref="StandardReceiveOperation"/> for merged ones), the next time an invisible
     /// message becomes visible (from the statement's snapshot, taken before these changes). That look-up is skipped
     /// otherwise: it walks the index from the present on, past the entries of messages received and deleted since
     /// the table was last vacuumed.</summary>
     private static string ReceiveTail(string fromStart) => $"""
-        expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.ctid = t.tid AND t.kind = 1),
+        expired AS (DELETE FROM sqs_messages m USING todo t WHERE m.id = t.id AND m.queue_id = $1 AND m.visible_ms <= $2 AND t.kind = 1),
         moved AS (
             UPDATE sqs_messages m SET queue_id = $5, dlq_source = $9, visible_ms = $2
-            FROM todo t WHERE m.ctid = t.tid AND t.kind = 2 RETURNING m.id),
+            FROM todo t WHERE m.id = t.id AND m.queue_id = $1 AND m.visible_ms <= $2 AND t.kind = 2 RETURNING m.id),
         got AS (
             UPDATE sqs_messages m SET visible_ms = $2 + $8, receive_count = m.receive_count + 1,
                 first_receive_ms = CASE WHEN m.first_receive_ms = 0 THEN $2 ELSE m.first_receive_ms END, last_receive_ms = $2, nonce = m.nonce + 1
-            FROM todo t WHERE m.ctid = t.tid AND t.kind = 0
+            FROM todo t WHERE m.id = t.id AND m.queue_id = $1 AND m.visible_ms <= $2 AND t.kind = 0
             RETURNING t.pos, {GotColumns}),
         last AS (SELECT visible_ms, receive_count, id FROM todo ORDER BY pos DESC LIMIT 1)
         SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
@@ -236,7 +239,7 @@ public sealed partial class PostgresQueueStore
     private static readonly LimitedSql ReceiveStandardAfterSql = new(StandardReceiveText(hinted: true));
 
     private const string StandardCandidates = """
-        SELECT ctid AS tid, id, visible_ms, receive_count, sent_ms FROM sqs_messages
+        SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
             WHERE queue_id = $1 AND visible_ms <= $2
             ORDER BY visible_ms, receive_count, id LIMIT $limit
             FOR UPDATE SKIP LOCKED
@@ -253,12 +256,12 @@ public sealed partial class PostgresQueueStore
             """) + $"""
 
         kinds AS (
-            SELECT tid, id, visible_ms, receive_count, NULL::text AS group_id,
+            SELECT id, visible_ms, receive_count, NULL::text AS group_id,
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
             FROM cand),
         todo AS (
-            SELECT tid, id, kind, pos, group_id, visible_ms, receive_count FROM (
-                SELECT tid, id, kind, group_id, visible_ms, receive_count, row_number() OVER w AS pos,
+            SELECT id, kind, pos, group_id, visible_ms, receive_count FROM (
+                SELECT id, kind, group_id, visible_ms, receive_count, row_number() OVER w AS pos,
                     count(*) FILTER (WHERE kind = 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
             WHERE picks_before < $7),
@@ -271,27 +274,27 @@ public sealed partial class PostgresQueueStore
     /// transaction: FIFO receives of one queue take turns (across nodes), so two can never hand out messages of
     /// one group, while other queues are not held up. So the rows read are not locked (a scan reads up to
     /// <see cref="FifoFirstScanRoom"/> more rows than it takes, and locking each cost a row change and a WAL record):
-    /// the changes lock what they change, and a visible row that a purge, the retention sweep or a move task changed
-    /// after the statement's snapshot is found changed and left alone.</summary>
+    /// the changes lock what they change, and re-check the candidate's conditions on its latest version, so a visible
+    /// row that a purge, the retention sweep or a move task changed after the statement's snapshot is left alone.</summary>
     private static readonly LimitedSql ReceiveFifoSql = new($"""
         WITH blocked AS (
             SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
         cand AS MATERIALIZED (
-            SELECT m.ctid AS tid, m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
+            SELECT m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
             WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
                 AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.group_id IS NOT DISTINCT FROM m.group_id AND b.from_seq < m.seq)
             ORDER BY m.seq LIMIT $limit),
         kinds AS (
-            SELECT tid, id, seq, group_id,
+            SELECT id, seq, group_id,
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
             FROM cand),
         gated AS (
-            SELECT tid, id, seq, group_id, kind,
+            SELECT id, seq, group_id, kind,
                 bool_or(kind = 2) OVER (PARTITION BY group_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS behind_dead_letter
             FROM kinds),
         todo AS (
-            SELECT tid, id, kind, seq AS pos, group_id, NULL::bigint AS visible_ms, NULL::int AS receive_count FROM (
-                SELECT tid, id, seq, group_id, kind,
+            SELECT id, kind, seq AS pos, group_id, NULL::bigint AS visible_ms, NULL::int AS receive_count FROM (
+                SELECT id, seq, group_id, kind,
                     count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM gated WHERE behind_dead_letter IS NOT TRUE) r
             WHERE picks_before < $7
@@ -642,8 +645,9 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>Deletes with the handles that may delete (FIFO: the latest, while in flight at the caller's time;
     /// standard: any the message was received with) and reports, from the statement's snapshot, why the others did
-    /// not. Only those others are looked up again (the look-up's condition on the outer row gates it), so a
-    /// handle that deleted costs one index probe, not two.</summary>
+    /// not. Only those others are looked up again (the look-up's condition on the outer row gates it; <c>OFFSET 0</c>
+    /// keeps PostgreSQL from folding the sub-query into the join, where the condition only filtered after the probe),
+    /// so a handle that deleted costs one index probe, not two.</summary>
     private const string DeleteSql = """
         WITH h AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS h(row_id, nonce, now_ms, idx)),
         del AS (
@@ -714,12 +718,12 @@ public sealed partial class PostgresQueueStore
     private const string ChangeVisibilitySql = """
         WITH c AS (SELECT * FROM unnest($2::bigint[], $3::int[], $4::bigint[]) WITH ORDINALITY AS c(row_id, nonce, visible_at, idx)),
         cur AS MATERIALIZED (
-            SELECT c.idx, m.ctid AS tid, c.nonce AS hn, c.visible_at, m.nonce AS mn, m.visible_ms, m.last_receive_ms
+            SELECT c.idx, c.row_id, c.nonce AS hn, c.visible_at, m.nonce AS mn, m.visible_ms, m.last_receive_ms
             FROM c JOIN sqs_messages m ON m.id = c.row_id AND m.queue_id = $1
             FOR UPDATE OF m),
         upd AS (
             UPDATE sqs_messages m SET visible_ms = cur.visible_at FROM cur
-            WHERE m.ctid = cur.tid
+            WHERE m.id = cur.row_id
                 AND CASE WHEN $6 THEN cur.mn = cur.hn ELSE cur.mn >= cur.hn END
                 AND NOT ($6 AND cur.visible_ms <= $5)
                 AND cur.visible_at - cur.last_receive_ms <= $7)

@@ -166,6 +166,7 @@ public sealed partial class PostgresQueueStore
         }, ct);
         _knownQueues.TryRemove(queueId, out _);
         _windows.TryRemove(queueId, out _);
+        _receiveHints.TryRemove(queueId, out _);
     }
 
     public async Task SaveMoveTaskAsync(MoveTaskRecord task, CancellationToken ct = default)

@@ -45,55 +45,56 @@ public sealed class PostgresReceiveAttemptStore : IReceiveAttemptStore
 
         // Attempts remembered before this node listened (or while its listener was away) are read from the table:
         // the notices cover what is saved from the LISTEN on. Until that read is done, every queue may have some.
-        store.AssumeEveryQueueHasAttempts();
-        await store.ReadQueuesWithAttemptsAsync(ct);
+        var generation = store.AssumeEveryQueueHasAttempts();
+        await store.TryReadQueuesWithAttemptsAsync(generation, ct);
         database.Notifications.Reconnected += store.OnReconnected;
         return store;
     }
 
+    private readonly Lock _gate = new();
     private DateTimeOffset _everyQueueUntil;
-    private int _reads;
+    private long _generation;
 
-    private void AssumeEveryQueueHasAttempts() => _everyQueueUntil = _time.GetUtcNow() + Window;
-
-    private void OnReconnected()
+    /// <summary>From now on, for the window, every queue may have attempts; returns this assumption's generation.</summary>
+    private long AssumeEveryQueueHasAttempts()
     {
-        AssumeEveryQueueHasAttempts();
-        _ = ReadAfterReconnectAsync();
-    }
-
-    private async Task ReadAfterReconnectAsync()
-    {
-        try
+        lock (_gate)
         {
-            await ReadQueuesWithAttemptsAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            // Every queue stays assumed to have attempts for the window: correct, only dearer.
+            _everyQueueUntil = _time.GetUtcNow() + Window;
+            return ++_generation;
         }
     }
+
+    private void OnReconnected() => _ = TryReadQueuesWithAttemptsAsync(AssumeEveryQueueHasAttempts(), CancellationToken.None);
 
     /// <summary>Marks the queues that have unexpired attempts in the table, and then stops assuming that every queue
-    /// has some (unless another reconnect began meanwhile: its own read ends that). Without this read, each delete
-    /// and visibility change on any FIFO queue would cost a round trip for the first five minutes of a node.</summary>
-    private async Task ReadQueuesWithAttemptsAsync(CancellationToken ct)
+    /// has some, unless a later reconnect made the assumption again meanwhile (its own read ends that one). Without
+    /// this read, each delete and visibility change on any FIFO queue would cost a round trip for the first five
+    /// minutes of a node. If the read fails, the assumption stands for its window: correct, only dearer.</summary>
+    private async Task TryReadQueuesWithAttemptsAsync(long generation, CancellationToken ct)
     {
-        var read = Interlocked.Increment(ref _reads);
         var until = _time.GetUtcNow() + Window;
-        await using var command = _database.DataSource.CreateCommand(
-            "SELECT DISTINCT queue_id FROM receive_attempts WHERE expires > clock_timestamp()");
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        try
         {
+            await using var command = _database.DataSource.CreateCommand(
+                "SELECT DISTINCT queue_id FROM receive_attempts WHERE expires > clock_timestamp()");
+            await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 _queuesWithAttempts[reader.GetInt64(0)] = until;
             }
         }
-
-        if (Volatile.Read(ref _reads) == read)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
-            _everyQueueUntil = DateTimeOffset.MinValue;
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_generation == generation)
+            {
+                _everyQueueUntil = DateTimeOffset.MinValue;
+            }
         }
     }
 
@@ -109,7 +110,13 @@ public sealed class PostgresReceiveAttemptStore : IReceiveAttemptStore
     public bool MayHaveAttempts(long queueId)
     {
         var now = _time.GetUtcNow();
-        return now < _everyQueueUntil || (_queuesWithAttempts.TryGetValue(queueId, out var until) && now < until);
+        DateTimeOffset everyQueueUntil;
+        lock (_gate)
+        {
+            everyQueueUntil = _everyQueueUntil;
+        }
+
+        return now < everyQueueUntil || (_queuesWithAttempts.TryGetValue(queueId, out var until) && now < until);
     }
 
     public async Task<string?> FindAsync(long queueId, string attemptId, CancellationToken ct = default)

@@ -334,16 +334,13 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
             Assert.DoesNotContain("Seq Scan", after, StringComparison.Ordinal);
 
             // The scan from the start runs only when nothing after the hint could be taken.
-            Assert.Contains("One-Time Filter: (NOT $", after, StringComparison.Ordinal);
+            Assert.Contains("One-Time Filter: (NOT ", after, StringComparison.Ordinal);
         }
 
         output.WriteLine(plan);
         Assert.Contains(cand, plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Bitmap", plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
-
-        // The claimed rows are changed where the scan locked them, without a second index look-up.
-        Assert.Contains("TID Cond: (ctid = t", plan, StringComparison.Ordinal);
 
         if (fifo)
         {
