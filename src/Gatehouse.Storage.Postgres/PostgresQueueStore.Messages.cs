@@ -238,21 +238,23 @@ public sealed partial class PostgresQueueStore
     /// when no row after it can be taken, from the start, in the same statement.</summary>
     private static readonly LimitedSql ReceiveStandardAfterSql = new(StandardReceiveText(hinted: true));
 
-    private const string StandardCandidates = """
+    /// <summary>The first visible rows of the queue in index order, locked, skipping rows others hold; <paramref name="and"/>
+    /// narrows them further.</summary>
+    private static string StandardCandidates(string and) => $"""
         SELECT id, visible_ms, receive_count, sent_ms FROM sqs_messages
-            WHERE queue_id = $1 AND visible_ms <= $2
+            WHERE queue_id = $1 AND visible_ms <= $2{and}
             ORDER BY visible_ms, receive_count, id LIMIT $limit
             FOR UPDATE SKIP LOCKED
         """;
 
     private static string StandardReceiveText(bool hinted) => (hinted
         ? $"""
-            WITH after AS MATERIALIZED ({StandardCandidates.Replace("visible_ms <= $2", "visible_ms <= $2 AND (visible_ms, receive_count, id) > ($12, $13, $14)", StringComparison.Ordinal)}),
-            whole AS MATERIALIZED ({StandardCandidates.Replace("WHERE ", "WHERE NOT EXISTS (SELECT 1 FROM after) AND ", StringComparison.Ordinal)}),
+            WITH after AS MATERIALIZED ({StandardCandidates(" AND (visible_ms, receive_count, id) > ($12, $13, $14)")}),
+            whole AS MATERIALIZED ({StandardCandidates(" AND NOT EXISTS (SELECT 1 FROM after)")}),
             cand AS MATERIALIZED (SELECT * FROM after UNION ALL SELECT * FROM whole),
             """
         : $"""
-            WITH cand AS MATERIALIZED ({StandardCandidates}),
+            WITH cand AS MATERIALIZED ({StandardCandidates("")}),
             """) + $"""
 
         kinds AS (
@@ -791,13 +793,13 @@ public sealed partial class PostgresQueueStore
 
     // ---- Purge, counts, moves, expiry, peek -------------------------------------------------------------------
 
+    private static readonly LimitedSql PurgeSliceSql = new(
+        "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 AND id <= $2 LIMIT $limit)");
+
     /// <summary>Deletes the queue's messages in slices of <see cref="SliceRows"/>, each a transaction of its own.
     /// Messages sent after the purge began are kept: ids only grow, so they are above the largest id at the start
     /// (AWS: messages sent after PurgeQueue was called "might be deleted while the queue is being purged", PurgeQueue
     /// API reference).</summary>
-    private static readonly LimitedSql PurgeSliceSql = new(
-        "DELETE FROM sqs_messages WHERE id IN (SELECT id FROM sqs_messages WHERE queue_id = $1 AND id <= $2 LIMIT $limit)");
-
     public async Task<long> PurgeAsync(long queueId, CancellationToken ct = default)
     {
         var upTo = await RunAsync(async c =>

@@ -301,7 +301,20 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             var held = store.SendAsync(blocker, true, [Message("x", "g", "d")]);
-            await Task.Delay(100);
+
+            // Until the send's flush is waiting for the row lock (so no receive can join it).
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            // (Asked on a connection of its own: a transaction sees one snapshot of pg_stat_activity.)
+            await using (var waiting = database.DataSource.CreateCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+            {
+                while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the FIFO send never waited for the row lock");
+                    await Task.Delay(5);
+                }
+            }
+
             receives = [.. asked.Select(max => store.ReceiveAsync(Receive(queue, false, max)))];
             await tx.RollbackAsync();
             await held;
