@@ -345,6 +345,20 @@ public sealed partial class PostgresQueueStore
                         break;
                     }
 
+                case FifoReceiveOperation receive:
+                    {
+                        var run = new List<FifoReceiveOperation> { receive };
+                        var wanted = receive.Wanted;
+                        for (i++; i < ordered.Count && ordered[i] is FifoReceiveOperation next && receive.CanMerge(next, wanted); i++)
+                        {
+                            run.Add(next);
+                            wanted += next.Wanted;
+                        }
+
+                        result.Add(run.Count == 1 ? receive : FifoReceiveOperation.Merge(run));
+                        break;
+                    }
+
                 default:
                     result.Add(ordered[i++]);
                     break;

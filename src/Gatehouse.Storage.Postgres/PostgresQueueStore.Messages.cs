@@ -220,7 +220,7 @@ public sealed partial class PostgresQueueStore
             UPDATE sqs_messages m SET visible_ms = $2 + $8, receive_count = m.receive_count + 1,
                 first_receive_ms = CASE WHEN m.first_receive_ms = 0 THEN $2 ELSE m.first_receive_ms END, last_receive_ms = $2, nonce = m.nonce + 1
             FROM todo t WHERE m.id = t.id AND m.queue_id = $1 AND m.visible_ms <= $2 AND t.kind = 0
-            RETURNING t.pos, {GotColumns}),
+            RETURNING t.pos, t.member, {GotColumns}),
         last AS (SELECT visible_ms, receive_count, id FROM todo ORDER BY pos DESC LIMIT 1)
         SELECT (SELECT count(*) FROM moved)::int, (SELECT count(*) FROM cand)::int, (SELECT group_id FROM todo ORDER BY pos LIMIT 1),
             CASE WHEN (SELECT count(*) FROM got) >= $11 THEN NULL ELSE (SELECT MIN(visible_ms) FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2) END,
@@ -262,7 +262,7 @@ public sealed partial class PostgresQueueStore
                 CASE WHEN sent_ms < $4 THEN 1 WHEN $5::bigint IS NOT NULL AND receive_count >= $6 THEN 2 ELSE 0 END AS kind
             FROM cand),
         todo AS (
-            SELECT id, kind, pos, group_id, visible_ms, receive_count FROM (
+            SELECT id, kind, pos, group_id, visible_ms, receive_count, 0 AS member FROM (
                 SELECT id, kind, group_id, visible_ms, receive_count, row_number() OVER w AS pos,
                     count(*) FILTER (WHERE kind = 0) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM kinds WINDOW w AS (ORDER BY visible_ms, receive_count, id)) r
@@ -277,7 +277,10 @@ public sealed partial class PostgresQueueStore
     /// one group, while other queues are not held up. So the rows read are not locked (a scan reads up to
     /// <see cref="FifoFirstScanRoom"/> more rows than it takes, and locking each cost a row change and a WAL record):
     /// the changes lock what they change, and re-check the candidate's conditions on its latest version, so a visible
-    /// row that a purge, the retention sweep or a move task changed after the statement's snapshot is left alone.</summary>
+    /// row that a purge, the retention sweep or a move task changed after the statement's snapshot is left alone.
+    /// $15 says where each caller's share of the picks ends (one entry for a caller's own receive; several for a
+    /// merged one, <see cref="FifoReceiveOperation"/>): a pick goes to the caller whose share it falls in, and is taken
+    /// only when its group's first pick went to the same caller.</summary>
     private static readonly LimitedSql ReceiveFifoSql = new($"""
         WITH blocked AS (
             SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
@@ -294,14 +297,20 @@ public sealed partial class PostgresQueueStore
             SELECT id, seq, group_id, kind,
                 bool_or(kind = 2) OVER (PARTITION BY group_id ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS behind_dead_letter
             FROM kinds),
-        todo AS (
-            SELECT id, kind, seq AS pos, group_id, NULL::bigint AS visible_ms, NULL::int AS receive_count FROM (
+        counted AS (
+            SELECT id, seq, group_id, kind,
+                CASE WHEN kind = 0 THEN width_bucket(picks_before, $15::int[]) END AS member
+            FROM (
                 SELECT id, seq, group_id, kind,
                     count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
                 FROM gated WHERE behind_dead_letter IS NOT TRUE) r
             WHERE picks_before < $7
                 AND (NOT $10 OR (SELECT count(*) FROM cand) < $3
                     OR (SELECT count(*) FROM gated WHERE kind = 0 AND behind_dead_letter IS NOT TRUE) >= $7)),
+        todo AS (
+            SELECT id, kind, seq AS pos, group_id, NULL::bigint AS visible_ms, NULL::int AS receive_count, member FROM (
+                SELECT id, seq, group_id, kind, member, min(member) OVER (PARTITION BY group_id) AS owner FROM counted) o
+            WHERE kind <> 0 OR member = owner),
         {ReceiveTail("true")}
         """);
 
@@ -341,7 +350,7 @@ public sealed partial class PostgresQueueStore
             var scan = !c.IsFifo ? Math.Min(wanted + StandardScanRoom, budget) : firstFifoRound ? wanted + FifoFirstScanRoom : FifoScanRows;
             Interlocked.Increment(ref _receiveRounds);
             var result = await (c.IsFifo
-                ? Submit(FifoReceiveRound(c, wanted, scan, firstFifoRound, ct), combine: CombineReceives)
+                ? Submit(new FifoReceiveOperation(c, c.NowMs, c.OldestAliveSentMs, wanted, scan, firstFifoRound, ct), combine: CombineReceives)
                 : Submit(new StandardReceiveOperation(this, c, c.NowMs, c.OldestAliveSentMs, wanted, scan, 1, useHint, ct), combine: CombineReceives));
 
             var picked = result.Picked;
@@ -404,12 +413,16 @@ public sealed partial class PostgresQueueStore
     /// when asked for, the next time an invisible message becomes visible; whether the scan began after a hint
     /// (<see cref="_receiveHints"/>), and the index key of the last row it handled.</summary>
     private sealed record ReceiveRound(
-        List<(long Pos, StoredMessage Message)> Picked, int Moved, int Scanned, string? FirstGroup, long? Next, bool Hinted = false, ScanKey? Last = null);
+        List<Pick> Picked, int Moved, int Scanned, string? FirstGroup, long? Next, bool Hinted = false, ScanKey? Last = null);
+
+    /// <summary>A message a receive statement took: its place in the scan (standard: the row's rank; FIFO: its
+    /// sequence number) and, in a merged FIFO receive, the member it went to.</summary>
+    private readonly record struct Pick(long Pos, int Member, StoredMessage Message);
 
     /// <summary>A row's place in the queue's (visible time, receive count, id) index.</summary>
     private readonly record struct ScanKey(long VisibleMs, int ReceiveCount, long Id);
 
-    /// <summary>The parameters both receive statements share, in their order ($1 … $14).</summary>
+    /// <summary>The parameters both receive statements share, in their order ($1 … $14; the FIFO receive adds $15).</summary>
     private static NpgsqlParameter[] ReceiveParameters(ReceiveCommand c, long nowMs, long oldestAliveSentMs, int scan, int wanted, bool firstFifoRound, int nextBelow, ScanKey after = default) =>
         [Int64(c.QueueId), Int64(nowMs), Int32(scan), Int64(oldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
             Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn), Bool(firstFifoRound), Int32(nextBelow),
@@ -418,7 +431,7 @@ public sealed partial class PostgresQueueStore
     /// <summary>Reads a receive statement's rows.</summary>
     private static async Task<ReceiveRound> ReadReceiveAsync(NpgsqlDataReader r, CancellationToken ct)
     {
-        var picked = new List<(long Pos, StoredMessage Message)>();
+        var picked = new List<Pick>();
         int moved = 0, scanned = 0;
         string? firstGroup = null;
         long? next = null;
@@ -434,29 +447,116 @@ public sealed partial class PostgresQueueStore
             hinted = !r.GetBoolean(7);
             if (!r.IsDBNull(8))
             {
-                picked.Add((r.GetInt64(8), ReadMessage(r, 9)));
+                picked.Add(new Pick(r.GetInt64(8), r.GetInt32(9), ReadMessage(r, 10)));
             }
         }
 
         return new ReceiveRound(picked, moved, scanned, firstGroup, next, hinted, last);
     }
 
-    /// <summary>One round of a FIFO receive: the queue's advisory lock, then the statement.</summary>
-    private static Operation<ReceiveRound> FifoReceiveRound(ReceiveCommand c, int wanted, int scan, bool firstFifoRound, CancellationToken ct)
+    /// <summary>
+    /// One round of a FIFO receive: the queue's advisory lock, then the statement. First rounds of FIFO receives of
+    /// one queue in a flush that agree on everything but their size and time share one statement (at most
+    /// <see cref="MaxMergedReceive"/> messages), as standard receives do, with one rule more: a message group goes to
+    /// one member only. The statement counts the picks in sequence order and gives the first ones to the first
+    /// member, the next ones to the second, and so on ($15: where each member's share ends); a group belongs to the
+    /// member its first pick went to, and its later picks that fell into another member's share are not taken (they
+    /// stay visible, behind the group's message now in flight), as they would not be when the receives ran one after
+    /// the other. A member that got nothing while others got messages, or while the scan ended on its row limit,
+    /// reads again on its own (its result says its scan was used up), so messages beyond the shared scan are still
+    /// found; a member that got some keeps them (a receive may return fewer messages than asked for).
+    /// </summary>
+    private sealed class FifoReceiveOperation(ReceiveCommand command, long nowMs, long oldestAliveSentMs, int wanted, int scan, bool firstRound, CancellationToken ct)
+        : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, 2, _ => { }, null, () => null!, ct)
     {
-        ReceiveRound? result = null;
-        return new Operation<ReceiveRound>(c.QueueId, RankReceive, wanted, 2, batch =>
+        private ReceiveRound? _result;
+
+        public ReceiveCommand Command { get; } = command;
+
+        public int Wanted { get; } = wanted;
+
+        public int Scan { get; } = scan;
+
+        /// <summary>Whether this is the short first scan of a receive (<see cref="FifoFirstScanRoom"/>): only those
+        /// merge, so a merged statement that was not conclusive changed nothing.</summary>
+        public bool FirstRound { get; } = firstRound;
+
+        /// <summary>The members of a merged receive, in order; null for a caller's own.</summary>
+        private List<FifoReceiveOperation>? Members { get; init; }
+
+        public bool CanMerge(FifoReceiveOperation other, int mergedWanted) =>
+            other.QueueId == QueueId && FirstRound && other.FirstRound && mergedWanted + other.Wanted <= MaxMergedReceive
+            && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
+            && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
+
+        public static FifoReceiveOperation Merge(List<FifoReceiveOperation> members)
         {
-            result = null;
-            batch.BatchCommands.Add(Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(c.QueueId))));
-            batch.BatchCommands.Add(Command(ReceiveFifoSql.For(scan), ReceiveParameters(c, c.NowMs, c.OldestAliveSentMs, scan, wanted, firstFifoRound, 1)));
-        }, async (r, set, ct) =>
+            var wanted = members.Sum(m => m.Wanted);
+            return new(members[0].Command, members.Max(m => m.Command.NowMs), members.Max(m => m.Command.OldestAliveSentMs),
+                wanted, wanted + FifoFirstScanRoom, true, CancellationToken.None)
+            {
+                Members = members,
+            };
+        }
+
+        public override void AddCommands(NpgsqlBatch batch)
+        {
+            _result = null;
+            var ends = new int[Members?.Count ?? 1];
+            var end = 0;
+            for (var i = 0; i < ends.Length; i++)
+            {
+                end += Members is null ? Wanted : Members[i].Wanted;
+                ends[i] = end;
+            }
+
+            batch.BatchCommands.Add(PostgresQueueStore.Command($"SELECT pg_advisory_xact_lock({FifoReceiveLockClass}, $1)", Int32(LockKey(QueueId))));
+            batch.BatchCommands.Add(PostgresQueueStore.Command(ReceiveFifoSql.For(Scan),
+                [.. ReceiveParameters(Command, nowMs, oldestAliveSentMs, Scan, Wanted, FirstRound, 1), Int32Array(ends)]));
+        }
+
+        public override async Task ReadAsync(NpgsqlDataReader reader, int set, CancellationToken ct)
         {
             if (set == 1)
             {
-                result = await ReadReceiveAsync(r, ct);
+                _result = await ReadReceiveAsync(reader, ct);
             }
-        }, () => result!, ct);
+        }
+
+        public override void Finish()
+        {
+            var result = _result!;
+            if (Members is null)
+            {
+                Complete(result);
+                return;
+            }
+
+            // A member with messages keeps them and reads no more. One without reads again alone unless the statement
+            // found nothing at all before the queue's end (then there was nothing to find, and the next visible
+            // time was looked up).
+            var conclusiveEmpty = result.Picked.Count == 0 && result.Scanned < Scan;
+            for (var i = 0; i < Members.Count; i++)
+            {
+                var member = Members[i];
+                var mine = result.Picked.Where(p => p.Member == i).OrderBy(p => p.Pos).ToList();
+                var scanned = mine.Count == 0 && !conclusiveEmpty ? member.Scan : Math.Min(result.Scanned, member.Scan - 1);
+                member.Complete(new ReceiveRound(mine, i == 0 ? result.Moved : 0, scanned,
+                    mine.Count > 0 ? mine[0].Message.MessageGroupId : null, mine.Count == 0 ? result.Next : null));
+            }
+        }
+
+        public override void Fail(Exception e)
+        {
+            if (Members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                Members.ForEach(m => m.Fail(e));
+            }
+        }
     }
 
     /// <summary>Standard receives of one queue in a flush that follow each other share one statement when they agree

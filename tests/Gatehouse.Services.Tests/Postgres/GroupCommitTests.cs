@@ -27,6 +27,40 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static ReceiveCommand Receive(long queueId, bool fifo, int max = 10) => new(queueId, fifo, T0, max, 30_000, 0, null, null, 0);
 
+    /// <summary>Starts the calls <paramref name="start"/> makes while the node's combiner is busy, so the next flush
+    /// takes them all: a FIFO send waits for its queue's row, held here, and its flush holds the combiner until the
+    /// row is let go.</summary>
+    private static async Task<T> WhileCombinerHeldAsync<T>(PostgresQueueStore store, PostgresDatabase database, Func<T> start)
+    {
+        var blocker = (await store.CreateQueueAsync(NewQueue($"blocker{Guid.NewGuid():N}.fifo"))).Id;
+        await using var holder = await database.DataSource.OpenConnectionAsync();
+        await using var tx = await holder.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand($"SELECT 1 FROM sqs_queues WHERE id = {blocker} FOR UPDATE", holder, tx))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var held = store.SendAsync(blocker, true, [Message("x", "g", "d")]);
+
+        // Until the send's flush is waiting for the row lock (so no call started next can join it).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        // (Asked on a connection of its own: a transaction sees one snapshot of pg_stat_activity.)
+        await using (var waiting = database.DataSource.CreateCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+        {
+            while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the FIFO send never waited for the row lock");
+                await Task.Delay(5);
+            }
+        }
+
+        var started = start();
+        await tx.RollbackAsync();
+        await held;
+        return started;
+    }
+
     [PostgresTheory]
     [InlineData(true)]
     [InlineData(false)]
@@ -280,46 +314,15 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var (store, database) = await _nodes.OpenAsync();
         var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
-        var blocker = (await store.CreateQueueAsync(NewQueue("b.fifo"))).Id;
         for (var i = 0; i < 25; i++)
         {
             // One send each: visible times in send order, so the scan order is the send order.
             await store.SendAsync(queue, false, [Message($"m{i:D2}") with { VisibleAtMs = T0 - 100 + i }]);
         }
 
-        // A FIFO send waits for its queue's row, held here, so its flush holds the combiner while every receive
-        // queues up behind it: the next flush takes them all, and they share one statement.
         var mergedBefore = store.MergedOperations;
         var asked = Enumerable.Range(1, 8).ToArray(); // 36 asked for, 25 there
-        Task<ReceiveOutcome>[] receives;
-        await using (var holder = await database.DataSource.OpenConnectionAsync())
-        await using (var tx = await holder.BeginTransactionAsync())
-        {
-            await using (var hold = new NpgsqlCommand($"SELECT 1 FROM sqs_queues WHERE id = {blocker} FOR UPDATE", holder, tx))
-            {
-                await hold.ExecuteNonQueryAsync();
-            }
-
-            var held = store.SendAsync(blocker, true, [Message("x", "g", "d")]);
-
-            // Until the send's flush is waiting for the row lock (so no receive can join it).
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            // (Asked on a connection of its own: a transaction sees one snapshot of pg_stat_activity.)
-            await using (var waiting = database.DataSource.CreateCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
-            {
-                while ((long)(await waiting.ExecuteScalarAsync())! == 0)
-                {
-                    Assert.True(DateTime.UtcNow < deadline, "the FIFO send never waited for the row lock");
-                    await Task.Delay(5);
-                }
-            }
-
-            receives = [.. asked.Select(max => store.ReceiveAsync(Receive(queue, false, max)))];
-            await tx.RollbackAsync();
-            await held;
-        }
-
+        var receives = await WhileCombinerHeldAsync(store, database, () => asked.Select(max => store.ReceiveAsync(Receive(queue, false, max))).ToArray());
         var outcomes = await Task.WhenAll(receives);
         Assert.Equal(asked.Length - 1, store.MergedOperations - mergedBefore);
         var all = outcomes.SelectMany(o => o.Messages).ToList();
@@ -345,6 +348,49 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Empty(o.Messages);
             Assert.Equal(T0 + 30_000, o.NextVisibleAtMs);
         });
+    }
+
+    [PostgresFact]
+    public async Task Fifo_receives_of_several_callers_share_a_statement_and_no_group_goes_to_two_callers()
+    {
+        var (store, database) = await _nodes.OpenAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+
+        // Twelve messages of group a, then one each of groups b01 … b30, in this sequence order.
+        var sent = new List<(string Body, string Group)>();
+        for (var i = 0; i < 42; i++)
+        {
+            var group = i < 12 ? "a" : $"b{i - 11:D2}";
+            var body = $"{group}-{i:D2}";
+            await store.SendAsync(queue, true, [Message(body, group, body)]);
+            sent.Add((body, group));
+        }
+
+        // Shares in sequence order: the first caller's ten picks are a's first ten; the second caller's two are a's
+        // last two, which stay behind a's messages in flight, so it gets nothing from the shared statement and reads
+        // again alone; the third caller's three are b01 … b03.
+        var mergedBefore = store.MergedOperations;
+        var roundsBefore = store.ReceiveRounds;
+        int[] asked = [10, 2, 3];
+        var outcomes = await Task.WhenAll(
+            await WhileCombinerHeldAsync(store, database, () => asked.Select(max => store.ReceiveAsync(Receive(queue, true, max))).ToArray()));
+        Assert.Equal(asked.Length - 1, store.MergedOperations - mergedBefore);
+        Assert.Equal(asked.Length + 1, store.ReceiveRounds - roundsBefore);
+
+        string[] Bodies(int caller) => [.. outcomes[caller].Messages.Select(m => m.Body)];
+        Assert.Equal(sent.Take(10).Select(s => s.Body), Bodies(0));
+        Assert.Equal(["b04-15", "b05-16"], Bodies(1));
+        Assert.Equal(["b01-12", "b02-13", "b03-14"], Bodies(2));
+        Assert.All(outcomes, o => Assert.Null(o.NextVisibleAtMs));
+
+        // Group a is in flight: the next receive passes its last two and takes the next groups.
+        var next = (await store.ReceiveAsync(Receive(queue, true))).Messages.Select(m => m.Body).ToList();
+        Assert.Equal(sent.Skip(17).Take(10).Select(s => s.Body), next);
+
+        // Once a's ten are deleted, its last two come, in order.
+        await store.DeleteAsync(queue, [.. outcomes[0].Messages.Select(m => new ReceiptHandle(queue, m.RowId, m.Nonce))], T0, true);
+        var rest = (await store.ReceiveAsync(Receive(queue, true))).Messages.Select(m => m.Body).ToList();
+        Assert.Equal(["a-10", "a-11"], rest.Take(2));
     }
 
     [PostgresFact]

@@ -370,13 +370,13 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
                 await set.ExecuteNonQueryAsync();
             }
 
-            var types = "bigint, bigint, int, bigint, bigint, int, int, bigint, text, boolean, int, bigint, int, bigint";
+            var types = "bigint, bigint, int, bigint, bigint, int, int, bigint, text, boolean, int, bigint, int, bigint, int[]";
             await using (var prepare = new NpgsqlCommand($"PREPARE gh_receive({types}) AS {PostgresQueueStore.ReceiveSql(fifo, fifo ? 42 : 12, hinted)}", connection, tx))
             {
                 await prepare.ExecuteNonQueryAsync();
             }
 
-            var args = $"{queue}, {T0 + 200_000}, {(fifo ? 42 : 12)}, 0, NULL, 0, 10, 30000, NULL, {(fifo ? "true" : "false")}, 1, {T0 + 50_000}, 0, 0";
+            var args = $"{queue}, {T0 + 200_000}, {(fifo ? 42 : 12)}, 0, NULL, 0, 10, 30000, NULL, {(fifo ? "true" : "false")}, 1, {T0 + 50_000}, 0, 0, '{{10}}'";
             var lines = new List<string>();
             await using (var explain = new NpgsqlCommand($"EXPLAIN EXECUTE gh_receive({args})", connection, tx))
             await using (var reader = await explain.ExecuteReaderAsync())
