@@ -19,8 +19,11 @@ public sealed partial class PostgresQueueStore
     /// The others are inserted with consecutive sequence numbers from the queue's counter (FIFO; $13), and their
     /// deduplication entries written. The statement runs after the queue row was locked by the statement before it
     /// in the same transaction, so it sees every send committed before, and a concurrent duplicate from another
-    /// node waits for this transaction and then finds its entry.</summary>
-    private const string SendSql = """
+    /// node waits for this transaction and then finds its entry. Each message's entry is probed by its key, one
+    /// probe each: written as a join, a plan made while the table was small read all the queue's entries through the
+    /// expiry index instead (for every message, and plans are kept for the connection's life: docs/postgres.md,
+    /// "Plans").</summary>
+    internal const string SendSql = """
         WITH q AS (SELECT next_seq FROM sqs_queues WHERE id = $1),
         input AS (
             SELECT * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[])
@@ -29,7 +32,9 @@ public sealed partial class PostgresQueueStore
             SELECT i.*, d.message_id AS dup_message_id, d.seq AS dup_seq,
                 i.dedup_id IS NOT NULL AND row_number() OVER (PARTITION BY i.scope, i.dedup_id ORDER BY i.idx) > 1 AS repeated
             FROM input i
-            LEFT JOIN sqs_dedup d ON d.queue_id = $1 AND d.scope = i.scope AND d.dedup_id = i.dedup_id AND d.expires_ms > i.sent_ms),
+            LEFT JOIN LATERAL (
+                SELECT d.message_id, d.seq, d.expires_ms FROM sqs_dedup d
+                WHERE d.queue_id = $1 AND d.scope = i.scope AND d.dedup_id = i.dedup_id LIMIT 1) d ON d.expires_ms > i.sent_ms),
         fresh AS (
             SELECT c.*, CASE WHEN $13 THEN (SELECT next_seq FROM q) + row_number() OVER (ORDER BY c.idx) - 1 ELSE 0 END AS seq
             FROM classified c WHERE c.dup_message_id IS NULL AND NOT c.repeated),

@@ -397,4 +397,55 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
             return string.Join('\n', lines);
         }
     }
+
+    [PostgresTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_fifo_send_probes_each_deduplication_key_whatever_the_statistics(bool analyzed)
+    {
+        var (store, database) = await OpenNodeAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+
+        // A few thousand entries of one queue, as on a new database: not analysed yet (no statistics; as planned
+        // by a node started on it), or analysed (small enough that reading them all may look cheap).
+        await using (var fill = new NpgsqlCommand(
+            "ALTER TABLE sqs_dedup SET (autovacuum_enabled = false); INSERT INTO sqs_dedup(queue_id, scope, dedup_id, message_id, seq, expires_ms) " +
+            $"SELECT {queue}, '', 'd' || n, 'm' || n, n, {T0} + n FROM generate_series(1, 2000) n" + (analyzed ? "; ANALYZE sqs_dedup" : ""), connection))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        // The generic plan (the connection's plan_cache_mode), as a prepared send keeps it.
+        await using var tx = await connection.BeginTransactionAsync();
+        var types = "bigint, text[], text[], bytea[], text[], text[], bigint[], bigint[], text[], text[], text[], bigint[], boolean";
+        await using (var prepare = new NpgsqlCommand($"PREPARE gh_send({types}) AS {PostgresQueueStore.SendSql}", connection, tx))
+        {
+            await prepare.ExecuteNonQueryAsync();
+        }
+
+        var lines = new List<string>();
+        var args = $"{queue}, '{{a,b,c}}', '{{x,y,z}}', '{{NULL,NULL,NULL}}', '{{NULL,NULL,NULL}}', '{{s,s,s}}', '{{{T0},{T0},{T0}}}', " +
+            $"'{{{T0},{T0},{T0}}}', '{{g,g,h}}', '{{d1,n2,n3}}', '{{\"\",\"\",\"\"}}', '{{{T0 + 300_000},{T0 + 300_000},{T0 + 300_000}}}', true";
+        await using (var explain = new NpgsqlCommand($"EXPLAIN EXECUTE gh_send({args})", connection, tx))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                lines.Add(reader.GetString(0));
+            }
+        }
+
+        await tx.RollbackAsync();
+        await using (var deallocate = new NpgsqlCommand("DEALLOCATE gh_send", connection))
+        {
+            await deallocate.ExecuteNonQueryAsync();
+        }
+
+        var plan = string.Join('\n', lines);
+        output.WriteLine(plan);
+        Assert.Contains("Index Scan using sqs_dedup_pkey", plan, StringComparison.Ordinal);
+        Assert.Contains("Index Cond: ((queue_id = $1) AND (scope = i.scope) AND (dedup_id = i.dedup_id))", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("sqs_dedup_by_expiry", plan, StringComparison.Ordinal);
+    }
 }
