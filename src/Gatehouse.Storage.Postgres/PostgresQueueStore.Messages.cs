@@ -277,7 +277,9 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>FIFO queues, in sequence order. A group is blocked from its first message that is not visible (in
     /// flight or delayed) on; a message moved to the dead-letter queue blocks the rest of its group for this
-    /// receive. Runs after the queue's advisory lock was taken by the statement before it, in the same
+    /// receive. A row read passes when its group is not among the blocked ones (a hashed look-up, whatever the number
+    /// of groups in flight: a join with the blocked groups compared every row read with every one of them), or when it
+    /// comes before its group's block. Every FIFO message has a group (a FIFO send requires one). Runs after the queue's advisory lock was taken by the statement before it, in the same
     /// transaction: FIFO receives of one queue take turns (across nodes), so two can never hand out messages of
     /// one group, while other queues are not held up. So the rows read are not locked (a scan reads up to
     /// <see cref="FifoFirstScanRoom"/> more rows than it takes, and locking each cost a row change and a WAL record):
@@ -287,12 +289,13 @@ public sealed partial class PostgresQueueStore
     /// merged one, <see cref="FifoReceiveOperation"/>): a pick goes to the caller whose share it falls in, and is taken
     /// only when its group's first pick went to the same caller.</summary>
     private static readonly LimitedSql ReceiveFifoSql = new($"""
-        WITH blocked AS (
+        WITH blocked AS MATERIALIZED (
             SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
         cand AS MATERIALIZED (
             SELECT m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
             WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
-                AND NOT EXISTS (SELECT 1 FROM blocked b WHERE b.group_id IS NOT DISTINCT FROM m.group_id AND b.from_seq < m.seq)
+                AND (m.group_id NOT IN (SELECT group_id FROM blocked WHERE group_id IS NOT NULL)
+                    OR m.seq < (SELECT b.from_seq FROM blocked b WHERE b.group_id = m.group_id))
             ORDER BY m.seq LIMIT $limit),
         kinds AS (
             SELECT id, seq, group_id,
