@@ -48,7 +48,8 @@ public sealed partial class PostgresQueueStore
     /// <summary>Operations that shared a transaction with others so far (for tests and the benchmark).</summary>
     public long CombinedOperations => Interlocked.Read(ref _combinedOperations);
 
-    /// <summary>Sends and deletes that shared another one's statements so far (for tests and the benchmark).</summary>
+    /// <summary>Sends, receives and deletes that shared another one's statements so far (for tests and the
+    /// benchmark).</summary>
     public long MergedOperations => Interlocked.Read(ref _merged);
 
     /// <summary>Transactions the combiner committed or tried so far (a combined batch counts once).</summary>
@@ -296,9 +297,9 @@ public sealed partial class PostgresQueueStore
     }
 
     /// <summary>Sends to one queue that follow each other in the flush's order share one statement, and so do
-    /// deletes and standard receives: the statement's fixed cost (and on FIFO queues the queue row's lock) is paid
-    /// once for all of them, and a receive does not walk past the rows the one before it in the same transaction
-    /// just took. When the batch fails, the members run alone, each with its own statements.</summary>
+    /// deletes and receives (standard, and FIFO first rounds): the statement's fixed cost (and on FIFO queues the
+    /// queue row's lock or the receive's advisory lock) is paid once for all of them, and a receive does not walk
+    /// past the rows the one before it in the same transaction just took. When the batch fails, the members run alone, each with its own statements.</summary>
     private List<Operation> Merge(List<Operation> ordered)
     {
         var result = new List<Operation>(ordered.Count);

@@ -277,25 +277,28 @@ public sealed partial class PostgresQueueStore
 
     /// <summary>FIFO queues, in sequence order. A group is blocked from its first message that is not visible (in
     /// flight or delayed) on; a message moved to the dead-letter queue blocks the rest of its group for this
-    /// receive. A row read passes when its group is not among the blocked ones (a hashed look-up, whatever the number
-    /// of groups in flight: a join with the blocked groups compared every row read with every one of them), or when it
-    /// comes before its group's block. Every FIFO message has a group (a FIFO send requires one). Runs after the queue's advisory lock was taken by the statement before it, in the same
-    /// transaction: FIFO receives of one queue take turns (across nodes), so two can never hand out messages of
-    /// one group, while other queues are not held up. So the rows read are not locked (a scan reads up to
-    /// <see cref="FifoFirstScanRoom"/> more rows than it takes, and locking each cost a row change and a WAL record):
-    /// the changes lock what they change, and re-check the candidate's conditions on its latest version, so a visible
-    /// row that a purge, the retention sweep or a move task changed after the statement's snapshot is left alone.
-    /// $15 says where each caller's share of the picks ends (one entry for a caller's own receive; several for a
-    /// merged one, <see cref="FifoReceiveOperation"/>): a pick goes to the caller whose share it falls in, and is taken
-    /// only when its group's first pick went to the same caller.</summary>
+    /// receive. A row read passes when its group is not among the blocked ones (a hashed look-up while the blocked
+    /// groups fit in memory; a join with them had compared every row read with every blocked group), or when it comes
+    /// before its group's block (looked up in the blocked groups' list, for rows of blocked groups only). A message
+    /// without a group (a FIFO send requires one) counts as one of the group ''.
+    /// <para>Runs after the queue's advisory lock was taken by the statement before it, in the same transaction: FIFO
+    /// receives of one queue take turns (across nodes), so two can never hand out messages of one group, while other
+    /// queues are not held up. So the rows read are not locked (a scan reads up to <see cref="FifoFirstScanRoom"/>
+    /// more rows than it takes, and locking each cost a row change and a WAL record): the changes lock what they
+    /// change, and re-check the candidate's conditions on its latest version, so a visible row that a purge, the
+    /// retention sweep or a move task changed after the statement's snapshot is left alone.</para>
+    /// <para>$15 says where each caller's share of the picks ends (one entry for a caller's own receive; several for
+    /// a merged one, <see cref="FifoReceiveOperation"/>): a pick goes to the caller whose share it falls in, and is
+    /// taken only when its group's first pick went to the same caller.</para></summary>
     private static readonly LimitedSql ReceiveFifoSql = new($"""
         WITH blocked AS MATERIALIZED (
-            SELECT group_id, MIN(seq) AS from_seq FROM sqs_messages WHERE queue_id = $1 AND visible_ms > $2 GROUP BY group_id),
+            SELECT COALESCE(group_id, '') AS group_id, MIN(seq) AS from_seq FROM sqs_messages
+            WHERE queue_id = $1 AND visible_ms > $2 GROUP BY 1),
         cand AS MATERIALIZED (
             SELECT m.id, m.seq, m.group_id, m.sent_ms, m.receive_count FROM sqs_messages m
             WHERE m.queue_id = $1 AND m.seq > 0 AND m.visible_ms <= $2
-                AND (m.group_id NOT IN (SELECT group_id FROM blocked WHERE group_id IS NOT NULL)
-                    OR m.seq < (SELECT b.from_seq FROM blocked b WHERE b.group_id = m.group_id))
+                AND (COALESCE(m.group_id, '') NOT IN (SELECT group_id FROM blocked)
+                    OR m.seq < (SELECT b.from_seq FROM blocked b WHERE b.group_id = COALESCE(m.group_id, '')))
             ORDER BY m.seq LIMIT $limit),
         kinds AS (
             SELECT id, seq, group_id,
@@ -307,7 +310,7 @@ public sealed partial class PostgresQueueStore
             FROM kinds),
         counted AS (
             SELECT id, seq, group_id, kind,
-                CASE WHEN kind = 0 THEN width_bucket(picks_before, $15::int[]) END AS member
+                CASE WHEN kind = 0 THEN width_bucket(picks_before::int, $15::int[]) END AS member
             FROM (
                 SELECT id, seq, group_id, kind,
                     count(*) FILTER (WHERE kind = 0) OVER (ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS picks_before
@@ -326,8 +329,7 @@ public sealed partial class PostgresQueueStore
     /// expired or dead-lettered rows use this room up).</summary>
     private const int FifoScanRows = 1000;
 
-    /// <summary>Rows a FIFO receive reads first, beyond the messages it asks for. Every row read is locked, and a
-    /// receive rarely needs more: the first round is conclusive when it saw the queue's end or enough receivable
+    /// <summary>Rows a FIFO receive reads first, beyond the messages it asks for. A receive rarely needs more: the first round is conclusive when it saw the queue's end or enough receivable
     /// messages, and then handles exactly the rows a <see cref="FifoScanRows"/> scan would have ($10). Otherwise it
     /// changes nothing, and the receive reads again with the full scan.</summary>
     private const int FifoFirstScanRoom = 32;
@@ -371,8 +373,10 @@ public sealed partial class PostgresQueueStore
 
             if (c.IsFifo)
             {
-                // The short first scan was not conclusive and changed nothing: read again, fully.
-                if (firstFifoRound && result.Scanned == scan && picked.Count < wanted)
+                // The short first scan was not conclusive and changed nothing: read again, fully. (A conclusive one may
+                // end on its limit with fewer than asked for, when a row changed under it failed the re-check; what it
+                // took is returned.)
+                if (firstFifoRound && result.Scanned == scan && picked.Count == 0)
                 {
                     continue;
                 }
@@ -703,7 +707,7 @@ public sealed partial class PostgresQueueStore
         }
     }
 
-    /// <summary>Messages one merged standard receive asks for at most (its scan, about that plus room, is a
+    /// <summary>Messages one merged receive (standard or FIFO) asks for at most (its scan, about that plus room, is a
     /// statement text of its own: see <see cref="LimitedSql"/>).</summary>
     private const int MaxMergedReceive = 40;
 

@@ -394,6 +394,33 @@ public sealed class GroupCommitTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Fifo_callers_of_a_merged_receive_whose_share_was_all_one_busy_group_read_again_and_learn_when_to_come_back()
+    {
+        var (store, database) = await _nodes.OpenAsync();
+        var queue = (await store.CreateQueueAsync(NewQueue("q.fifo"))).Id;
+        await store.SendAsync(queue, true, [.. Enumerable.Range(0, 5).Select(i => Message($"a{i}", "a", $"d{i}"))]);
+
+        // One group, three callers of two: the first takes a0 and a1; a2 … a4 fall into the others' shares and stay,
+        // behind a0 in flight. The others read again alone, find the group blocked, and get nothing.
+        var roundsBefore = store.ReceiveRounds;
+        var outcomes = await Task.WhenAll(
+            await WhileCombinerHeldAsync(store, database, () => Enumerable.Range(0, 3).Select(_ => store.ReceiveAsync(Receive(queue, true, 2))).ToArray()));
+        Assert.Equal(["a0", "a1"], outcomes[0].Messages.Select(m => m.Body));
+        Assert.Null(outcomes[0].NextVisibleAtMs);
+        foreach (var other in outcomes.Skip(1))
+        {
+            Assert.Empty(other.Messages);
+            Assert.Equal(T0 + 30_000, other.NextVisibleAtMs);
+        }
+
+        Assert.Equal(5, store.ReceiveRounds - roundsBefore);
+
+        // Once a0 and a1 are deleted, the rest of the group comes, in order.
+        await store.DeleteAsync(queue, [.. outcomes[0].Messages.Select(m => new ReceiptHandle(queue, m.RowId, m.Nonce))], T0, true);
+        Assert.Equal(["a2", "a3", "a4"], (await store.ReceiveAsync(Receive(queue, true))).Messages.Select(m => m.Body));
+    }
+
+    [PostgresFact]
     public async Task Merged_receives_move_what_is_due_for_the_dead_letter_queue_and_count_it_once()
     {
         var store = await OpenNodeAsync();

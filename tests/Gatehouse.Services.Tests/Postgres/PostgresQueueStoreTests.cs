@@ -344,6 +344,9 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
 
         if (fifo)
         {
+            // A row's group is looked up among the blocked groups in a hash table.
+            Assert.Contains("hashed SubPlan", plan, StringComparison.Ordinal);
+
             // With the server's defaults the FIFO receive's plan reads the whole table to find the blocked groups
             // (it guesses a third of the queue in flight).
             var unguarded = await ExplainAsync(connection, fifo, queue, serverDefaults: true);
