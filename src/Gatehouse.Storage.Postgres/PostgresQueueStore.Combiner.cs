@@ -310,52 +310,28 @@ public sealed partial class PostgresQueueStore
             {
                 case SendOperation send:
                     {
-                        var run = new List<SendOperation> { send };
-                        for (i++; i < ordered.Count && ordered[i] is SendOperation next && send.CanMerge(next); i++)
-                        {
-                            run.Add(next);
-                        }
-
+                        var run = TakeRun<SendOperation>(ordered, ref i, (next, _) => send.CanMerge(next), _ => 0);
                         result.Add(run.Count == 1 ? send : SendOperation.Merge(this, run));
                         break;
                     }
 
                 case DeleteOperation delete:
                     {
-                        var run = new List<DeleteOperation> { delete };
-                        for (i++; i < ordered.Count && ordered[i] is DeleteOperation next && delete.CanMerge(next); i++)
-                        {
-                            run.Add(next);
-                        }
-
+                        var run = TakeRun<DeleteOperation>(ordered, ref i, (next, _) => delete.CanMerge(next), _ => 0);
                         result.Add(run.Count == 1 ? delete : DeleteOperation.Merge(run));
                         break;
                     }
 
                 case StandardReceiveOperation receive:
                     {
-                        var run = new List<StandardReceiveOperation> { receive };
-                        var wanted = receive.Wanted;
-                        for (i++; i < ordered.Count && ordered[i] is StandardReceiveOperation next && receive.CanMerge(next, wanted); i++)
-                        {
-                            run.Add(next);
-                            wanted += next.Wanted;
-                        }
-
+                        var run = TakeRun<StandardReceiveOperation>(ordered, ref i, receive.CanMerge, r => r.Wanted);
                         result.Add(run.Count == 1 ? receive : StandardReceiveOperation.Merge(this, run));
                         break;
                     }
 
                 case FifoReceiveOperation receive:
                     {
-                        var run = new List<FifoReceiveOperation> { receive };
-                        var wanted = receive.Wanted;
-                        for (i++; i < ordered.Count && ordered[i] is FifoReceiveOperation next && receive.CanMerge(next, wanted); i++)
-                        {
-                            run.Add(next);
-                            wanted += next.Wanted;
-                        }
-
+                        var run = TakeRun<FifoReceiveOperation>(ordered, ref i, receive.CanMerge, r => r.Wanted);
                         result.Add(run.Count == 1 ? receive : FifoReceiveOperation.Merge(run));
                         break;
                     }
@@ -369,6 +345,24 @@ public sealed partial class PostgresQueueStore
         }
 
         return result;
+    }
+
+    /// <summary>The operation at <paramref name="i"/> and those of its kind right after it that may join it
+    /// (<paramref name="canMerge"/>, told how many items the run holds so far, counted by <paramref name="items"/>);
+    /// <paramref name="i"/> ends on the first operation not taken.</summary>
+    private static List<T> TakeRun<T>(List<Operation> ordered, ref int i, Func<T, int, bool> canMerge, Func<T, int> items)
+        where T : Operation
+    {
+        var first = (T)ordered[i];
+        var run = new List<T> { first };
+        var held = items(first);
+        for (i++; i < ordered.Count && ordered[i] is T next && canMerge(next, held); i++)
+        {
+            run.Add(next);
+            held += items(next);
+        }
+
+        return run;
     }
 
     private async Task RunAloneAsync(Operation operation)

@@ -466,6 +466,45 @@ public sealed partial class PostgresQueueStore
         return new ReceiveRound(picked, moved, scanned, firstGroup, next, hinted, last);
     }
 
+    /// <summary>A round of a receive that its neighbours in a flush (same queue, same kind) may share: what both kinds
+    /// of merged receive have in common. Members of a merged one are in the order they stood in the flush.</summary>
+    private abstract class MergeableReceive<TSelf>(ReceiveCommand command, int wanted, int scan, int resultSets, CancellationToken ct)
+        : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, resultSets, _ => { }, null, () => null!, ct)
+        where TSelf : MergeableReceive<TSelf>
+    {
+        public ReceiveCommand Command { get; } = command;
+
+        public int Wanted { get; } = wanted;
+
+        public int Scan { get; } = scan;
+
+        /// <summary>The members of a merged receive, in order; null for a caller's own.</summary>
+        protected List<TSelf>? Members { get; init; }
+
+        /// <summary>Whether <paramref name="other"/> may join a merged receive that asks for
+        /// <paramref name="mergedWanted"/> messages so far.</summary>
+        public abstract bool CanMerge(TSelf other, int mergedWanted);
+
+        /// <summary>The same queue and the same visibility timeout and redrive policy, and room in the merged
+        /// statement (<see cref="MaxMergedReceive"/>).</summary>
+        protected bool SameTerms(TSelf other, int mergedWanted) =>
+            other.QueueId == QueueId && mergedWanted + other.Wanted <= MaxMergedReceive
+            && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
+            && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
+
+        public override void Fail(Exception e)
+        {
+            if (Members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                Members.ForEach(m => m.Fail(e));
+            }
+        }
+    }
+
     /// <summary>
     /// One round of a FIFO receive: the queue's advisory lock, then the statement. First rounds of FIFO receives of
     /// one queue in a flush that agree on everything but their size and time share one statement (at most
@@ -479,27 +518,15 @@ public sealed partial class PostgresQueueStore
     /// found; a member that got some keeps them (a receive may return fewer messages than asked for).
     /// </summary>
     private sealed class FifoReceiveOperation(ReceiveCommand command, long nowMs, long oldestAliveSentMs, int wanted, int scan, bool firstRound, CancellationToken ct)
-        : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, 2, _ => { }, null, () => null!, ct)
+        : MergeableReceive<FifoReceiveOperation>(command, wanted, scan, 2, ct)
     {
         private ReceiveRound? _result;
-
-        public ReceiveCommand Command { get; } = command;
-
-        public int Wanted { get; } = wanted;
-
-        public int Scan { get; } = scan;
 
         /// <summary>Whether this is the short first scan of a receive (<see cref="FifoFirstScanRoom"/>): only those
         /// merge, so a merged statement that was not conclusive changed nothing.</summary>
         public bool FirstRound { get; } = firstRound;
 
-        /// <summary>The members of a merged receive, in order; null for a caller's own.</summary>
-        private List<FifoReceiveOperation>? Members { get; init; }
-
-        public bool CanMerge(FifoReceiveOperation other, int mergedWanted) =>
-            other.QueueId == QueueId && FirstRound && other.FirstRound && mergedWanted + other.Wanted <= MaxMergedReceive
-            && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
-            && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
+        public override bool CanMerge(FifoReceiveOperation other, int mergedWanted) => FirstRound && other.FirstRound && SameTerms(other, mergedWanted);
 
         public static FifoReceiveOperation Merge(List<FifoReceiveOperation> members)
         {
@@ -557,18 +584,6 @@ public sealed partial class PostgresQueueStore
                     mine.Count > 0 ? mine[0].Message.MessageGroupId : null, mine.Count == 0 ? result.Next : null));
             }
         }
-
-        public override void Fail(Exception e)
-        {
-            if (Members is null)
-            {
-                base.Fail(e);
-            }
-            else
-            {
-                Members.ForEach(m => m.Fail(e));
-            }
-        }
     }
 
     /// <summary>Standard receives of one queue in a flush that follow each other share one statement when they agree
@@ -579,27 +594,15 @@ public sealed partial class PostgresQueueStore
     /// last member might get nothing. When the batch fails, each member runs alone.</summary>
     private sealed class StandardReceiveOperation(
         PostgresQueueStore store, ReceiveCommand command, long nowMs, long oldestAliveSentMs, int wanted, int scan, int nextBelow, bool useHint, CancellationToken ct)
-        : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, 1, _ => { }, null, () => null!, ct)
+        : MergeableReceive<StandardReceiveOperation>(command, wanted, scan, 1, ct)
     {
         private ReceiveRound? _result;
         private ReceiveHint? _hint;
 
-        public ReceiveCommand Command { get; } = command;
-
         /// <summary>Whether the scan may begin after the queue's hint (<see cref="_receiveHints"/>).</summary>
         public bool UseHint { get; } = useHint;
 
-        public int Wanted { get; } = wanted;
-
-        public int Scan { get; } = scan;
-
-        /// <summary>The members of a merged receive, in scan order; null for a caller's own.</summary>
-        private List<StandardReceiveOperation>? Members { get; init; }
-
-        public bool CanMerge(StandardReceiveOperation other, int mergedWanted) =>
-            other.QueueId == QueueId && mergedWanted + other.Wanted <= MaxMergedReceive && other.UseHint == UseHint
-            && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
-            && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
+        public override bool CanMerge(StandardReceiveOperation other, int mergedWanted) => SameTerms(other, mergedWanted) && other.UseHint == UseHint;
 
         public static StandardReceiveOperation Merge(PostgresQueueStore store, List<StandardReceiveOperation> members) =>
             new(store, members[0].Command, members.Max(m => m.Command.NowMs), members.Max(m => m.Command.OldestAliveSentMs),
@@ -644,18 +647,6 @@ public sealed partial class PostgresQueueStore
                 at += mine.Count;
                 member.Complete(new ReceiveRound(mine, i == 0 ? result.Moved : 0, endedOnLimit ? member.Scan : Math.Min(mine.Count, member.Scan - 1),
                     null, next, result.Hinted));
-            }
-        }
-
-        public override void Fail(Exception e)
-        {
-            if (Members is null)
-            {
-                base.Fail(e);
-            }
-            else
-            {
-                Members.ForEach(m => m.Fail(e));
             }
         }
     }
