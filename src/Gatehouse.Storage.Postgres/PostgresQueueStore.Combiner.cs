@@ -299,7 +299,8 @@ public sealed partial class PostgresQueueStore
     /// <summary>Sends to one queue that follow each other in the flush's order share one statement, and so do
     /// deletes and receives (standard, and FIFO first rounds): the statement's fixed cost (and on FIFO queues the
     /// queue row's lock or the receive's advisory lock) is paid once for all of them, and a receive does not walk
-    /// past the rows the one before it in the same transaction just took. When the batch fails, the members run alone, each with its own statements.</summary>
+    /// past the rows the one before it in the same transaction just took. When the batch fails, the members run
+    /// alone, each with its own statements.</summary>
     private List<Operation> Merge(List<Operation> ordered)
     {
         var result = new List<Operation>(ordered.Count);

@@ -329,9 +329,10 @@ public sealed partial class PostgresQueueStore
     /// expired or dead-lettered rows use this room up).</summary>
     private const int FifoScanRows = 1000;
 
-    /// <summary>Rows a FIFO receive reads first, beyond the messages it asks for. A receive rarely needs more: the first round is conclusive when it saw the queue's end or enough receivable
-    /// messages, and then handles exactly the rows a <see cref="FifoScanRows"/> scan would have ($10). Otherwise it
-    /// changes nothing, and the receive reads again with the full scan.</summary>
+    /// <summary>Rows a FIFO receive reads first, beyond the messages it asks for. A receive rarely needs more: the
+    /// first round is conclusive when it saw the queue's end or enough receivable messages, and then handles exactly
+    /// the rows a <see cref="FifoScanRows"/> scan would have ($10). Otherwise it changes nothing, and the receive reads
+    /// again with the full scan.</summary>
     private const int FifoFirstScanRoom = 32;
 
     /// <summary>Rows a standard receive locks beyond the messages it asks for: room for a few expired or
@@ -434,7 +435,8 @@ public sealed partial class PostgresQueueStore
     /// <summary>A row's place in the queue's (visible time, receive count, id) index.</summary>
     private readonly record struct ScanKey(long VisibleMs, int ReceiveCount, long Id);
 
-    /// <summary>The parameters both receive statements share, in their order ($1 … $14; the FIFO receive adds $15).</summary>
+    /// <summary>The parameters both receive statements share, in their order ($1 … $14; the FIFO receive adds
+    /// $15).</summary>
     private static NpgsqlParameter[] ReceiveParameters(ReceiveCommand c, long nowMs, long oldestAliveSentMs, int scan, int wanted, bool firstFifoRound, int nextBelow, ScanKey after = default) =>
         [Int64(c.QueueId), Int64(nowMs), Int32(scan), Int64(oldestAliveSentMs), NullableInt64(c.DeadLetterQueueId),
             Int32(c.MaxReceiveCount), Int32(wanted), Int64(c.VisibilityTimeoutMs), Text(c.SourceQueueArn), Bool(firstFifoRound), Int32(nextBelow),
