@@ -11,8 +11,9 @@ namespace Gatehouse.Storage.Postgres;
 /// transaction, one commit for all of them. At most <see cref="MaxConcurrentFlushes"/> flushes run at once; a flush
 /// starts as soon as one is free, so a lone call is never held back by a timer. Each operation's statements stay in
 /// their order, and the operations of a batch are ordered by queue and kind, so batches of two nodes take the locks of
-/// several queues in the same order. When a combined batch fails, the database rolled all of it back and each operation runs again
-/// alone, in its own transaction with the usual retries, so a failing operation fails only its own caller.
+/// several queues in the same order. When a combined batch fails, the database rolled all of it back and each
+/// operation runs again alone, in its own transaction with the usual retries, so a failing operation fails only its
+/// own caller.
 /// </summary>
 public sealed partial class PostgresQueueStore
 {

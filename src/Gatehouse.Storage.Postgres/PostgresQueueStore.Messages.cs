@@ -399,7 +399,7 @@ public sealed partial class PostgresQueueStore
             received.AddRange(picked.OrderBy(p => p.Pos).Select(p => p.Message));
             budget -= result.Scanned;
 
-            // A scan that began after the hint and found nothing looks again from the queue's start, so an empty
+            // A scan that began after the hint and took nothing looks again from the queue's start, so an empty
             // answer always comes from a whole scan (no false empty receives).
             if (result.Hinted && picked.Count == 0 && received.Count == 0 && budget > 0 && round < MaxScanRounds)
             {
@@ -674,12 +674,15 @@ public sealed partial class PostgresQueueStore
     /// the whole queue). Bounds how long a message passed over waits.</summary>
     public TimeSpan ReceiveHintLifetime { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The clock a hint's lifetime is measured on (the system's; tests set their own).</summary>
+    public TimeProvider HintClock { get; set; } = TimeProvider.System;
+
     /// <summary>Read on after <paramref name="After"/>; the chain of hints began with a whole scan at
-    /// <paramref name="AnchoredAt"/> (<see cref="Environment.TickCount64"/>, ms).</summary>
+    /// <paramref name="AnchoredAt"/> (a <see cref="HintClock"/> timestamp).</summary>
     private sealed record ReceiveHint(ScanKey After, long AnchoredAt);
 
     private ReceiveHint? CurrentHint(long queueId) =>
-        _receiveHints.TryGetValue(queueId, out var hint) && Environment.TickCount64 - hint.AnchoredAt < ReceiveHintLifetime.TotalMilliseconds ? hint : null;
+        _receiveHints.TryGetValue(queueId, out var hint) && HintClock.GetElapsedTime(hint.AnchoredAt) < ReceiveHintLifetime ? hint : null;
 
     /// <summary>After a standard receive statement that began after <paramref name="used"/> (null: at the start):
     /// the next begins after the last row it handled, or at the start when it handled none.</summary>
@@ -692,7 +695,7 @@ public sealed partial class PostgresQueueStore
 
         if (last is { } key)
         {
-            _receiveHints[queueId] = new ReceiveHint(key, used?.AnchoredAt ?? Environment.TickCount64);
+            _receiveHints[queueId] = new ReceiveHint(key, used?.AnchoredAt ?? HintClock.GetTimestamp());
         }
         else
         {

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Gatehouse.Services.Sqs;
 using Gatehouse.Storage.Postgres;
 using Gatehouse.Tests.Shared;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -256,7 +257,9 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
     public async Task A_receive_reads_on_after_the_last_row_handled_and_what_it_passed_over_comes_back(bool hintExpires)
     {
         var (store, database) = await OpenNodeAsync();
-        store.ReceiveHintLifetime = TimeSpan.FromMinutes(10);
+        var clock = new FakeTimeProvider();
+        store.HintClock = clock;
+        store.ReceiveHintLifetime = TimeSpan.FromSeconds(1);
         var queue = (await store.CreateQueueAsync(NewQueue("q"))).Id;
         for (var i = 0; i < 30; i++)
         {
@@ -280,8 +283,7 @@ public sealed class PostgresQueueStoreTests(ITestOutputHelper output) : IAsyncLi
         if (hintExpires)
         {
             // Once the hint's time is up, a receive scans the whole queue again and takes the oldest first.
-            store.ReceiveHintLifetime = TimeSpan.FromMilliseconds(1);
-            await Task.Delay(20);
+            clock.Advance(TimeSpan.FromSeconds(1));
             var whole = await store.ReceiveAsync(Receive(queue));
             Assert.Equal("m00", whole.Messages[0].Body);
             return;
