@@ -53,6 +53,16 @@ public sealed partial class PostgresQueueStore
         return await r.ReadAsync() ? (ReadQueue(r), r.GetInt64(VersionColumn)) : null;
     }, default);
 
+    /// <summary>The queue of that name and its version; null when there is none.</summary>
+    private Task<(QueueRecord Queue, long Version)?> LoadQueueAsync(string account, string region, string name, CancellationToken ct) =>
+        RunAsync<(QueueRecord, long)?>(async c =>
+        {
+            await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE account = $1 AND region = $2 AND name = $3",
+                Text(account), Text(region), Text(name)));
+            await using var r = await ReadAsync(batch, ct);
+            return await r.ReadAsync(ct) ? (ReadQueue(r), r.GetInt64(VersionColumn)) : null;
+        }, ct);
+
     /// <summary>Every queue's id and version: what the periodic catalogue check compares with what this node holds.</summary>
     private Task<Dictionary<long, long>> LoadQueueVersionsAsync() => RunAsync(async c =>
     {
@@ -164,7 +174,12 @@ public sealed partial class PostgresQueueStore
                 NotifyCommand(QueueDeleted, queueId));
             return await ExecuteAsync(batch, ct);
         }, ct);
-        _knownQueues.TryRemove(queueId, out _);
+        lock (_catalogueGate)
+        {
+            RememberDeleted(queueId);
+            _knownQueues.TryRemove(queueId, out _);
+        }
+
         _windows.TryRemove(queueId, out _);
         _receiveHints.TryRemove(queueId, out _);
     }

@@ -31,6 +31,18 @@ public sealed partial class PostgresQueueStore : IQueueStore
     private readonly Channel<string?> _notices = System.Threading.Channels.Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>The queues this node holds, each with the row version it holds (the periodic check compares them).</summary>
     private readonly ConcurrentDictionary<long, long> _knownQueues = new();
+
+    /// <summary>Held while another node's change is recorded in <see cref="_knownQueues"/> and announced, so that a
+    /// queue looked up on a miss (<see cref="LearnQueueAsync"/>) is announced in order with the notices: never after a
+    /// newer definition, nor after its deletion.</summary>
+    private readonly Lock _catalogueGate = new();
+
+    /// <summary>Ids of queues deleted since this node started (under <see cref="_catalogueGate"/>; ids are never
+    /// reused), so a look-up that read a queue just before its deletion does not bring it back. Bounded: when it is
+    /// full it starts again, and the periodic catalogue check removes what a look-up brought back after that.</summary>
+    private readonly HashSet<long> _deletedQueues = [];
+
+    private const int DeletedQueuesRemembered = 10_000;
     private Task _noticeLoop = Task.CompletedTask;
     private ITimer? _catalogueCheck;
     private long _roundTrips;
@@ -130,20 +142,17 @@ public sealed partial class PostgresQueueStore : IQueueStore
                         Raise(new QueueChange(queueId, null, MessagesArrived: true));
                         break;
                     case QueueDeleted:
-                        _knownQueues.TryRemove(queueId, out _);
-                        Raise(new QueueChange(queueId, null, Deleted: true));
+                        Forget(queueId, always: true);
                         break;
                     case QueueChanged:
                         var queue = await LoadQueueAsync(queueId);
                         if (queue is null)
                         {
-                            _knownQueues.TryRemove(queueId, out _);
-                            Raise(new QueueChange(queueId, null, Deleted: true));
+                            Forget(queueId, always: true);
                         }
                         else
                         {
-                            _knownQueues[queueId] = queue.Value.Version;
-                            Raise(new QueueChange(queueId, queue.Value.Queue));
+                            Hold(queue.Value.Queue, queue.Value.Version);
                         }
 
                         break;
@@ -164,13 +173,15 @@ public sealed partial class PostgresQueueStore : IQueueStore
         var present = queues.Select(q => q.Id).ToHashSet();
         foreach (var id in _knownQueues.Keys.Where(id => !present.Contains(id)).ToList())
         {
-            _knownQueues.TryRemove(id, out _);
-            Raise(new QueueChange(id, null, Deleted: true));
+            Forget(id, always: true);
         }
 
         foreach (var q in queues)
         {
-            Raise(new QueueChange(q.Id, q, MessagesArrived: true));
+            lock (_catalogueGate)
+            {
+                Raise(new QueueChange(q.Id, q, MessagesArrived: true));
+            }
         }
     }
 
@@ -188,10 +199,9 @@ public sealed partial class PostgresQueueStore : IQueueStore
         {
             // Not in the list: deleted, or created here after the list was read. Ids are never reused, so a read now
             // tells which.
-            if (await LoadQueueAsync(id) is null && _knownQueues.TryRemove(id, out _))
+            if (await LoadQueueAsync(id) is null && Forget(id, always: false))
             {
                 Interlocked.Increment(ref _catalogueCorrections);
-                Raise(new QueueChange(id, null, Deleted: true));
             }
         }
 
@@ -205,19 +215,82 @@ public sealed partial class PostgresQueueStore : IQueueStore
             var current = await LoadQueueAsync(id);
             if (current is null)
             {
-                if (_knownQueues.TryRemove(id, out _))
+                if (Forget(id, always: false))
                 {
                     Interlocked.Increment(ref _catalogueCorrections);
-                    Raise(new QueueChange(id, null, Deleted: true));
                 }
             }
             else if (!_knownQueues.TryGetValue(id, out held) || held != current.Value.Version)
             {
                 // (Equal now: this node's own change, recorded meanwhile.)
-                _knownQueues[id] = current.Value.Version;
+                Hold(current.Value.Queue, current.Value.Version);
                 Interlocked.Increment(ref _catalogueCorrections);
-                Raise(new QueueChange(id, current.Value.Queue));
             }
+        }
+    }
+
+    /// <summary>Records another node's definition of a queue as the one this node holds, and announces it.</summary>
+    private void Hold(QueueRecord queue, long version)
+    {
+        lock (_catalogueGate)
+        {
+            _knownQueues[queue.Id] = version;
+            Raise(new QueueChange(queue.Id, queue));
+        }
+    }
+
+    /// <summary>Records that a queue is gone and announces it, if this node held it or <paramref name="always"/>
+    /// (a deletion notice is passed on even for a queue this node never held); returns whether this node held it.</summary>
+    private bool Forget(long queueId, bool always)
+    {
+        lock (_catalogueGate)
+        {
+            RememberDeleted(queueId);
+            var held = _knownQueues.TryRemove(queueId, out _);
+            if (held || always)
+            {
+                Raise(new QueueChange(queueId, null, Deleted: true));
+            }
+
+            return held;
+        }
+    }
+
+    /// <summary>Under <see cref="_catalogueGate"/>.</summary>
+    private void RememberDeleted(long queueId)
+    {
+        if (_deletedQueues.Count >= DeletedQueuesRemembered)
+        {
+            _deletedQueues.Clear();
+        }
+
+        _deletedQueues.Add(queueId);
+    }
+
+    private long _queuesLearned;
+
+    /// <summary>Queues looked up on a miss and announced before their notice arrived (for tests and metrics).</summary>
+    public long QueuesLearned => Interlocked.Read(ref _queuesLearned);
+
+    public async Task<bool> LearnQueueAsync(string account, string region, string name, CancellationToken ct = default)
+    {
+        var found = await LoadQueueAsync(account, region, name, ct);
+        if (found is not { } f)
+        {
+            return false;
+        }
+
+        lock (_catalogueGate)
+        {
+            // Held already: its notice (or this node's own write) got here first, with this version or a newer one.
+            if (_deletedQueues.Contains(f.Queue.Id) || !_knownQueues.TryAdd(f.Queue.Id, f.Version))
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref _queuesLearned);
+            Raise(new QueueChange(f.Queue.Id, f.Queue));
+            return true;
         }
     }
 

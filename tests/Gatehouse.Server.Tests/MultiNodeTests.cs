@@ -206,6 +206,41 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     }
 
     [PostgresFact]
+    public async Task A_queue_the_other_node_created_is_usable_at_once_even_before_its_notice_arrives()
+    {
+        var one = await NodeAsync();
+        var two = await NodeAsync();
+        using var sqsOne = Client(one);
+        using var sqsTwo = Client(two);
+        await sqsOne.CreateQueueAsync("template");
+
+        // Right after a create on another node, the notice may still be on the way. Rows written straight into the
+        // table send none, and the periodic check is 30 s away: node two can only know these by looking them up.
+        await using var db = new Npgsql.NpgsqlConnection(_db!.ConnectionString);
+        await db.OpenAsync();
+        foreach (var name in new[] { "unannounced", "dead-unannounced" })
+        {
+            await Scalar(db, "INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
+                "SELECT account, region, $1, attributes, tags, created, modified FROM sqs_queues WHERE name = 'template'", name);
+        }
+
+        var url = (await sqsTwo.GetQueueUrlAsync("unannounced")).QueueUrl;
+        Assert.EndsWith("/000000000000/unannounced", url, StringComparison.Ordinal);
+        var sent = await sqsTwo.SendMessageAsync(url, "hello");
+        var got = await sqsTwo.ReceiveMessageAsync(new ReceiveMessageRequest(url) { WaitTimeSeconds = 1 });
+        Assert.Equal(sent.MessageId, Assert.Single(got.Messages).MessageId);
+
+        // A redrive policy may name a dead-letter queue this node has not heard of yet.
+        const string Redrive = """{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dead-unannounced","maxReceiveCount":"3"}""";
+        var redriven = await sqsTwo.CreateQueueAsync(new CreateQueueRequest { QueueName = "redriven", Attributes = new() { ["RedrivePolicy"] = Redrive } });
+        Assert.EndsWith("/000000000000/redriven", redriven.QueueUrl, StringComparison.Ordinal);
+
+        // A queue no node has is still reported missing, with SQS's error.
+        var missing = await Assert.ThrowsAsync<QueueDoesNotExistException>(() => sqsTwo.GetQueueUrlAsync("never-created"));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+    }
+
+    [PostgresFact]
     public async Task A_long_poll_on_one_node_wakes_within_100_ms_of_a_send_through_the_other()
     {
         var one = await NodeAsync();

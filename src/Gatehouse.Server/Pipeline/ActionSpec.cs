@@ -21,6 +21,11 @@ internal sealed record ActionSpec
     /// <summary>Step 3: the request record, or the AWS validation error.</summary>
     public required Func<IRequestReader, object> Decode { get; init; }
 
+    /// <summary>Between steps 3 and 4: reads what the authorization queries and the handler look up and this node
+    /// may not hold yet (a queue created through another node of a cluster a moment ago); null when there is
+    /// nothing to read.</summary>
+    public Func<ActionContext, object, Task>? Prepare { get; init; }
+
     /// <summary>Step 4: the authorization queries, in order; the first refused one ends the request. May throw
     /// the service's error where AWS refuses before evaluating policies.</summary>
     public required Func<ActionContext, object, IEnumerable<AuthorizationQuery>> Authorize { get; init; }

@@ -157,8 +157,12 @@ internal sealed class RequestPipeline(
             var context = new ActionContext(http, module, action, principal, region, Facts(http, region, requestId),
                 protocol.Format == WireFormat.Json, UrlBase(http));
 
-            // 3. Decode.
+            // 3. Decode (and read what this node may not hold yet).
             var request = spec.Decode(reader);
+            if (spec.Prepare is { } prepare)
+            {
+                await prepare(context, request);
+            }
 
             // 4. Authorize: every query the action names, through the one door; the first refusal ends the request.
             foreach (var query in spec.Authorize(context, request))

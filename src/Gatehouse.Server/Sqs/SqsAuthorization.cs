@@ -152,6 +152,43 @@ internal static class SqsAuthorization
         _ => null,
     };
 
+    /// <summary>The queues a request names by URL, name or ARN (account, region, name), whether they exist or not:
+    /// what <see cref="SqsService.LearnQueueAsync"/> looks up before authorization reads them.</summary>
+    internal static IEnumerable<(string Account, string Region, string Name)> QueuesNamed(object request, SqsCaller caller)
+    {
+        switch (request)
+        {
+            case CreateQueueRequest r when !string.IsNullOrEmpty(r.QueueName):
+                yield return (caller.AccountId, caller.Region, r.QueueName);
+                yield break;
+            case GetQueueUrlRequest r when !string.IsNullOrEmpty(r.QueueName):
+                yield return (string.IsNullOrEmpty(r.QueueOwnerAWSAccountId) ? caller.AccountId : r.QueueOwnerAWSAccountId, caller.Region, r.QueueName);
+                yield break;
+            case StartMessageMoveTaskRequest r:
+                foreach (var arn in new[] { r.SourceArn, r.DestinationArn })
+                {
+                    if (SqsService.ParseQueueArn(arn) is { } q)
+                    {
+                        yield return (q.Account, q.Region, q.Name);
+                    }
+                }
+
+                yield break;
+            case ListMessageMoveTasksRequest r when SqsService.ParseQueueArn(r.SourceArn) is { } listed:
+                yield return (listed.Account, listed.Region, listed.Name);
+                yield break;
+            case CancelMessageMoveTaskRequest r when SqsService.ParseTaskHandle(r.TaskHandle) is { } handle
+                && SqsService.ParseQueueArn(handle.SourceArn) is { } cancelled:
+                yield return (cancelled.Account, cancelled.Region, cancelled.Name);
+                yield break;
+        }
+
+        if (QueueUrlOf(request) is { Length: > 0 } url && SqsService.ParseQueueUrl(caller, url) is { Name: { } name } parsed)
+        {
+            yield return (parsed.Account, caller.Region, name);
+        }
+    }
+
     private static (string Account, string Name, QueueRecord? Queue)? ArnQueue(SqsService sqs, string? arn) =>
         SqsService.ParseQueueArn(arn) is { } q ? (q.Account, q.Name, sqs.FindByArn(arn)) : null;
 }

@@ -54,6 +54,7 @@ internal static class SqsModule
         Name = action.Name,
         IamActions = [action.IamAction, .. action.Name == "CreateQueue" ? ["sqs:TagQueue"] : Array.Empty<string>()],
         Decode = action.Decode,
+        Prepare = (c, request) => LearnQueuesAsync(c, sqs, request, options),
         Authorize = (c, request) => Queries(c, sqs, action, request, options, kms),
         Handle = (c, request) => action.Handle(new SqsCall(sqs, Caller(c, options) with { DataKey = SqsSse.DataKey(c) }, c.Http), request),
         // A refused KMS query is SQS's KMS.AccessDeniedException with KMS's message (SqsKmsErrors).
@@ -61,6 +62,22 @@ internal static class SqsModule
             ? SqsKmsErrors.AccessDenied(decision.Message!, options.LegacyKmsAccessDeniedMessage)
             : SqsAuthorization.DeniedError(request, decision, !c.Json),
     };
+
+    /// <summary>Looks up the queues the request names that this node does not hold (<see cref="SqsService.LearnQueueAsync"/>:
+    /// one created through another node a moment ago). Not for anonymous callers: a request nobody signed does not
+    /// get to make the node query its database for names it does not know.</summary>
+    private static async Task LearnQueuesAsync(ActionContext c, SqsService sqs, object request, GatehouseOptions options)
+    {
+        if (c.Caller.Kind == PrincipalKind.Anonymous)
+        {
+            return;
+        }
+
+        foreach (var (account, region, name) in SqsAuthorization.QueuesNamed(request, Caller(c, options)))
+        {
+            await sqs.LearnQueueAsync(account, region, name, c.Http.RequestAborted);
+        }
+    }
 
     /// <summary>The SQS queries, then, for encrypted queues, the transport rule and the KMS queries (SqsSse).</summary>
     private static IEnumerable<AuthorizationQuery> Queries(ActionContext c, SqsService sqs, SqsAction action, object request, GatehouseOptions options, KmsService kms)

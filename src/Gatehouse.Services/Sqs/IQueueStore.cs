@@ -79,6 +79,15 @@ public interface IQueueStore : IAsyncDisposable
     /// </summary>
     event Action<QueueChange>? ChangedElsewhere;
 
+    /// <summary>
+    /// A store that several nodes share: looks up, by name, a queue this node has not heard of (created through
+    /// another node moments ago, its change notice still on the way) and, when this node indeed did not hold it,
+    /// announces it through <see cref="ChangedElsewhere"/> before returning, so a request never answers
+    /// <c>QueueDoesNotExist</c> for a queue the database holds. Returns whether it announced one. A store only this
+    /// process writes holds every queue already: nothing to look up.
+    /// </summary>
+    Task<bool> LearnQueueAsync(string account, string region, string name, CancellationToken ct = default) => Task.FromResult(false);
+
     /// <summary>A queue's messages in send order, each with when it becomes visible, without changing any of them
     /// (<c>gatehouse peek</c>, docs/operations.md), and the send time of the oldest message (null when empty).</summary>
     Task<(IReadOnlyList<PeekedMessage> Messages, long? OldestSentMs)> PeekAsync(long queueId, int max, CancellationToken ct = default) =>
@@ -131,11 +140,11 @@ public sealed record NewMessage(
     string? DeduplicationScopeKey,
     long DeduplicationExpiresMs);
 
-/// <summary>The result of storing one message: its id and, on FIFO queues, its sequence number. A duplicate
-/// within the deduplication window returns the original's id and sequence number.</summary>
 /// <summary>A message as stored, and when it becomes (or became) visible.</summary>
 public sealed record PeekedMessage(StoredMessage Message, long VisibleAtMs);
 
+/// <summary>The result of storing one message: its id and, on FIFO queues, its sequence number. A duplicate
+/// within the deduplication window returns the original's id and sequence number.</summary>
 public sealed record SendOutcome(string MessageId, long SequenceNumber, bool Duplicate);
 
 /// <summary>What ReceiveMessage asks the store for.</summary>

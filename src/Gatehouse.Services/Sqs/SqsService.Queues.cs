@@ -131,11 +131,13 @@ public sealed partial class SqsService
     private async Task ValidateRedriveTargetAsync(SqsCaller caller, string queueName, bool fifo, ImmutableSortedDictionary<string, string> attributes,
         IReadOnlyList<KeyValuePair<string, string>> supplied)
     {
-        await Task.CompletedTask;
         if (!attributes.TryGetValue(QueueAttributeNames.RedrivePolicy, out var stored) || RedrivePolicy.TryParse(stored) is not { } policy)
         {
             return;
         }
+
+        // A dead-letter queue created through another node a moment ago counts.
+        await LearnQueueByArnAsync(policy.DeadLetterTargetArn);
 
         // Errors echo the policy as the caller wrote it, not as it is stored (normalised).
         var json = supplied.LastOrDefault(a => a.Key == QueueAttributeNames.RedrivePolicy).Value ?? stored;

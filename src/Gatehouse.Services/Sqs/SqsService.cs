@@ -224,6 +224,27 @@ public sealed partial class SqsService : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Before a request looks a queue up: when this node does not hold the queue and the store is shared with other
+    /// nodes, asks the store, which adds a queue created through another node moments ago (its change notice still on
+    /// the way) to this node's catalogue. So a queue created on one node can be used on another at once, instead of
+    /// after the notice (milliseconds) or the periodic check (docs/postgres.md, "Caches and how stale they can be").
+    /// Names no queue can have are not looked up.
+    /// </summary>
+    public async Task LearnQueueAsync(string account, string region, string name, CancellationToken ct = default)
+    {
+        if (name.Length is 0 or > 80 || account.Length is 0 or > 12 || region.Length is 0 or > 64 || Find(account, region, name) is not null)
+        {
+            return;
+        }
+
+        await _store.LearnQueueAsync(account, region, name, ct);
+    }
+
+    /// <summary><see cref="LearnQueueAsync"/> for the queue an ARN names.</summary>
+    public Task LearnQueueByArnAsync(string? arn, CancellationToken ct = default) =>
+        ParseQueueArn(arn) is { } q ? LearnQueueAsync(q.Account, q.Region, q.Name, ct) : Task.CompletedTask;
+
     /// <summary>The queue an ARN names, if it exists.</summary>
     public QueueRecord? FindByArn(string? arn) =>
         ParseQueueArn(arn) is { } q ? Find(q.Account, q.Region, q.Name) : null;

@@ -9,8 +9,9 @@ namespace Gatehouse.Services.Tests.Postgres;
 /// <summary>
 /// The queue catalogue of two SQS nodes over one PostgreSQL database: a CreateQueue of one name on both nodes at once
 /// answers as CreateQueue of an existing name does, and a definition changed or a queue deleted without a change
-/// notice is followed by the periodic catalogue check (docs/postgres.md, "Creating one queue on two nodes at once" and
-/// "Caches and how stale they can be").
+/// notice is followed by the periodic catalogue check, and a queue a node has not heard of yet is looked up before the
+/// node says it does not exist (docs/postgres.md, "Creating one queue on two nodes at once" and "Caches and how stale
+/// they can be").
 /// </summary>
 public sealed class ClusterCatalogueTests
 {
@@ -170,6 +171,67 @@ public sealed class ClusterCatalogueTests
         // Node A keeps the default interval (30 s): it has not seen any of it, which is what the check is for.
         Assert.Equal(queueA.Id, nodeA.Find(_caller.AccountId, _caller.Region, "watched")?.Id);
         Assert.Null(nodeA.Find(_caller.AccountId, _caller.Region, "unannounced"));
+    }
+
+    [PostgresFact]
+    public async Task A_queue_a_node_has_not_heard_of_is_looked_up_before_the_node_says_it_does_not_exist()
+    {
+        await using var test = await PostgresTestServer.CreateDatabaseAsync();
+        await using var nodes = await TwoNodesAsync(test);
+        var (nodeA, nodeB, storeB) = (nodes.NodeA, nodes.NodeB, nodes.StoreB);
+        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("template", [new("VisibilityTimeout", "45")], null));
+        await Eventually(() => nodeB.Find(_caller.AccountId, _caller.Region, "template") is not null, TimeSpan.FromSeconds(2));
+
+        // Written straight into the table: no notice, and the periodic check is 30 s away, so node B has not heard of
+        // it, as right after another node created it.
+        await using var db = new NpgsqlConnection(test.ConnectionString);
+        await db.OpenAsync();
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
+            "SELECT account, region, 'unheard', attributes, tags, created, modified FROM sqs_queues WHERE name = 'template'", db))
+        {
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+
+        Assert.Null(nodeB.Find(_caller.AccountId, _caller.Region, "unheard"));
+        await nodeB.LearnQueueAsync(_caller.AccountId, _caller.Region, "unheard");
+        Assert.Equal("45", nodeB.Find(_caller.AccountId, _caller.Region, "unheard")?.Attributes["VisibilityTimeout"]);
+        Assert.Equal(1, storeB.QueuesLearned);
+
+        // Held now: nothing more is read for it. A name no queue has stays unknown; names no queue can have are not
+        // looked up at all.
+        await nodeB.LearnQueueAsync(_caller.AccountId, _caller.Region, "unheard");
+        await nodeB.LearnQueueAsync(_caller.AccountId, _caller.Region, "nowhere");
+        await nodeB.LearnQueueAsync(_caller.AccountId, _caller.Region, new string('x', 81));
+        Assert.Null(nodeB.Find(_caller.AccountId, _caller.Region, "nowhere"));
+        Assert.Equal(1, storeB.QueuesLearned);
+
+        // A queue whose deletion this node has heard of is not brought back by a look-up that still finds its row (a
+        // read just before the deletion committed, simulated with a deletion notice for a row left in place).
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO sqs_queues(account, region, name, attributes, tags, created, modified) " +
+            "SELECT account, region, 'doomed', attributes, tags, created, modified FROM sqs_queues WHERE name = 'template' RETURNING id", db))
+        {
+            var doomed = (long)(await insert.ExecuteScalarAsync())!;
+            await using var notice = new NpgsqlCommand($"SELECT pg_notify('{PostgresQueueStore.Channel}', 'elsewhere d ' || {doomed})", db);
+            await notice.ExecuteNonQueryAsync();
+        }
+
+        // The notice is handled in turn with the others: once a later one (a queue change of node A) is seen on node
+        // B, the deletion was handled too.
+        await nodeA.SetQueueAttributesAsync(_caller, nodeA.Find(_caller.AccountId, _caller.Region, "template")!, [new("DelaySeconds", "2")]);
+        await Eventually(() => nodeB.Find(_caller.AccountId, _caller.Region, "template")!.Attributes.GetValueOrDefault("DelaySeconds") == "2", TimeSpan.FromSeconds(2));
+        await nodeB.LearnQueueAsync(_caller.AccountId, _caller.Region, "doomed");
+        Assert.Null(nodeB.Find(_caller.AccountId, _caller.Region, "doomed"));
+        Assert.Equal(1, storeB.QueuesLearned);
+
+        // A queue learned is followed like any other: deleted through node A (which learns it first), it is gone
+        // from node B.
+        await nodeA.LearnQueueAsync(_caller.AccountId, _caller.Region, "unheard");
+        await nodeA.DeleteQueueAsync(_caller, nodeA.Find(_caller.AccountId, _caller.Region, "unheard")!);
+        await Eventually(() => nodeB.Find(_caller.AccountId, _caller.Region, "unheard") is null, TimeSpan.FromSeconds(2));
+        await nodeB.LearnQueueAsync(_caller.AccountId, _caller.Region, "unheard");
+        Assert.Null(nodeB.Find(_caller.AccountId, _caller.Region, "unheard"));
     }
 
     private static async Task Eventually(Func<bool> condition, TimeSpan within)
