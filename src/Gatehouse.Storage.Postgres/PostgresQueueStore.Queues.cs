@@ -38,7 +38,18 @@ public sealed partial class PostgresQueueStore
         while (await r.ReadAsync(ct))
         {
             var q = ReadQueue(r);
-            _knownQueues[q.Id] = r.GetInt64(VersionColumn);
+            var version = r.GetInt64(VersionColumn);
+            lock (_catalogueGate)
+            {
+                // Deleted by this node while the list was read (on a reload after a reconnection): left out.
+                if (_deletedQueues.Contains(q.Id))
+                {
+                    continue;
+                }
+
+                _knownQueues[q.Id] = version;
+            }
+
             list.Add(q);
         }
 

@@ -32,9 +32,10 @@ public sealed partial class PostgresQueueStore : IQueueStore
     /// <summary>The queues this node holds, each with the row version it holds (the periodic check compares them).</summary>
     private readonly ConcurrentDictionary<long, long> _knownQueues = new();
 
-    /// <summary>Held while another node's change is recorded in <see cref="_knownQueues"/> and announced, so that a
-    /// queue looked up on a miss (<see cref="LearnQueueAsync"/>) is announced in order with the notices: never after a
-    /// newer definition, nor after its deletion.</summary>
+    /// <summary>Held while a queue read from the database (another node's change, the catalogue read at start or after
+    /// a reconnection) is recorded in <see cref="_knownQueues"/> and announced, and while a deletion is recorded, so
+    /// that a queue looked up on a miss (<see cref="LearnQueueAsync"/>) is announced in order with the notices: never
+    /// after a newer definition of it, nor after its deletion.</summary>
     private readonly Lock _catalogueGate = new();
 
     /// <summary>Ids of queues deleted since this node started (under <see cref="_catalogueGate"/>; ids are never
@@ -180,7 +181,11 @@ public sealed partial class PostgresQueueStore : IQueueStore
         {
             lock (_catalogueGate)
             {
-                Raise(new QueueChange(q.Id, q, MessagesArrived: true));
+                // Deleted by this node since the list was read: not brought back.
+                if (!_deletedQueues.Contains(q.Id))
+                {
+                    Raise(new QueueChange(q.Id, q, MessagesArrived: true));
+                }
             }
         }
     }
@@ -229,11 +234,17 @@ public sealed partial class PostgresQueueStore : IQueueStore
         }
     }
 
-    /// <summary>Records another node's definition of a queue as the one this node holds, and announces it.</summary>
+    /// <summary>Records another node's definition of a queue as the one this node holds, and announces it, unless
+    /// the queue was deleted since it was read.</summary>
     private void Hold(QueueRecord queue, long version)
     {
         lock (_catalogueGate)
         {
+            if (_deletedQueues.Contains(queue.Id))
+            {
+                return;
+            }
+
             _knownQueues[queue.Id] = version;
             Raise(new QueueChange(queue.Id, queue));
         }
@@ -269,7 +280,7 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
     private long _queuesLearned;
 
-    /// <summary>Queues looked up on a miss and announced before their notice arrived (for tests and metrics).</summary>
+    /// <summary>Queues looked up on a miss that this node had not heard of at all (for tests and metrics).</summary>
     public long QueuesLearned => Interlocked.Read(ref _queuesLearned);
 
     public async Task<bool> LearnQueueAsync(string account, string region, string name, CancellationToken ct = default)
@@ -282,13 +293,21 @@ public sealed partial class PostgresQueueStore : IQueueStore
 
         lock (_catalogueGate)
         {
-            // Held already: its notice (or this node's own write) got here first, with this version or a newer one.
-            if (_deletedQueues.Contains(f.Queue.Id) || !_knownQueues.TryAdd(f.Queue.Id, f.Version))
+            // Deleted since it was read, or a newer definition arrived meanwhile: that one stands. Otherwise it is
+            // announced even if this node holds its id already (the caller did not find it by name, so the
+            // announcement is what it lacks).
+            var held = _knownQueues.TryGetValue(f.Queue.Id, out var version);
+            if (_deletedQueues.Contains(f.Queue.Id) || (held && version > f.Version))
             {
                 return false;
             }
 
-            Interlocked.Increment(ref _queuesLearned);
+            _knownQueues[f.Queue.Id] = f.Version;
+            if (!held)
+            {
+                Interlocked.Increment(ref _queuesLearned);
+            }
+
             Raise(new QueueChange(f.Queue.Id, f.Queue));
             return true;
         }

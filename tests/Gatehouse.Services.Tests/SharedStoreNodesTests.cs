@@ -50,6 +50,31 @@ public sealed class SharedStoreNodesTests
     }
 
     [Fact]
+    public async Task A_late_definition_of_a_deleted_queue_does_not_displace_the_newer_queue_of_its_name()
+    {
+        await using var shared = SqliteQueueStore.Open(new SqliteStoreOptions());
+        var a = new QueueNodeView(shared);
+        var b = new QueueNodeView(shared);
+        a.Peers.Add(b);
+        b.Peers.Add(a);
+        await using var nodeA = await SqsService.StartAsync(a, TimeProvider.System, TestKeys.Server);
+        await using var nodeB = await SqsService.StartAsync(b, TimeProvider.System, TestKeys.Server);
+
+        await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("reborn", [new("VisibilityTimeout", "40")], null));
+        var first = nodeB.Find(Account, "us-east-1", "reborn")!;
+        await nodeA.DeleteQueueAsync(_caller, nodeA.Find(Account, "us-east-1", "reborn")!);
+        await nodeB.CreateQueueAsync(_caller, new CreateQueueRequest("reborn", [new("VisibilityTimeout", "50")], null));
+        var second = nodeB.Find(Account, "us-east-1", "reborn")!;
+        Assert.True(second.Id > first.Id);
+
+        // The first queue's definition, read before it was deleted, reaches node B only now; then its deletion again.
+        b.Deliver(new QueueChange(first.Id, first));
+        Assert.Equal(second.Id, nodeB.Find(Account, "us-east-1", "reborn")?.Id);
+        b.Deliver(new QueueChange(first.Id, null, Deleted: true));
+        Assert.Equal("50", nodeB.Find(Account, "us-east-1", "reborn")?.Attributes["VisibilityTimeout"]);
+    }
+
+    [Fact]
     public async Task Keys_and_policies_made_on_one_node_are_used_by_the_other()
     {
         var backing = new InMemoryIdentityStore();

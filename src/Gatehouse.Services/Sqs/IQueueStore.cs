@@ -80,11 +80,12 @@ public interface IQueueStore : IAsyncDisposable
     event Action<QueueChange>? ChangedElsewhere;
 
     /// <summary>
-    /// A store that several nodes share: looks up, by name, a queue this node has not heard of (created through
-    /// another node moments ago, its change notice still on the way) and, when this node indeed did not hold it,
-    /// announces it through <see cref="ChangedElsewhere"/> before returning, so a request never answers
-    /// <c>QueueDoesNotExist</c> for a queue the database holds. Returns whether it announced one. A store only this
-    /// process writes holds every queue already: nothing to look up.
+    /// A store that several nodes share: looks up, by name, a queue the service did not find in its catalogue
+    /// (created through another node moments ago, its change notice still on the way) and announces it through
+    /// <see cref="ChangedElsewhere"/> before returning, unless it was deleted or changed again meanwhile (then what
+    /// this node heard last stands), so that a signed request is not told <c>QueueDoesNotExist</c> for a queue the
+    /// database already held. Returns whether it announced one. A store only this process writes holds every queue
+    /// already: nothing to look up.
     /// </summary>
     Task<bool> LearnQueueAsync(string account, string region, string name, CancellationToken ct = default) => Task.FromResult(false);
 

@@ -263,11 +263,18 @@ public sealed partial class SqsService : IAsyncDisposable
 
     public static string QueueUrl(SqsCaller caller, QueueRecord queue) => $"{caller.UrlBase}/{queue.AccountId}/{queue.Name}";
 
+    /// <summary>Holds <paramref name="queue"/> under its name, unless a queue created after it (a higher id: stores
+    /// hand out ids in increasing order and never reuse one) holds the name: in a cluster a definition read just before
+    /// its queue was deleted and the name created again may arrive after the newer queue.</summary>
     private void Replace(QueueRecord queue)
     {
         lock (_queuesLock)
         {
-            _queues[(queue.AccountId, queue.Region, queue.Name)] = queue;
+            var key = (queue.AccountId, queue.Region, queue.Name);
+            if (!_queues.TryGetValue(key, out var held) || held.Id <= queue.Id)
+            {
+                _queues[key] = queue;
+            }
         }
     }
 

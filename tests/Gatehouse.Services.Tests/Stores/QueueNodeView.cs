@@ -12,6 +12,9 @@ internal sealed class QueueNodeView(IQueueStore shared) : IQueueStore
 
     private void Announce(QueueChange change) => Peers.ForEach(p => p.ChangedElsewhere?.Invoke(change));
 
+    /// <summary>Hands this node a notice as if another node had sent it (late, or out of order).</summary>
+    public void Deliver(QueueChange change) => ChangedElsewhere?.Invoke(change);
+
     public string Description => shared.Description;
 
     public Task<IReadOnlyList<QueueRecord>> LoadQueuesAsync(CancellationToken ct = default) => shared.LoadQueuesAsync(ct);
