@@ -283,6 +283,8 @@ public sealed partial class PostgresQueueStore : IQueueStore
     /// <summary>Queues looked up on a miss that this node had not heard of at all (for tests and metrics).</summary>
     public long QueuesLearned => Interlocked.Read(ref _queuesLearned);
 
+    public bool SharesQueues => true;
+
     public async Task<bool> LearnQueueAsync(string account, string region, string name, CancellationToken ct = default)
     {
         var found = await LoadQueueAsync(account, region, name, ct);

@@ -20,13 +20,8 @@ public sealed class SharedStoreNodesTests
     [Fact]
     public async Task Queue_catalogue_policy_and_long_polls_follow_the_other_node()
     {
-        await using var shared = SqliteQueueStore.Open(new SqliteStoreOptions());
-        var a = new QueueNodeView(shared);
-        var b = new QueueNodeView(shared);
-        a.Peers.Add(b);
-        b.Peers.Add(a);
-        await using var nodeA = await SqsService.StartAsync(a, TimeProvider.System, TestKeys.Server);
-        await using var nodeB = await SqsService.StartAsync(b, TimeProvider.System, TestKeys.Server);
+        await using var nodes = await QueueNodes.StartAsync();
+        var (nodeA, nodeB) = (nodes.A, nodes.B);
 
         await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("shared", [], null));
         var onB = nodeB.Find(Account, "us-east-1", "shared");
@@ -52,13 +47,8 @@ public sealed class SharedStoreNodesTests
     [Fact]
     public async Task A_late_definition_of_a_deleted_queue_does_not_displace_the_newer_queue_of_its_name()
     {
-        await using var shared = SqliteQueueStore.Open(new SqliteStoreOptions());
-        var a = new QueueNodeView(shared);
-        var b = new QueueNodeView(shared);
-        a.Peers.Add(b);
-        b.Peers.Add(a);
-        await using var nodeA = await SqsService.StartAsync(a, TimeProvider.System, TestKeys.Server);
-        await using var nodeB = await SqsService.StartAsync(b, TimeProvider.System, TestKeys.Server);
+        await using var nodes = await QueueNodes.StartAsync();
+        var (nodeA, nodeB) = (nodes.A, nodes.B);
 
         await nodeA.CreateQueueAsync(_caller, new CreateQueueRequest("reborn", [new("VisibilityTimeout", "40")], null));
         var first = nodeB.Find(Account, "us-east-1", "reborn")!;
@@ -68,9 +58,9 @@ public sealed class SharedStoreNodesTests
         Assert.True(second.Id > first.Id);
 
         // The first queue's definition, read before it was deleted, reaches node B only now; then its deletion again.
-        b.Deliver(new QueueChange(first.Id, first));
+        nodes.ViewB.Deliver(new QueueChange(first.Id, first));
         Assert.Equal(second.Id, nodeB.Find(Account, "us-east-1", "reborn")?.Id);
-        b.Deliver(new QueueChange(first.Id, null, Deleted: true));
+        nodes.ViewB.Deliver(new QueueChange(first.Id, null, Deleted: true));
         Assert.Equal("50", nodeB.Find(Account, "us-east-1", "reborn")?.Attributes["VisibilityTimeout"]);
     }
 
@@ -127,6 +117,41 @@ public sealed class SharedStoreNodesTests
 
         public void Dispose()
         {
+        }
+    }
+
+    /// <summary>Two SQS nodes, each over its own view of one shared SQLite store (<see cref="QueueNodeView"/>).</summary>
+    private sealed class QueueNodes : IAsyncDisposable
+    {
+        private SqliteQueueStore _shared = null!;
+
+        public QueueNodeView ViewB { get; private set; } = null!;
+
+        public SqsService A { get; private set; } = null!;
+
+        public SqsService B { get; private set; } = null!;
+
+        public static async Task<QueueNodes> StartAsync()
+        {
+            var shared = SqliteQueueStore.Open(new SqliteStoreOptions());
+            var a = new QueueNodeView(shared);
+            var b = new QueueNodeView(shared);
+            a.Peers.Add(b);
+            b.Peers.Add(a);
+            return new QueueNodes
+            {
+                _shared = shared,
+                ViewB = b,
+                A = await SqsService.StartAsync(a, TimeProvider.System, TestKeys.Server),
+                B = await SqsService.StartAsync(b, TimeProvider.System, TestKeys.Server),
+            };
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+            await _shared.DisposeAsync();
         }
     }
 }

@@ -54,7 +54,8 @@ internal static class SqsModule
         Name = action.Name,
         IamActions = [action.IamAction, .. action.Name == "CreateQueue" ? ["sqs:TagQueue"] : Array.Empty<string>()],
         Decode = action.Decode,
-        Prepare = (c, request) => LearnQueuesAsync(c, sqs, request, options),
+        // Only a store other nodes write may hold a queue this node has not heard of.
+        Prepare = sqs.SharesQueues ? (c, request) => LearnQueuesAsync(c, sqs, request, options) : null,
         Authorize = (c, request) => Queries(c, sqs, action, request, options, kms),
         Handle = (c, request) => action.Handle(new SqsCall(sqs, Caller(c, options) with { DataKey = SqsSse.DataKey(c) }, c.Http), request),
         // A refused KMS query is SQS's KMS.AccessDeniedException with KMS's message (SqsKmsErrors).

@@ -79,6 +79,10 @@ public interface IQueueStore : IAsyncDisposable
     /// </summary>
     event Action<QueueChange>? ChangedElsewhere;
 
+    /// <summary>Whether other nodes write this store too (a database several nodes share): then a queue this node
+    /// does not hold may exist all the same, and <see cref="LearnQueueAsync"/> looks for it.</summary>
+    bool SharesQueues => false;
+
     /// <summary>
     /// A store that several nodes share: looks up, by name, a queue the service did not find in its catalogue
     /// (created through another node moments ago, its change notice still on the way) and announces it through

@@ -233,13 +233,16 @@ public sealed partial class SqsService : IAsyncDisposable
     /// </summary>
     public async Task LearnQueueAsync(string account, string region, string name, CancellationToken ct = default)
     {
-        if (name.Length is 0 or > 80 || account.Length is 0 or > 12 || region.Length is 0 or > 64 || Find(account, region, name) is not null)
+        if (!SharesQueues || name.Length is 0 or > 80 || account.Length is 0 or > 12 || region.Length is 0 or > 64 || Find(account, region, name) is not null)
         {
             return;
         }
 
         await _store.LearnQueueAsync(account, region, name, ct);
     }
+
+    /// <summary>Whether other nodes create queues in this node's store too (<see cref="IQueueStore.SharesQueues"/>).</summary>
+    public bool SharesQueues => _store.SharesQueues;
 
     /// <summary><see cref="LearnQueueAsync"/> for the queue an ARN names.</summary>
     public Task LearnQueueByArnAsync(string? arn, CancellationToken ct = default) =>
