@@ -72,6 +72,19 @@ internal static unsafe partial class Native
     [LibraryImport(Library, EntryPoint = "sqlite3_finalize")]
     public static partial int Finalize(IntPtr statement);
 
+    /// <summary>SQLITE_STMTSTATUS_FULLSCAN_STEP: rows a statement stepped through in a full scan of a table.</summary>
+    public const int StatusFullScanSteps = 1;
+
+    /// <summary>SQLITE_STMTSTATUS_SORT: sorts a statement ran.</summary>
+    public const int StatusSorts = 2;
+
+    /// <summary>SQLITE_STMTSTATUS_REPREPARE: times SQLite compiled a statement again (after a schema change, or a
+    /// new value bound to a parameter its plan depended on).</summary>
+    public const int StatusReprepares = 5;
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_stmt_status")]
+    public static partial int StatementStatus(IntPtr statement, int counter, int reset);
+
     [LibraryImport(Library, EntryPoint = "sqlite3_step")]
     public static partial int Step(IntPtr statement);
 
