@@ -35,8 +35,9 @@ public sealed partial class SqliteQueueStore : IQueueStore
     /// <summary>Write-ahead-log writes SQLite asked for and writes that reached the file (read on the writer).</summary>
     internal Task<(long Received, long Issued)> LogWritesAsync() => Run(w => w.LogWrites);
 
-    /// <summary>SQLite's counters of one of the store's statements (for tests of its plans).</summary>
-    internal Task<(int Sorts, int FullScanSteps, int Reprepares)?> StatementStatusAsync(string sql) => Run(w => w.StatementStatus(sql));
+    /// <summary>SQLite's counters of the store's statements, by their text (for tests of their plans).</summary>
+    internal Task<Dictionary<string, (int Sorts, int FullScanSteps, int Reprepares)>> StatementStatusesAsync() =>
+        Run(w => w.StatementStatuses());
 
     private SqliteQueueStore(Writer writer, SqliteStoreOptions options)
     {

@@ -98,14 +98,15 @@ internal sealed unsafe class Writer : IDisposable
         return rows.Read() && !rows.IsNull(0) ? rows.GetInt64(0) : 0;
     }
 
-    /// <summary>SQLite's counters of a statement this writer has run (<c>sqlite3_stmt_status</c>), or null when it has
-    /// not run it.</summary>
-    public (int Sorts, int FullScanSteps, int Reprepares)? StatementStatus(string sql) =>
-        _statements.TryGetValue(sql, out var prepared)
-            ? (Native.StatementStatus(prepared.Statement, Native.StatusSorts, 0),
-                Native.StatementStatus(prepared.Statement, Native.StatusFullScanSteps, 0),
-                Native.StatementStatus(prepared.Statement, Native.StatusReprepares, 0))
-            : null;
+    /// <summary>SQLite's counters (<c>sqlite3_stmt_status</c>) of every statement this writer has prepared, by its
+    /// text.</summary>
+    public Dictionary<string, (int Sorts, int FullScanSteps, int Reprepares)> StatementStatuses() =>
+        _statements.ToDictionary(
+            s => s.Key,
+            s => (Native.StatementStatus(s.Value.Statement, Native.StatusSorts, 0),
+                Native.StatementStatus(s.Value.Statement, Native.StatusFullScanSteps, 0),
+                Native.StatementStatus(s.Value.Statement, Native.StatusReprepares, 0)),
+            StringComparer.Ordinal);
 
     /// <summary>Starts a query; the caller reads its rows and disposes it (which resets the statement).</summary>
     public Rows Query(string sql, params ReadOnlySpan<object?> values) => new(this, Bind(sql, values));
