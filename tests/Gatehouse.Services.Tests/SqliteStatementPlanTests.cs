@@ -3,13 +3,13 @@ using Gatehouse.Storage.Sqlite;
 
 namespace Gatehouse.Services.Tests;
 
-/// <summary>A FIFO receive reads the queue in sequence order from the partial index <c>messages_by_sequence</c>, on
-/// every page of its scan, with one compiled plan. The scan's WHERE clause once named the position only as a
+/// <summary>The SQLite store's statements keep one compiled plan each, on the indexes meant for them. A FIFO receive
+/// reads the queue in sequence order from the partial index <c>messages_by_sequence</c>, on every page of its scan. The scan's WHERE clause once named the position only as a
 /// parameter, from which SQLite cannot tell that the index's <c>seq &gt; 0</c> holds: it compiled the statement again
 /// on every bind, and a page after the first (needed when a whole page belongs to groups in flight) read the queue's
 /// whole visibility index and sorted it — hundreds of milliseconds per receive on a big queue with many consumers.
 /// SQLite's own statement counters (<c>sqlite3_stmt_status</c>) say which of that happened.</summary>
-public sealed class SqliteFifoScanPlanTests
+public sealed class SqliteStatementPlanTests
 {
     private static NewMessage Message(int n, string group) =>
         new(Uuids.NewV4(), "m" + n, [], null, "AIDAEXAMPLE", 1, 1, group, null, null, 0);
