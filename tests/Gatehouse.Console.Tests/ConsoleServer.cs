@@ -111,7 +111,7 @@ public class ConsoleServer : IAsyncLifetime
         await page.FillAsync("#UserName", user);
         await page.FillAsync("#Password", password);
         await page.ClickAsync("#sign-in");
-        await page.WaitForURLAsync(u => !u.Contains("SignIn", StringComparison.Ordinal) || u.Contains("handler", StringComparison.Ordinal));
+        await LeftSignInAsync(page, u => !u.Contains("SignIn", StringComparison.Ordinal) || u.Contains("handler", StringComparison.Ordinal));
     }
 
     public async Task SignInRootAsync(IPage page)
@@ -120,7 +120,24 @@ public class ConsoleServer : IAsyncLifetime
         await page.FillAsync("#RootAccount", Account);
         await page.FillAsync("#RootSecret", "test");
         await page.ClickAsync("#sign-in-root");
-        await page.WaitForURLAsync(u => !u.Contains("SignIn", StringComparison.Ordinal));
+        await LeftSignInAsync(page, u => !u.Contains("SignIn", StringComparison.Ordinal));
+    }
+
+    /// <summary>Waits for the sign-in to navigate away; when it does not, the failure says where the page stayed and
+    /// what the sign-in page said, if anything (a refused sign-in renders the page again with its reason).</summary>
+    private static async Task LeftSignInAsync(IPage page, Func<string, bool> signedIn)
+    {
+        try
+        {
+            await page.WaitForURLAsync(signedIn);
+        }
+        catch (TimeoutException e)
+        {
+            var said = await page.Locator("#sign-in-error").CountAsync() > 0
+                ? await page.Locator("#sign-in-error").TextContentAsync()
+                : "(no error shown)";
+            throw new TimeoutException($"The sign-in did not leave the sign-in page: at {page.Url}, which says: {said}", e);
+        }
     }
 }
 
