@@ -124,16 +124,35 @@ public sealed partial class PostgresQueueStore
         public override void Cancel() => _done.TrySetCanceled(Ct);
     }
 
-    /// <summary>An operation on a batch of items (messages, receipt handles) whose neighbours in a flush — same queue,
-    /// same kind — can share its statements (<see cref="Merge"/>). The merged operation carries the members' items in
-    /// their order and hands each member its slice of the outcomes; its own task has no caller.</summary>
-    private abstract class MergeableOperation<TSelf, TOutcome>(long queueId, int rank, int items, CancellationToken ct)
-        : Operation<IReadOnlyList<TOutcome>>(queueId, rank, items, 0, _ => { }, null, () => [], ct)
-        where TSelf : MergeableOperation<TSelf, TOutcome>
+    /// <summary>An operation that may stand for several callers' operations merged into one (<see cref="Members"/>,
+    /// in the order they stood in the flush): its own task then has no caller, and a failure fails every member.</summary>
+    private abstract class MergedOperation<TSelf, T>(long queueId, int rank, int weight, int resultSets, Func<T> result, CancellationToken ct)
+        : Operation<T>(queueId, rank, weight, resultSets, _ => { }, null, result, ct)
+        where TSelf : MergedOperation<TSelf, T>
     {
         /// <summary>The calls merged into this one, in order; null for a caller's own operation.</summary>
         protected List<TSelf>? Members { get; init; }
 
+        public override void Fail(Exception e)
+        {
+            if (Members is null)
+            {
+                base.Fail(e);
+            }
+            else
+            {
+                Members.ForEach(m => m.Fail(e));
+            }
+        }
+    }
+
+    /// <summary>An operation on a batch of items (messages, receipt handles) whose neighbours in a flush — same queue,
+    /// same kind — can share its statements (<see cref="Merge"/>). The merged operation carries the members' items in
+    /// their order and hands each member its slice of the outcomes.</summary>
+    private abstract class MergeableOperation<TSelf, TOutcome>(long queueId, int rank, int items, CancellationToken ct)
+        : MergedOperation<TSelf, IReadOnlyList<TOutcome>>(queueId, rank, items, 0, () => [], ct)
+        where TSelf : MergeableOperation<TSelf, TOutcome>
+    {
         public int Items { get; } = items;
 
         /// <summary>Completes the caller, or each member with its slice of <paramref name="outcomes"/>.</summary>
@@ -150,18 +169,6 @@ public sealed partial class PostgresQueueStore
             {
                 member.Complete([.. outcomes.Skip(at).Take(member.Items)]);
                 at += member.Items;
-            }
-        }
-
-        public override void Fail(Exception e)
-        {
-            if (Members is null)
-            {
-                base.Fail(e);
-            }
-            else
-            {
-                Members.ForEach(m => m.Fail(e));
             }
         }
     }

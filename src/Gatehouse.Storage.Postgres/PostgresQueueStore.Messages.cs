@@ -471,7 +471,7 @@ public sealed partial class PostgresQueueStore
     /// <summary>A round of a receive that its neighbours in a flush (same queue, same kind) may share: what both kinds
     /// of merged receive have in common. Members of a merged one are in the order they stood in the flush.</summary>
     private abstract class MergeableReceive<TSelf>(ReceiveCommand command, int wanted, int scan, int resultSets, CancellationToken ct)
-        : Operation<ReceiveRound>(command.QueueId, RankReceive, wanted, resultSets, _ => { }, null, () => null!, ct)
+        : MergedOperation<TSelf, ReceiveRound>(command.QueueId, RankReceive, wanted, resultSets, () => null!, ct)
         where TSelf : MergeableReceive<TSelf>
     {
         public ReceiveCommand Command { get; } = command;
@@ -479,9 +479,6 @@ public sealed partial class PostgresQueueStore
         public int Wanted { get; } = wanted;
 
         public int Scan { get; } = scan;
-
-        /// <summary>The members of a merged receive, in order; null for a caller's own.</summary>
-        protected List<TSelf>? Members { get; init; }
 
         /// <summary>Whether <paramref name="other"/> may join a merged receive that asks for
         /// <paramref name="mergedWanted"/> messages so far.</summary>
@@ -493,18 +490,6 @@ public sealed partial class PostgresQueueStore
             other.QueueId == QueueId && mergedWanted + other.Wanted <= MaxMergedReceive
             && other.Command.VisibilityTimeoutMs == Command.VisibilityTimeoutMs && other.Command.DeadLetterQueueId == Command.DeadLetterQueueId
             && other.Command.MaxReceiveCount == Command.MaxReceiveCount && other.Command.SourceQueueArn == Command.SourceQueueArn;
-
-        public override void Fail(Exception e)
-        {
-            if (Members is null)
-            {
-                base.Fail(e);
-            }
-            else
-            {
-                Members.ForEach(m => m.Fail(e));
-            }
-        }
     }
 
     /// <summary>

@@ -57,19 +57,17 @@ public sealed partial class PostgresQueueStore
     }, ct);
 
     /// <summary>The queue's current row and version; null when it no longer exists (ids are never reused).</summary>
-    private Task<(QueueRecord Queue, long Version)?> LoadQueueAsync(long queueId) => RunAsync<(QueueRecord, long)?>(async c =>
-    {
-        await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE id = $1", Int64(queueId)));
-        await using var r = await ReadAsync(batch, default);
-        return await r.ReadAsync() ? (ReadQueue(r), r.GetInt64(VersionColumn)) : null;
-    }, default);
+    private Task<(QueueRecord Queue, long Version)?> LoadQueueAsync(long queueId) =>
+        LoadQueueWhereAsync("id = $1", [Int64(queueId)], default);
 
     /// <summary>The queue of that name and its version; null when there is none.</summary>
     private Task<(QueueRecord Queue, long Version)?> LoadQueueAsync(string account, string region, string name, CancellationToken ct) =>
+        LoadQueueWhereAsync("account = $1 AND region = $2 AND name = $3", [Text(account), Text(region), Text(name)], ct);
+
+    private Task<(QueueRecord Queue, long Version)?> LoadQueueWhereAsync(string where, NpgsqlParameter[] values, CancellationToken ct) =>
         RunAsync<(QueueRecord, long)?>(async c =>
         {
-            await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE account = $1 AND region = $2 AND name = $3",
-                Text(account), Text(region), Text(name)));
+            await using var batch = Batch(c, Command($"SELECT {QueueColumns} FROM sqs_queues WHERE {where}", values));
             await using var r = await ReadAsync(batch, ct);
             return await r.ReadAsync(ct) ? (ReadQueue(r), r.GetInt64(VersionColumn)) : null;
         }, ct);

@@ -25,6 +25,7 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     private readonly string _key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private readonly List<string> _dirs = [];
     private readonly List<ServerProcess> _nodes = [];
+    private readonly List<AmazonSQSClient> _clients = [];
     private PostgresTestDatabase? _db;
 
     public async Task InitializeAsync()
@@ -37,6 +38,7 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
 
     public async Task DisposeAsync()
     {
+        _clients.ForEach(c => c.Dispose());
         foreach (var node in _nodes)
         {
             node.Dispose();
@@ -62,16 +64,23 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
         return node;
     }
 
+    /// <summary>Two nodes over the test database, and an SQS client of each (disposed with the nodes).</summary>
+    private async Task<(ServerProcess One, AmazonSQSClient SqsOne, AmazonSQSClient SqsTwo)> TwoNodesAsync()
+    {
+        var one = await NodeAsync();
+        var two = await NodeAsync();
+        AmazonSQSClient[] clients = [Client(one), Client(two)];
+        _clients.AddRange(clients);
+        return (one, clients[0], clients[1]);
+    }
+
     private static AmazonSQSClient Client(ServerProcess node, string accessKey = "test", string secret = "test") =>
         new(new BasicAWSCredentials(accessKey, secret), new AmazonSQSConfig { ServiceURL = node.Endpoint, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
 
     [PostgresFact]
     public async Task Producers_on_one_node_and_consumers_on_both_get_every_message_once_standard_and_fifo()
     {
-        var one = await NodeAsync();
-        var two = await NodeAsync();
-        using var sqsOne = Client(one);
-        using var sqsTwo = Client(two);
+        var (_, sqsOne, sqsTwo) = await TwoNodesAsync();
         var standard = (await sqsOne.CreateQueueAsync(new CreateQueueRequest { QueueName = "orders", Attributes = new() { ["VisibilityTimeout"] = "60" } })).QueueUrl;
         var fifo = (await sqsOne.CreateQueueAsync(new CreateQueueRequest
         {
@@ -159,10 +168,7 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     [PostgresFact]
     public async Task A_fifo_receive_retried_with_its_attempt_id_on_the_other_node_gets_the_same_messages()
     {
-        var one = await NodeAsync();
-        var two = await NodeAsync();
-        using var sqsOne = Client(one);
-        using var sqsTwo = Client(two);
+        var (_, sqsOne, sqsTwo) = await TwoNodesAsync();
         var url = (await sqsOne.CreateQueueAsync(new CreateQueueRequest
         {
             QueueName = "retry.fifo",
@@ -208,10 +214,7 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     [PostgresFact]
     public async Task A_queue_the_other_node_created_is_usable_at_once_even_before_its_notice_arrives()
     {
-        var one = await NodeAsync();
-        var two = await NodeAsync();
-        using var sqsOne = Client(one);
-        using var sqsTwo = Client(two);
+        var (_, sqsOne, sqsTwo) = await TwoNodesAsync();
         await sqsOne.CreateQueueAsync("template");
 
         // Right after a create on another node, the notice may still be on the way. Rows written straight into the
@@ -243,10 +246,7 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     [PostgresFact]
     public async Task A_long_poll_on_one_node_wakes_within_100_ms_of_a_send_through_the_other()
     {
-        var one = await NodeAsync();
-        var two = await NodeAsync();
-        using var sqsOne = Client(one);
-        using var sqsTwo = Client(two);
+        var (_, sqsOne, sqsTwo) = await TwoNodesAsync();
         var url = (await sqsOne.CreateQueueAsync("wake")).QueueUrl;
         await sqsTwo.GetQueueUrlAsync("wake");
         // Warm both paths (connections, JIT).
@@ -330,10 +330,7 @@ public sealed class MultiNodeTests(Xunit.Abstractions.ITestOutputHelper output) 
     [PostgresFact]
     public async Task When_one_node_is_killed_mid_load_the_other_carries_on_and_nothing_is_lost()
     {
-        var one = await NodeAsync();
-        var two = await NodeAsync();
-        using var sqsOne = Client(one);
-        using var sqsTwo = Client(two);
+        var (one, sqsOne, sqsTwo) = await TwoNodesAsync();
         var url = (await sqsTwo.CreateQueueAsync(new CreateQueueRequest { QueueName = "survive", Attributes = new() { ["VisibilityTimeout"] = "3" } })).QueueUrl;
         await sqsOne.GetQueueUrlAsync("survive");
 
